@@ -1,0 +1,113 @@
+"""Command line: `python -m bot run|db ...`; the only place that configures logging."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Callable, Sequence
+
+from bot.settings import Settings, SettingsError, load_settings
+
+EXIT_CONFIG = 2
+log = logging.getLogger("bot")
+
+
+class _RedactToken(logging.Filter):
+    """Hide the bot token wherever a library logs it (httpx logs request URLs)."""
+
+    def __init__(self, token: str | None) -> None:
+        super().__init__()
+        self.token = token
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if self.token and self.token in record.getMessage():
+            record.msg = record.getMessage().replace(self.token, "<token>")
+            record.args = ()
+        return True
+
+
+def configure_logging(settings: Settings) -> None:
+    """Log to stderr at the configured level, never the token."""
+    handler = logging.StreamHandler()
+    secret = settings.telegram_bot_token
+    handler.addFilter(_RedactToken(secret.get_secret_value() if secret else None))
+    logging.basicConfig(
+        level=settings.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        handlers=[handler],
+    )
+    # httpx logs every request URL, which contains the token, at INFO.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+
+
+def cmd_run(settings: Settings, _args: argparse.Namespace) -> int:
+    """Start long polling."""
+    settings.token  # noqa: B018 -- fail before any network call when the token is missing
+    from bot.app import build_application
+
+    configure_logging(settings)
+    application = build_application(settings)
+    log.info("starting long polling against %s", settings.telegram_base_url)
+    application.run_polling(
+        timeout=settings.poll_timeout_seconds,
+        allowed_updates=[
+            "message",
+            "edited_message",
+            "callback_query",
+            "my_chat_member",
+            "chat_member",
+        ],
+    )
+    return 0
+
+
+def cmd_db_upgrade(settings: Settings, _args: argparse.Namespace) -> int:
+    """Create or upgrade the database schema."""
+    from storage.database import Database
+
+    async def upgrade() -> None:
+        db = Database(settings.database_url)
+        try:
+            await db.upgrade()
+        finally:
+            await db.dispose()
+
+    asyncio.run(upgrade())
+    print(f"database is up to date: {settings.database_url}")
+    return 0
+
+
+Command = Callable[[Settings, argparse.Namespace], int]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the parser with every subcommand."""
+    parser = argparse.ArgumentParser(
+        prog="python -m bot",
+        description="Aduan: a Telegram bot for public-service complaints.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    run = sub.add_parser("run", help="start the bot (long polling)")
+    run.set_defaults(func=cmd_run)
+    db = sub.add_parser("db", help="database maintenance")
+    db_sub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
+    db_sub.add_parser("upgrade", help="apply schema migrations").set_defaults(func=cmd_db_upgrade)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one subcommand; configuration errors print one line and exit 2."""
+    args = build_parser().parse_args(argv)
+    func: Command = args.func
+    try:
+        return func(load_settings(), args)
+    except SettingsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+
+
+if __name__ == "__main__":
+    sys.exit(main())

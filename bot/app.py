@@ -1,0 +1,129 @@
+"""build_application(): the one place that wires the bot, read like a table of contents."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from telegram import BotCommand, BotCommandScopeAllPrivateChats, Update
+from telegram.error import TelegramError
+from telegram.ext import Application, ApplicationBuilder, ContextTypes
+
+from bot.commands import Audience, commands_for
+from bot.outbox import OutboxSender
+from bot.profile import Profile, load_profile
+from bot.ratelimit import build_rate_limiter
+from bot.render import LANGUAGES, Renderer
+from bot.services import SERVICES_KEY, Services, get_services
+from bot.settings import Settings
+from handlers import common, language, start
+from storage.database import Database
+from storage.repository import Clock, Repository, utc_now
+
+log = logging.getLogger(__name__)
+
+OUTBOX_JOB = "outbox-drain"
+
+
+def build_application(
+    settings: Settings, *, profile: Profile | None = None, clock: Clock = utc_now
+) -> Application[Any, Any, Any, Any, Any, Any]:
+    """Build the bot: services, rate limiter, handlers in order, error handler, start-up jobs."""
+    profile = profile or load_profile(settings.aduan_profile)
+    db = Database(settings.database_url)
+    svc = Services(
+        settings=settings,
+        profile=profile,
+        db=db,
+        repo=Repository(db, clock),
+        renderer=Renderer(profile.zone),
+        clock=clock,
+    )
+    application = (
+        ApplicationBuilder()
+        .token(settings.token)
+        .base_url(settings.telegram_base_url)
+        .base_file_url(settings.file_url)
+        .rate_limiter(build_rate_limiter(settings))
+        # ConversationHandler needs one update at a time per chat; the simplest safe choice.
+        .concurrent_updates(False)
+        .post_init(_post_init)
+        .post_shutdown(_post_shutdown)
+        .build()
+    )
+    application.bot_data[SERVICES_KEY] = svc
+
+    # Guards first: a redelivered update must not reach any feature.
+    application.add_handler(common.redelivery_guard(), group=-1)
+    # Citizen commands and menus.
+    application.add_handlers(start.handlers(svc))
+    application.add_handlers(language.handlers(svc))
+    # Last: the error handler logs first and tells the user second.
+    application.add_error_handler(_on_error)
+    return application
+
+
+async def _post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Open storage, seed the registry, register commands and start the outbox."""
+    svc = get_services(application.bot_data)
+    await svc.db.upgrade()
+    await svc.repo.seed_units((u.code, u.name.get("id"), u.kind) for u in svc.profile.units)
+    await svc.repo.bootstrap_admins(svc.settings.admin_user_ids)
+    migrated = await svc.repo.get_kv("staff_chat_id")
+    svc.staff_chat_id = int(migrated) if migrated is not None else svc.settings.staff_chat_id
+    svc.outbox = OutboxSender(
+        svc.repo,
+        application.bot,
+        batch_size=svc.settings.outbox_batch_size,
+        max_attempts=svc.settings.outbox_max_attempts,
+    )
+    await _register_commands(application, svc.renderer)
+    assert application.job_queue is not None, "install python-telegram-bot[job-queue]"
+    sender = svc.outbox
+    application.job_queue.run_repeating(
+        lambda _ctx: sender.drain(),
+        interval=svc.settings.outbox_interval_seconds,
+        first=0,
+        name=OUTBOX_JOB,
+        job_kwargs={"max_instances": 1, "coalesce": True},
+    )
+
+
+async def _register_commands(
+    application: Application[Any, Any, Any, Any, Any, Any], renderer: Renderer
+) -> None:
+    """Publish the citizen command menu per language; a failure is logged, never fatal."""
+    for lang in LANGUAGES:
+        commands = [
+            BotCommand(c.name, renderer.label(lang, c.label_key))
+            for c in commands_for(Audience.CITIZEN)
+        ]
+        try:
+            await application.bot.set_my_commands(
+                commands,
+                scope=BotCommandScopeAllPrivateChats(),
+                language_code=None if lang == "id" else lang,
+            )
+        except TelegramError as exc:
+            log.warning("could not register the %s command list: %s", lang, exc)
+
+
+async def _post_shutdown(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Close storage."""
+    await get_services(application.bot_data).db.dispose()
+
+
+async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log the failure, then tell the user in a private chat that nothing was lost."""
+    update_id = update.update_id if isinstance(update, Update) else None
+    log.error("update %s failed", update_id, exc_info=context.error)
+    if not isinstance(update, Update) or update.effective_chat is None:
+        return
+    if update.effective_chat.type != "private":
+        return
+    try:
+        lang = await common.language(update, context)
+        text = get_services(context.bot_data).renderer.render(lang, "error")
+        await context.bot.send_message(update.effective_chat.id, text, parse_mode="HTML")
+    except Exception:  # the error handler must never raise
+        log.exception("could not tell the user about the failure")

@@ -1,0 +1,156 @@
+"""The outbox sender: delivers queued messages in order per chat, with retries.
+
+Messages are written to the outbox in the same transaction as the change that causes them, so a
+message is never lost when Telegram is down or the bot restarts; it is delivered at least once.
+A crash between Telegram's answer and `mark_sent` can send one message twice; that is the price
+of never losing one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict
+from datetime import timedelta
+from typing import Any
+
+from telegram import Bot, InlineKeyboardMarkup, Message, MessageId
+from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter
+
+from storage.models import OutboxItem
+from storage.repository import Repository
+
+log = logging.getLogger(__name__)
+
+MAX_BACKOFF = timedelta(minutes=5)
+# Chats served at once; the rate limiter still holds the bot to Telegram's limits.
+PARALLEL_CHATS = 8
+
+
+class OutboxSender:
+    """Drain the outbox: one chat's messages in order, different chats side by side."""
+
+    def __init__(self, repo: Repository, bot: Bot, *, batch_size: int, max_attempts: int) -> None:
+        self.repo = repo
+        self.bot = bot
+        self.batch_size = batch_size
+        self.max_attempts = max_attempts
+        self._lock = asyncio.Lock()
+        self._again = False
+
+    async def drain(self) -> int:
+        """Send everything that is due; return how many messages were delivered."""
+        if self._lock.locked():
+            self._again = True  # the running drain picks the new rows up
+            return 0
+        delivered = 0
+        async with self._lock:
+            while True:
+                self._again = False
+                items = await self.repo.due_outbox(self.batch_size)
+                if not items:
+                    break
+                delivered += await self._send_batch(items)
+                if not self._again and len(items) < self.batch_size:
+                    break
+        return delivered
+
+    async def _send_batch(self, items: list[OutboxItem]) -> int:
+        by_chat: dict[int, list[OutboxItem]] = defaultdict(list)
+        for item in items:
+            by_chat[item.chat_id].append(item)
+        gate = asyncio.Semaphore(PARALLEL_CHATS)
+
+        async def one_chat(queue: list[OutboxItem]) -> int:
+            async with gate:
+                sent = 0
+                for item in queue:
+                    if not await self._deliver(item):
+                        break  # keep the chat's order: the rest wait for this one
+                    sent += 1
+                return sent
+
+        results = await asyncio.gather(*(one_chat(q) for q in by_chat.values()))
+        return sum(results)
+
+    async def _deliver(self, item: OutboxItem) -> bool:
+        """Send one item; True when it is done with (sent, or failed for good)."""
+        try:
+            message_id = await self._call(item)
+        except RetryAfter as exc:
+            delay = exc.retry_after
+            wait = delay if isinstance(delay, timedelta) else timedelta(seconds=delay)
+            await self._retry(item, wait, f"429 retry after {wait.total_seconds():.0f}s")
+            return False
+        except ChatMigrated as exc:
+            log.warning("chat %s became supergroup %s", item.chat_id, exc.new_chat_id)
+            await self.repo.retarget_chat(item.chat_id, exc.new_chat_id)
+            return False
+        except Forbidden as exc:
+            await self.repo.mark_failed(item, f"forbidden: {exc.message}")
+            await self.repo.mark_chat_blocked(item.chat_id)
+            return True
+        except BadRequest as exc:
+            if "not modified" in exc.message:
+                await self.repo.mark_sent(item, None)
+                return True
+            log.error("outbox %s (%s) refused: %s", item.id, item.kind, exc.message)
+            await self.repo.mark_failed(item, f"bad request: {exc.message}")
+            return True
+        except NetworkError as exc:
+            backoff = min(timedelta(seconds=2**item.attempts), MAX_BACKOFF)
+            await self._retry(item, backoff, f"network: {exc.message}")
+            return False
+        await self.repo.mark_sent(item, message_id)
+        return True
+
+    async def _retry(self, item: OutboxItem, delay: timedelta, error: str) -> None:
+        if item.attempts + 1 >= self.max_attempts:
+            log.error("outbox %s gave up after %s attempts: %s", item.id, item.attempts + 1, error)
+            await self.repo.mark_failed(item, f"gave up: {error}")
+        else:
+            await self.repo.mark_retry(item, delay=delay, error=error)
+
+    async def _call(self, item: OutboxItem) -> int | None:
+        p: dict[str, Any] = {k: v for k, v in item.payload.items() if not k.startswith("_")}
+        markup = p.pop("reply_markup", None)
+        reply_markup = InlineKeyboardMarkup.de_json(markup, self.bot) if markup else None
+        result: Message | MessageId | bool
+        if item.kind == "send_message":
+            result = await self.bot.send_message(
+                item.chat_id, parse_mode="HTML", reply_markup=reply_markup, **p
+            )
+        elif item.kind == "edit_message_text":
+            result = await self.bot.edit_message_text(
+                chat_id=item.chat_id, parse_mode="HTML", reply_markup=reply_markup, **p
+            )
+        elif item.kind == "edit_linked":
+            return await self._edit_linked(item, p, reply_markup)
+        elif item.kind == "copy_message":
+            result = await self.bot.copy_message(
+                chat_id=item.chat_id, reply_markup=reply_markup, **p
+            )
+        elif item.kind == "send_document":
+            result = await self.bot.send_document(
+                item.chat_id, parse_mode="HTML", reply_markup=reply_markup, **p
+            )
+        else:
+            raise BadRequest(f"unknown outbox kind {item.kind!r}")
+        return result.message_id if isinstance(result, Message | MessageId) else None
+
+    async def _edit_linked(
+        self, item: OutboxItem, p: dict[str, Any], markup: InlineKeyboardMarkup | None
+    ) -> int | None:
+        """Edit a message recorded under a link slot (a card), or send it when there is none."""
+        slot = str(item.payload.get("_link", "card"))
+        assert item.report_id is not None, "edit_linked needs a report"
+        message_id = await self.repo.linked_message(item.report_id, slot, item.chat_id)
+        if message_id is None:
+            sent = await self.bot.send_message(
+                item.chat_id, parse_mode="HTML", reply_markup=markup, **p
+            )
+            return sent.message_id
+        await self.bot.edit_message_text(
+            chat_id=item.chat_id, message_id=message_id, parse_mode="HTML", reply_markup=markup, **p
+        )
+        return message_id

@@ -1,0 +1,45 @@
+"""The services every handler reaches through `context.bot_data`: one typed container."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from bot.render import Renderer
+from bot.settings import Settings
+from storage.database import Database
+from storage.repository import Clock, Repository
+
+if TYPE_CHECKING:
+    from bot.outbox import OutboxSender
+    from bot.profile import Profile
+
+SERVICES_KEY = "services"
+
+
+@dataclass
+class Services:
+    """Settings, profile, storage and rendering, built once per application."""
+
+    settings: Settings
+    profile: Profile
+    db: Database
+    repo: Repository
+    renderer: Renderer
+    clock: Clock
+    outbox: OutboxSender | None = None
+    staff_chat_id: int | None = None
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    def sender(self) -> OutboxSender:
+        """Return the outbox sender (it exists once the application has started)."""
+        if self.outbox is None:
+            raise RuntimeError("the outbox sender starts in post_init")
+        return self.outbox
+
+
+def get_services(bot_data: dict[str, Any]) -> Services:
+    """Return the services stored in an application's bot_data."""
+    services = bot_data[SERVICES_KEY]
+    assert isinstance(services, Services)
+    return services

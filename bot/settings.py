@@ -1,0 +1,121 @@
+"""Settings from the environment and `.env`, with the names DESIGN.md section 7 fixes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEFAULT_BASE_URL = "https://api.telegram.org/bot"
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/aduan.db"
+
+
+class SettingsError(Exception):
+    """A setting is missing or invalid; the message names it in one line."""
+
+
+class Settings(BaseSettings):
+    """Everything the bot reads from its environment."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", frozen=True
+    )
+
+    telegram_bot_token: SecretStr | None = None
+    telegram_base_url: str = DEFAULT_BASE_URL
+    telegram_base_file_url: str | None = None
+    staff_chat_id: int | None = None
+    database_url: str = DEFAULT_DATABASE_URL
+    aduan_profile: str | None = None
+    admin_user_ids: Annotated[frozenset[int], NoDecode] = frozenset()
+
+    # Send limits (DESIGN.md section 7); settings so that tests can run fast.
+    rate_overall_per_second: float = Field(default=30.0, gt=0)
+    # At most rate_group_max messages (edits count) into one group in any window of this length.
+    rate_group_max: int = Field(default=20, ge=2)
+    rate_group_window_seconds: float = Field(default=60.0, gt=0)
+    # How many of those may go out at once after a quiet spell.
+    rate_group_burst: int = Field(default=5, ge=1)
+    rate_max_retries: int = Field(default=3, ge=0)
+    outbox_interval_seconds: float = Field(default=1.0, gt=0)
+    outbox_batch_size: int = Field(default=50, gt=0)
+    outbox_max_attempts: int = Field(default=20, gt=0)
+    poll_timeout_seconds: int = Field(default=30, ge=0)
+    log_level: str = "INFO"
+
+    @field_validator("admin_user_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            parts = [p.strip() for p in value.replace(";", ",").split(",")]
+            try:
+                return frozenset(int(p) for p in parts if p)
+            except ValueError:
+                raise ValueError("expected comma-separated Telegram user ids") from None
+        if isinstance(value, int):
+            return frozenset({value})
+        return value
+
+    @field_validator("telegram_bot_token", mode="before")
+    @classmethod
+    def _empty_token_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("telegram_base_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value
+
+    @model_validator(mode="after")
+    def _burst_below_limit(self) -> Settings:
+        if self.rate_group_burst >= self.rate_group_max:
+            raise ValueError("RATE_GROUP_BURST must be smaller than RATE_GROUP_MAX")
+        return self
+
+    @model_validator(mode="after")
+    def _derive_file_url(self) -> Settings:
+        if self.telegram_base_file_url is None:
+            base = self.telegram_base_url.rstrip("/")
+            derived = base[: -len("/bot")] + "/file/bot" if base.endswith("/bot") else base
+            object.__setattr__(self, "telegram_base_file_url", derived)
+        return self
+
+    @property
+    def token(self) -> str:
+        """Return the bot token, or raise the one-line error that says how to set it."""
+        if self.telegram_bot_token is None:
+            raise SettingsError(
+                "TELEGRAM_BOT_TOKEN is not set: create a bot with @BotFather and put "
+                "TELEGRAM_BOT_TOKEN=<token> in .env (see .env.example) or the environment."
+            )
+        return self.telegram_bot_token.get_secret_value()
+
+    @property
+    def file_url(self) -> str:
+        """Return the file download base URL (derived from the API base when unset)."""
+        assert self.telegram_base_file_url is not None  # set by _derive_file_url
+        return self.telegram_base_file_url
+
+    def sqlite_path(self) -> Path | None:
+        """Return the SQLite database file, or None for other databases and in-memory ones."""
+        prefix = "sqlite+aiosqlite:///"
+        if not self.database_url.startswith(prefix):
+            return None
+        path = self.database_url[len(prefix) :].split("?", 1)[0]
+        return None if path in ("", ":memory:") else Path(path)
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the settings, turning a validation error into one line per setting."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        lines = []
+        for err in exc.errors():
+            name = ".".join(str(p) for p in err["loc"]).upper() or "settings"
+            lines.append(f"{name}: {err['msg']} (got {err.get('input')!r})")
+        raise SettingsError("; ".join(lines)) from None

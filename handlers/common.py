@@ -1,0 +1,96 @@
+"""Helpers every handler module shares: services, the user's language, replies, guards."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from telegram import Message, ReplyKeyboardMarkup, Update
+from telegram.ext import ApplicationHandlerStop, ContextTypes, TypeHandler
+
+from bot.render import DEFAULT_LANGUAGE, normalize_language
+from bot.services import Services, get_services
+
+log = logging.getLogger(__name__)
+
+Context = ContextTypes.DEFAULT_TYPE
+LANG_KEY = "lang"
+
+
+def services(context: Context) -> Services:
+    """Return the application's services."""
+    return get_services(context.bot_data)
+
+
+def message_of(update: Update) -> Message:
+    """Return the update's message; only call from handlers whose filters guarantee one."""
+    message = update.effective_message
+    if message is None:
+        raise ValueError("handler registered for updates without a message")
+    return message
+
+
+async def language(update: Update, context: Context) -> str:
+    """Return the language this user chose (Indonesian until they choose)."""
+    cached = context.user_data.get(LANG_KEY) if context.user_data is not None else None
+    if isinstance(cached, str):
+        return cached
+    user = update.effective_user
+    lang = DEFAULT_LANGUAGE
+    if user is not None:
+        reporter = await services(context).repo.reporter_by_telegram(user.id)
+        if reporter is not None:
+            lang = normalize_language(reporter.language)
+    if context.user_data is not None:
+        context.user_data[LANG_KEY] = lang
+    return lang
+
+
+def remember_language(context: Context, lang: str) -> None:
+    """Update the cached language after the user changed it."""
+    if context.user_data is not None:
+        context.user_data[LANG_KEY] = lang
+
+
+async def reply(
+    update: Update,
+    context: Context,
+    template: str,
+    *,
+    reply_markup: Any = None,
+    lang: str | None = None,
+    **values: Any,
+) -> Message:
+    """Render a template in the user's language and send it as a reply in the same chat."""
+    lang = lang or await language(update, context)
+    text = services(context).renderer.render(lang, template, **values)
+    return await message_of(update).reply_text(text, parse_mode="HTML", reply_markup=reply_markup)
+
+
+def label(context: Context, lang: str, key: str, **values: Any) -> str:
+    """Return a short label in a language."""
+    return services(context).renderer.label(lang, key, **values)
+
+
+def keyboard(rows: list[list[str]]) -> ReplyKeyboardMarkup:
+    """Return a reply keyboard sized for phones."""
+    return ReplyKeyboardMarkup(rows, resize_keyboard=True, is_persistent=True)
+
+
+def kick_outbox(context: Context) -> None:
+    """Deliver what a handler just queued without waiting for the next sweep."""
+    sender = services(context).outbox
+    if sender is not None and context.job_queue is not None:
+        context.job_queue.run_once(lambda _ctx: sender.drain(), 0)
+
+
+async def _drop_redelivered(update: Update, context: Context) -> None:
+    """Stop an update that was already handled (Telegram redelivers after a crash)."""
+    if not await services(context).repo.claim_update(update.update_id):
+        log.info("update %s was handled before; ignored", update.update_id)
+        raise ApplicationHandlerStop
+
+
+def redelivery_guard() -> TypeHandler[Update, Context, None]:
+    """Return the guard that drops updates already handled."""
+    return TypeHandler(Update, _drop_redelivered)

@@ -1,0 +1,66 @@
+"""/start and /help: the welcome, the main menu and the list of commands."""
+
+from __future__ import annotations
+
+from telegram import ReplyKeyboardMarkup, Update
+from telegram.ext import BaseHandler, CommandHandler, MessageHandler, filters
+
+from bot.commands import Audience, commands_for
+from bot.render import LANGUAGES, Renderer
+from bot.services import Services
+from handlers.common import Context, keyboard, label, language, reply, services
+
+MENU_KEYS = ("menu.help", "menu.language")
+
+
+def main_menu(context: Context, lang: str) -> ReplyKeyboardMarkup:
+    """Return the citizen's main menu keyboard."""
+    return keyboard([[label(context, lang, key) for key in MENU_KEYS]])
+
+
+async def start(update: Update, context: Context) -> None:
+    """Greet the citizen and show the main menu."""
+    lang = await language(update, context)
+    user = update.effective_user
+    await reply(
+        update,
+        context,
+        "welcome",
+        lang=lang,
+        office=services(context).profile.office_name(lang),
+        first_name=user.first_name if user else None,
+        reply_markup=main_menu(context, lang),
+    )
+
+
+async def help_command(update: Update, context: Context) -> None:
+    """List every command with its description."""
+    lang = await language(update, context)
+    commands = [
+        {"name": c.name, "description": label(context, lang, c.label_key)}
+        for c in commands_for(Audience.CITIZEN)
+    ]
+    await reply(
+        update,
+        context,
+        "help",
+        lang=lang,
+        office=services(context).profile.office_name(lang),
+        commands=commands,
+    )
+
+
+def menu_filter(renderer: Renderer, key: str) -> filters.BaseFilter:
+    """Match a main-menu button (its label in any language) in a private chat."""
+    texts = [renderer.label(lang, key) for lang in LANGUAGES]
+    return filters.ChatType.PRIVATE & filters.Text(texts)
+
+
+def handlers(svc: Services) -> list[BaseHandler[Update, Context, None]]:
+    """Return the handlers of this feature."""
+    private = filters.ChatType.PRIVATE
+    return [
+        CommandHandler("start", start, filters=private),
+        CommandHandler("help", help_command, filters=private),
+        MessageHandler(menu_filter(svc.renderer, "menu.help"), help_command),
+    ]

@@ -1,0 +1,169 @@
+"""Typed, immutable rows the repository returns; nothing above storage sees SQLAlchemy rows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class Reporter:
+    """A citizen (or someone staff recorded for a citizen without Telegram)."""
+
+    id: int
+    telegram_user_id: int | None
+    language: str
+    name: str | None
+    phone: str | None
+    address: str | None
+    email: str | None
+    consent_at: datetime | None
+    blocked_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Unit:
+    """A unit (OPD, hospital, school, village...) that handles disposed reports."""
+
+    id: int
+    code: str
+    name: str
+    kind: str | None
+    active: bool
+
+
+@dataclass(frozen=True, slots=True)
+class StaffMember:
+    """A person allowed to work on reports, with one role and, for liaisons, units."""
+
+    id: int
+    telegram_user_id: int
+    display_name: str
+    role: str
+    active: bool
+    unit_ids: frozenset[int] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class NewReport:
+    """What a submission (from the conversation or /catat) carries into storage."""
+
+    reporter_id: int
+    channel: str
+    type: str
+    title: str
+    description: str
+    stage: str
+    submitted_at: datetime
+    category: str | None = None
+    subcategory: str | None = None
+    event_date: date | None = None
+    location_text: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    anonymous: bool = False
+    confidential: bool = False
+    stage_due_at: datetime | None = None
+    final_due_at: datetime | None = None
+    screening: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """A filed report as it stands now."""
+
+    id: int
+    number: str
+    reporter_id: int
+    channel: str
+    type: str
+    category: str | None
+    subcategory: str | None
+    title: str
+    description: str
+    event_date: date | None
+    location_text: str | None
+    latitude: float | None
+    longitude: float | None
+    anonymous: bool
+    confidential: bool
+    stage: str
+    resume_stage: str | None
+    unit_id: int | None
+    assignee_id: int | None
+    duplicate_of_id: int | None
+    stage_started_at: datetime
+    stage_due_at: datetime | None
+    final_due_at: datetime | None
+    screening: dict[str, Any] | None
+    rating: int | None
+    rating_comment: str | None
+    version: int
+    submitted_at: datetime
+    updated_at: datetime
+    closed_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class ReportEvent:
+    """One line of a report's audit trail."""
+
+    id: int
+    report_id: int
+    at: datetime
+    actor_kind: str
+    actor_staff_id: int | None
+    action: str
+    from_stage: str | None
+    to_stage: str | None
+    note: str | None
+    data: dict[str, Any] | None
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    """A conversation in progress, saved at every step so that a restart loses nothing."""
+
+    telegram_user_id: int
+    conversation: str
+    step: str
+    data: dict[str, Any]
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxMessage:
+    """A message or edit to deliver, written in the same transaction as the change that causes it.
+
+    `kind` names the Bot API call (send_message, edit_message_text, copy_message, send_document,
+    edit_card); `payload` holds its arguments as JSON. `link` names a message_links slot in which
+    the sent message's id is recorded, so that later edits can find the message.
+    """
+
+    chat_id: int
+    kind: str
+    payload: dict[str, Any]
+    report_id: int | None = None
+    coalesce_key: str | None = None
+    link: str | None = None
+    not_before: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxItem:
+    """A stored outbox row waiting for (or done with) delivery."""
+
+    id: int
+    chat_id: int
+    kind: str
+    payload: dict[str, Any]
+    report_id: int | None
+    coalesce_key: str | None
+    status: str
+    attempts: int
+    not_before: datetime
+    last_error: str | None
+    sent_message_id: int | None
+    created_at: datetime
+    sent_at: datetime | None

@@ -1,0 +1,231 @@
+"""SQLAlchemy Core tables: the one description of the schema (migrations are generated from it)."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+from storage.types import UtcDateTime
+
+# Stable constraint names so that migrations can refer to them on every backend.
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+# Telegram ids exceed 32 bits; SQLite does not care, PostgreSQL does.
+TgId = BigInteger().with_variant(Integer(), "sqlite")
+
+reporters = Table(
+    "reporters",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    # None for people recorded by staff (/catat) who have no Telegram.
+    Column("telegram_user_id", TgId, nullable=True, unique=True),
+    Column("language", String(5), nullable=False, server_default="id"),
+    Column("name", String(200)),
+    Column("phone", String(20)),
+    Column("address", String(500)),
+    Column("email", String(254)),
+    Column("id_photo_file_id", String(200)),
+    Column("consent_at", UtcDateTime),
+    Column("blocked_at", UtcDateTime),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+units = Table(
+    "units",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("code", String(64), nullable=False, unique=True),
+    Column("name", String(200), nullable=False),
+    Column("kind", String(32)),
+    Column("active", Boolean, nullable=False, server_default="1"),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+staff = Table(
+    "staff",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("telegram_user_id", TgId, nullable=False, unique=True),
+    Column("display_name", String(200), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("active", Boolean, nullable=False, server_default="1"),
+    Column("added_by", TgId),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+staff_units = Table(
+    "staff_units",
+    metadata,
+    Column("staff_id", ForeignKey("staff.id", ondelete="CASCADE"), primary_key=True),
+    Column("unit_id", ForeignKey("units.id", ondelete="CASCADE"), primary_key=True),
+)
+
+reports = Table(
+    "reports",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("number", String(32), nullable=False, unique=True),
+    Column("reporter_id", ForeignKey("reporters.id"), nullable=False),
+    Column("channel", String(16), nullable=False),
+    Column("type", String(16), nullable=False),
+    Column("category", String(64)),
+    Column("subcategory", String(64)),
+    Column("title", String(200), nullable=False),
+    Column("description", Text, nullable=False),
+    Column("event_date", Date),
+    Column("location_text", String(500)),
+    Column("latitude", Float),
+    Column("longitude", Float),
+    Column("anonymous", Boolean, nullable=False, server_default="0"),
+    Column("confidential", Boolean, nullable=False, server_default="0"),
+    Column("stage", String(24), nullable=False),
+    # The stage NEEDS_INFO returns to when the reporter answers.
+    Column("resume_stage", String(24)),
+    Column("unit_id", ForeignKey("units.id")),
+    Column("assignee_id", ForeignKey("staff.id")),
+    Column("duplicate_of_id", ForeignKey("reports.id")),
+    Column("stage_started_at", UtcDateTime, nullable=False),
+    Column("stage_due_at", UtcDateTime),
+    Column("final_due_at", UtcDateTime),
+    Column("screening", JSON),
+    Column("rating", Integer),
+    Column("rating_comment", Text),
+    # Bumped by every transition: a press carrying an older version is stale.
+    Column("version", Integer, nullable=False, server_default="1"),
+    Column("submitted_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Column("closed_at", UtcDateTime),
+    Index("ix_reports_stage_due", "stage", "stage_due_at"),
+    Index("ix_reports_reporter_stage", "reporter_id", "stage"),
+    Index("ix_reports_unit_stage", "unit_id", "stage"),
+)
+
+report_events = Table(
+    "report_events",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("report_id", ForeignKey("reports.id", ondelete="CASCADE"), nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+    Column("actor_kind", String(16), nullable=False),  # reporter | staff | system
+    Column("actor_staff_id", ForeignKey("staff.id")),
+    Column("action", String(32), nullable=False),
+    Column("from_stage", String(24)),
+    Column("to_stage", String(24)),
+    Column("note", Text),
+    Column("data", JSON),
+    Index("ix_report_events_report", "report_id", "id"),
+)
+
+attachments = Table(
+    "attachments",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("report_id", ForeignKey("reports.id", ondelete="CASCADE"), nullable=False),
+    Column("event_id", ForeignKey("report_events.id")),
+    Column("kind", String(16), nullable=False),  # photo | document | video | voice | audio
+    Column("file_id", String(200), nullable=False),
+    Column("file_unique_id", String(100), nullable=False),
+    Column("file_name", String(255)),
+    Column("mime_type", String(100)),
+    Column("file_size", Integer),
+    Column("caption", Text),
+    # Where the file came from, so that it can be re-sent with copyMessage.
+    Column("source_chat_id", TgId),
+    Column("source_message_id", Integer),
+    Column("created_at", UtcDateTime, nullable=False),
+    Index("ix_attachments_report", "report_id"),
+)
+
+drafts = Table(
+    "drafts",
+    metadata,
+    Column("telegram_user_id", TgId, primary_key=True),
+    Column("conversation", String(32), primary_key=True),
+    Column("step", String(32), nullable=False),
+    Column("data", JSON, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+# A sequence per name (tracking-number prefix and year), bumped inside the submitting transaction.
+counters = Table(
+    "counters",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("value", Integer, nullable=False),
+)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("chat_id", TgId, nullable=False),
+    Column("kind", String(24), nullable=False),
+    Column("payload", JSON, nullable=False),
+    # Pending rows with the same key are one message: a newer edit replaces the older one.
+    Column("coalesce_key", String(64)),
+    Column("report_id", ForeignKey("reports.id", ondelete="SET NULL")),
+    Column("status", String(12), nullable=False, server_default="pending"),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("not_before", UtcDateTime, nullable=False),
+    Column("last_error", Text),
+    Column("sent_message_id", Integer),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("sent_at", UtcDateTime),
+    Index("ix_outbox_status_due", "status", "not_before"),
+    Index("ix_outbox_coalesce", "coalesce_key", "status"),
+    Index("ix_outbox_chat", "chat_id", "status", "id"),
+)
+
+# Messages the bot sent that later messages must refer to (a report's card, its thread).
+message_links = Table(
+    "message_links",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("report_id", ForeignKey("reports.id", ondelete="CASCADE"), nullable=False),
+    Column("slot", String(32), nullable=False),
+    Column("chat_id", TgId, nullable=False),
+    Column("message_id", Integer, nullable=False),
+    UniqueConstraint("report_id", "slot", "chat_id", name="uq_message_links_slot"),
+    Index("ix_message_links_message", "chat_id", "message_id"),
+)
+
+processed_updates = Table(
+    "processed_updates",
+    metadata,
+    Column("update_id", BigInteger().with_variant(Integer(), "sqlite"), primary_key=True),
+    Column("processed_at", UtcDateTime, nullable=False),
+    Index("ix_processed_updates_at", "processed_at"),
+)
+
+# Small runtime values that outlive a restart (the staff group's id after a migration, ...).
+settings_kv = Table(
+    "settings_kv",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", JSON, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)

@@ -1,0 +1,69 @@
+"""The command line, as an operator on a fresh machine would use it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+
+def run_cli(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "STAFF_"))}
+    clean.update(env)
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        cwd=cwd,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_run_without_a_token_exits_2_naming_the_setting_and_how_to_set_it(tmp_path: Path) -> None:
+    # An unroutable base URL: any network call would hang or fail loudly instead of exiting 2.
+    result = run_cli("run", cwd=tmp_path, TELEGRAM_BASE_URL="http://192.0.2.1:9/bot")
+    assert result.returncode == 2
+    assert "TELEGRAM_BOT_TOKEN" in result.stderr
+    assert ".env" in result.stderr
+    assert "@BotFather" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "data").exists(), "nothing may be created before the token is checked"
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("STAFF_CHAT_ID", "not-a-number"), ("ADMIN_USER_IDS", "12,abc"), ("TELEGRAM_BASE_URL", "x")],
+)
+def test_an_invalid_setting_fails_with_one_line_naming_it(
+    tmp_path: Path, name: str, value: str
+) -> None:
+    result = run_cli("run", cwd=tmp_path, **{name: value, "TELEGRAM_BOT_TOKEN": "1:x"})
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert name in lines[0]
+
+
+def test_help_lists_the_subcommands(tmp_path: Path) -> None:
+    result = run_cli("--help", cwd=tmp_path)
+    assert result.returncode == 0
+    for command in ("run", "db"):
+        assert command in result.stdout
+
+
+def test_db_upgrade_creates_the_default_database_with_its_folder(tmp_path: Path) -> None:
+    result = run_cli("db", "upgrade", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "data" / "aduan.db").exists()
+
+
+def test_settings_are_read_from_a_dotenv_file(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("DATABASE_URL=sqlite+aiosqlite:///elsewhere/x.db\n")
+    result = run_cli("db", "upgrade", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "elsewhere" / "x.db").exists()

@@ -1,0 +1,176 @@
+"""Storage: migrations, tracking numbers, drafts, redelivered updates (real SQLite files)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import inspect, text
+
+from storage.database import Database
+from storage.models import NewReport
+from storage.repository import Repository
+from storage.tables import metadata
+
+WIT = ZoneInfo("Asia/Jayapura")
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
+    database = Database(f"sqlite+aiosqlite:///{tmp_path}/aduan.db")
+    await database.upgrade()
+    yield database
+    await database.dispose()
+
+
+@pytest.fixture
+def repo(db: Database) -> Repository:
+    return Repository(db)
+
+
+def new_report(reporter_id: int, at: datetime, title: str = "Jalan rusak") -> NewReport:
+    return NewReport(
+        reporter_id=reporter_id,
+        channel="telegram",
+        type="pengaduan",
+        title=title,
+        description="Jalan di depan kantor desa berlubang sejak dua bulan.",
+        stage="submitted",
+        submitted_at=at,
+    )
+
+
+async def test_upgrade_creates_every_table_of_the_schema_in_an_empty_database(
+    tmp_path: Path,
+) -> None:
+    database = Database(f"sqlite+aiosqlite:///{tmp_path}/nested/folder/aduan.db")
+    await database.upgrade()
+    async with database.read() as conn:
+        tables = await conn.run_sync(lambda c: set(inspect(c).get_table_names()))
+        diff = await conn.run_sync(
+            lambda c: compare_metadata(MigrationContext.configure(c), metadata)
+        )
+        mode = (await conn.execute(text("PRAGMA journal_mode"))).scalar()
+        fks = (await conn.execute(text("PRAGMA foreign_keys"))).scalar()
+    await database.dispose()
+    assert (tmp_path / "nested" / "folder" / "aduan.db").exists()
+    assert set(metadata.tables) <= tables
+    assert "alembic_version" in tables
+    assert diff == [], "the migrations and storage/tables.py disagree"
+    assert mode == "wal"
+    assert fks == 1
+
+
+async def test_upgrade_twice_is_harmless(db: Database) -> None:
+    await db.upgrade()
+    async with db.read() as conn:
+        version = (await conn.execute(text("SELECT version_num FROM alembic_version"))).scalar()
+    assert version == "0001"
+
+
+async def test_tracking_numbers_never_collide_under_concurrent_submissions(
+    repo: Repository,
+) -> None:
+    reporter = await repo.ensure_reporter(1001)
+    at = datetime(2026, 5, 4, 3, 0, tzinfo=UTC)
+    reports = await asyncio.gather(
+        *(
+            repo.submit_report(new_report(reporter.id, at), prefix="LAPOR", zone=WIT)
+            for _ in range(60)
+        )
+    )
+    numbers = sorted(r.number for r in reports)
+    assert len(set(numbers)) == 60
+    assert numbers[0] == "LAPOR-2026-000001"
+    assert numbers[-1] == "LAPOR-2026-000060"
+
+
+async def test_sequence_restarts_each_year_in_the_offices_timezone(repo: Repository) -> None:
+    reporter = await repo.ensure_reporter(1001)
+    late_2026_utc = datetime(2026, 12, 31, 14, 0, tzinfo=UTC)  # 23:00 WIT, still 2026
+    new_year_wit = datetime(2026, 12, 31, 16, 0, tzinfo=UTC)  # 01:00 WIT on 1 Jan 2027
+    first = await repo.submit_report(new_report(reporter.id, late_2026_utc), prefix="NTT", zone=WIT)
+    second = await repo.submit_report(new_report(reporter.id, new_year_wit), prefix="NTT", zone=WIT)
+    third = await repo.submit_report(new_report(reporter.id, new_year_wit), prefix="NTT", zone=WIT)
+    assert [first.number, second.number, third.number] == [
+        "NTT-2026-000001",
+        "NTT-2027-000001",
+        "NTT-2027-000002",
+    ]
+
+
+@pytest.mark.parametrize(
+    "typed", ["LAPOR-2026-000001", "lapor-2026-000001", " lapor 2026 000001 ", "lapor2026000001"]
+)
+async def test_a_number_typed_in_lower_case_or_with_spaces_still_finds_the_report(
+    repo: Repository, typed: str
+) -> None:
+    reporter = await repo.ensure_reporter(1001)
+    at = datetime(2026, 5, 4, 3, 0, tzinfo=UTC)
+    report = await repo.submit_report(new_report(reporter.id, at), prefix="LAPOR", zone=WIT)
+    found = await repo.report_by_number(typed)
+    assert found is not None
+    assert found.id == report.id
+
+
+async def test_submission_writes_the_report_its_audit_row_and_its_times_in_utc(
+    repo: Repository,
+) -> None:
+    reporter = await repo.ensure_reporter(1001)
+    at = datetime(2026, 5, 4, 10, 0, tzinfo=ZoneInfo("Asia/Makassar"))
+    report = await repo.submit_report(new_report(reporter.id, at), prefix="LAPOR", zone=WIT)
+    events = await repo.events(report.id)
+    assert report.submitted_at == at
+    assert report.submitted_at.tzinfo is not None
+    assert [(e.action, e.from_stage, e.to_stage, e.actor_kind) for e in events] == [
+        ("submit", "draft", "submitted", "reporter")
+    ]
+
+
+async def test_an_update_is_claimed_once(repo: Repository) -> None:
+    assert await repo.claim_update(42) is True
+    assert await repo.claim_update(42) is False
+    assert await repo.claim_update(43) is True
+
+
+async def test_a_draft_survives_a_new_repository_on_the_same_file(
+    db: Database, tmp_path: Path
+) -> None:
+    await Repository(db).save_draft(1001, "report", "title", {"type": "pengaduan"})
+    await db.dispose()
+    reopened = Database(f"sqlite+aiosqlite:///{tmp_path}/aduan.db")
+    draft = await Repository(reopened).draft(1001, "report")
+    await reopened.dispose()
+    assert draft is not None
+    assert (draft.step, draft.data) == ("title", {"type": "pengaduan"})
+
+
+async def test_language_choice_is_remembered(repo: Repository) -> None:
+    await repo.set_language(1001, "en")
+    reporter = await repo.reporter_by_telegram(1001)
+    assert reporter is not None
+    assert reporter.language == "en"
+
+
+async def test_two_processes_writing_the_same_file_still_get_distinct_numbers(
+    db: Database, tmp_path: Path
+) -> None:
+    other = Database(f"sqlite+aiosqlite:///{tmp_path}/aduan.db")
+    first, second = Repository(db), Repository(other)
+    reporter = await first.ensure_reporter(1001)
+    at = datetime(2026, 5, 4, 3, 0, tzinfo=UTC)
+    reports = await asyncio.gather(
+        *(
+            repo.submit_report(new_report(reporter.id, at), prefix="LAPOR", zone=WIT)
+            for _ in range(20)
+            for repo in (first, second)
+        )
+    )
+    await other.dispose()
+    assert len({r.number for r in reports}) == 40
