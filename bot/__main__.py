@@ -8,9 +8,11 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 
+from bot.profile import ProfileError
 from bot.settings import Settings, SettingsError, load_settings
 
 EXIT_CONFIG = 2
+ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member", "chat_member"]
 log = logging.getLogger("bot")
 
 
@@ -104,7 +106,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     func: Command = args.func
     try:
         return func(load_settings(), args)
-    except SettingsError as exc:
+    except (SettingsError, ProfileError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_CONFIG
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from typing import Any
 
 from telegram import BotCommand, BotCommandScopeAllPrivateChats, Update
@@ -76,6 +77,7 @@ async def _post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> 
         application.bot,
         batch_size=svc.settings.outbox_batch_size,
         max_attempts=svc.settings.outbox_max_attempts,
+        backoff=timedelta(seconds=svc.settings.outbox_backoff_seconds),
     )
     await _register_commands(application, svc.renderer)
     assert application.job_queue is not None, "install python-telegram-bot[job-queue]"

@@ -30,9 +30,18 @@ PARALLEL_CHATS = 8
 class OutboxSender:
     """Drain the outbox: one chat's messages in order, different chats side by side."""
 
-    def __init__(self, repo: Repository, bot: Bot, *, batch_size: int, max_attempts: int) -> None:
+    def __init__(
+        self,
+        repo: Repository,
+        bot: Bot,
+        *,
+        batch_size: int,
+        max_attempts: int,
+        backoff: timedelta = timedelta(seconds=2),
+    ) -> None:
         self.repo = repo
         self.bot = bot
+        self.backoff = backoff
         self.batch_size = batch_size
         self.max_attempts = max_attempts
         self._lock = asyncio.Lock()
@@ -98,7 +107,7 @@ class OutboxSender:
             await self.repo.mark_failed(item, f"bad request: {exc.message}")
             return True
         except NetworkError as exc:
-            backoff = min(timedelta(seconds=2**item.attempts), MAX_BACKOFF)
+            backoff = min(self.backoff * 2**item.attempts, MAX_BACKOFF)
             await self._retry(item, backoff, f"network: {exc.message}")
             return False
         await self.repo.mark_sent(item, message_id)

@@ -42,6 +42,8 @@ class Settings(BaseSettings):
     outbox_interval_seconds: float = Field(default=1.0, gt=0)
     outbox_batch_size: int = Field(default=50, gt=0)
     outbox_max_attempts: int = Field(default=20, gt=0)
+    # First wait after a network error or 5xx; doubled per attempt, at most five minutes.
+    outbox_backoff_seconds: float = Field(default=2.0, gt=0)
     poll_timeout_seconds: int = Field(default=30, ge=0)
     log_level: str = "INFO"
 

@@ -67,3 +67,19 @@ def test_settings_are_read_from_a_dotenv_file(tmp_path: Path) -> None:
     result = run_cli("db", "upgrade", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "elsewhere" / "x.db").exists()
+
+
+def test_a_broken_profile_stops_the_bot_with_the_file_and_key(tmp_path: Path) -> None:
+    broken = tmp_path / "kantor.toml"
+    broken.write_text('name = "Kantor"\nprefix = "lowercase"\n')
+    result = run_cli(
+        "run",
+        cwd=tmp_path,
+        TELEGRAM_BOT_TOKEN="1:x",
+        TELEGRAM_BASE_URL="http://192.0.2.1:9/bot",
+        ADUAN_PROFILE=str(broken),
+    )
+    assert result.returncode == 2
+    assert "kantor.toml" in result.stderr
+    assert "prefix" in result.stderr
+    assert "Traceback" not in result.stderr
