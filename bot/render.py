@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date, format_time
 from babel.numbers import format_decimal
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
@@ -69,10 +69,18 @@ class Renderer:
 
     @cached_property
     def _labels(self) -> dict[str, dict[str, str]]:
+        # Every templates/<lang>/*.toml file holds labels; each feature keeps its own file.
         result: dict[str, dict[str, str]] = {}
         for lang in LANGUAGES:
-            with (self.directory / lang / "labels.toml").open("rb") as handle:
-                result[lang] = _flatten(tomllib.load(handle))
+            merged: dict[str, str] = {}
+            for path in sorted((self.directory / lang).glob("*.toml")):
+                with path.open("rb") as handle:
+                    labels = _flatten(tomllib.load(handle))
+                clash = merged.keys() & labels.keys()
+                if clash:
+                    raise ValueError(f"{path}: labels defined twice: {', '.join(sorted(clash))}")
+                merged.update(labels)
+            result[lang] = merged
         return result
 
     def template_names(self) -> list[str]:
@@ -87,8 +95,10 @@ class Renderer:
     def format_datetime(self, value: datetime, lang: str) -> str:
         """Format a time in the office's zone and the user's locale, with the zone's name."""
         local = value.astimezone(self.zone)
-        text = format_datetime(local, format="d MMM yyyy HH:mm", locale=_LOCALES[lang])
-        return f"{text} {_zone_abbreviation(self.zone)}"
+        locale = _LOCALES[lang]
+        day = format_date(local, format="d MMM yyyy", locale=locale)
+        clock = format_time(local, format="short", locale=locale)
+        return f"{day} {clock} {_zone_abbreviation(self.zone)}"
 
 
 def _zone_abbreviation(zone: ZoneInfo) -> str:

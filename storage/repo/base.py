@@ -1,0 +1,111 @@
+"""The repository's shared core: engines, the clock, row mapping, outbox writes, update ids."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Row, and_, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from storage import tables as t
+from storage.database import Database
+from storage.models import OutboxMessage
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    """Return the current time in UTC."""
+    return datetime.now(UTC)
+
+
+def to_model(row: Row[Any], cls: Any) -> Any:
+    """Build a dataclass from a row, taking the columns the dataclass names."""
+    mapping = row._mapping
+    return cls(**{name: mapping[name] for name in cls.__dataclass_fields__})
+
+
+class RepoBase:
+    """What every part of the repository shares; each public write is one transaction."""
+
+    def __init__(self, db: Database, clock: Clock = utc_now) -> None:
+        self.db = db
+        self.clock = clock
+
+    def _insert(self) -> Any:
+        return sqlite_insert if self.db.is_sqlite else pg_insert
+
+    async def claim_update(self, update_id: int) -> bool:
+        """Record an update as handled; False when it was handled before."""
+        stmt = (
+            self._insert()(t.processed_updates)
+            .values(update_id=update_id, processed_at=self.clock())
+            .on_conflict_do_nothing(index_elements=["update_id"])
+        )
+        async with self.db.write() as conn:
+            result = await conn.execute(stmt)
+        return result.rowcount == 1
+
+    async def prune_processed_updates(self, older_than: timedelta) -> int:
+        """Forget handled update ids older than Telegram would ever redeliver."""
+        cutoff = self.clock() - older_than
+        async with self.db.write() as conn:
+            result = await conn.execute(
+                t.processed_updates.delete().where(t.processed_updates.c.processed_at < cutoff)
+            )
+        return result.rowcount
+
+    async def enqueue(self, messages: Sequence[OutboxMessage]) -> None:
+        """Queue messages on their own (for changes that write nothing else)."""
+        async with self.db.write() as conn:
+            await self._enqueue(conn, messages)
+
+    async def _enqueue(self, conn: AsyncConnection, messages: Sequence[OutboxMessage]) -> None:
+        now = self.clock()
+        for msg in messages:
+            payload = dict(msg.payload)
+            if msg.link is not None:
+                payload["_link"] = msg.link
+            values = {
+                "chat_id": msg.chat_id,
+                "kind": msg.kind,
+                "payload": payload,
+                "report_id": msg.report_id,
+                "coalesce_key": msg.coalesce_key,
+                "not_before": msg.not_before or now,
+                "created_at": now,
+            }
+            if msg.coalesce_key is not None:
+                # A newer edit of the same card replaces the one still waiting.
+                replaced = await conn.execute(
+                    update(t.outbox)
+                    .where(
+                        and_(
+                            t.outbox.c.coalesce_key == msg.coalesce_key,
+                            t.outbox.c.status == "pending",
+                        )
+                    )
+                    .values(payload=payload, kind=msg.kind, chat_id=msg.chat_id)
+                )
+                if replaced.rowcount:
+                    continue
+            await conn.execute(insert(t.outbox).values(**values))
+
+    async def _set_kv(self, conn: AsyncConnection, key: str, value: Any) -> None:
+        values = {"value": value, "updated_at": self.clock()}
+        await conn.execute(
+            self._insert()(t.settings_kv)
+            .values(key=key, **values)
+            .on_conflict_do_update(index_elements=["key"], set_=values)
+        )
+
+    async def get_kv(self, key: str) -> Any:
+        """Return a runtime value, or None."""
+        async with self.db.read() as conn:
+            return (
+                await conn.execute(select(t.settings_kv.c.value).where(t.settings_kv.c.key == key))
+            ).scalar()

@@ -1,0 +1,60 @@
+"""Drafts: conversations in progress, saved at every step."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import and_, select
+
+from storage import tables as t
+from storage.models import (
+    Draft,
+)
+from storage.repo.base import RepoBase, to_model
+
+
+class DraftsRepo(RepoBase):
+    """Drafts: conversations in progress, saved at every step."""
+
+    async def save_draft(
+        self, telegram_user_id: int, conversation: str, step: str, data: dict[str, Any]
+    ) -> Draft:
+        """Save a conversation's step and answers (one row per user and conversation)."""
+        now = self.clock()
+        values = {"step": step, "data": data, "updated_at": now}
+        async with self.db.write() as conn:
+            await conn.execute(
+                self._insert()(t.drafts)
+                .values(telegram_user_id=telegram_user_id, conversation=conversation, **values)
+                .on_conflict_do_update(
+                    index_elements=["telegram_user_id", "conversation"], set_=values
+                )
+            )
+        return Draft(telegram_user_id, conversation, step, data, now)
+
+    async def draft(self, telegram_user_id: int, conversation: str) -> Draft | None:
+        """Return a saved conversation, if any."""
+        async with self.db.read() as conn:
+            row = (
+                await conn.execute(
+                    select(t.drafts).where(
+                        and_(
+                            t.drafts.c.telegram_user_id == telegram_user_id,
+                            t.drafts.c.conversation == conversation,
+                        )
+                    )
+                )
+            ).first()
+        return None if row is None else to_model(row, Draft)
+
+    async def drop_draft(self, telegram_user_id: int, conversation: str) -> None:
+        """Forget a saved conversation (submitted or cancelled)."""
+        async with self.db.write() as conn:
+            await conn.execute(
+                t.drafts.delete().where(
+                    and_(
+                        t.drafts.c.telegram_user_id == telegram_user_id,
+                        t.drafts.c.conversation == conversation,
+                    )
+                )
+            )
