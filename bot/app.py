@@ -10,16 +10,17 @@ from telegram import BotCommand, BotCommandScopeAllPrivateChats, Update
 from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes
 
+from bot.cards import render_card
 from bot.commands import Audience, commands_for
 from bot.outbox import OutboxSender
-from bot.profile import Profile, load_profile
+from bot.profile import Profile
 from bot.ratelimit import build_rate_limiter
 from bot.render import LANGUAGES, Renderer
-from bot.services import SERVICES_KEY, Services, get_services
+from bot.services import SERVICES_KEY, build_services, get_services
 from bot.settings import Settings
 from handlers import common, language, start
-from storage.database import Database
-from storage.repository import Clock, Repository, utc_now
+from storage.models import OutboxItem
+from storage.repository import Clock, utc_now
 
 log = logging.getLogger(__name__)
 
@@ -30,16 +31,7 @@ def build_application(
     settings: Settings, *, profile: Profile | None = None, clock: Clock = utc_now
 ) -> Application[Any, Any, Any, Any, Any, Any]:
     """Build the bot: services, rate limiter, handlers in order, error handler, start-up jobs."""
-    profile = profile or load_profile(settings.aduan_profile)
-    db = Database(settings.database_url)
-    svc = Services(
-        settings=settings,
-        profile=profile,
-        db=db,
-        repo=Repository(db, clock),
-        renderer=Renderer(profile.zone),
-        clock=clock,
-    )
+    svc = build_services(settings, profile=profile, clock=clock)
     application = (
         ApplicationBuilder()
         .token(settings.token)
@@ -78,6 +70,7 @@ async def _post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> 
         batch_size=svc.settings.outbox_batch_size,
         max_attempts=svc.settings.outbox_max_attempts,
         backoff=timedelta(seconds=svc.settings.outbox_backoff_seconds),
+        expanders={"card": lambda item: render_card(svc, _report_id(item))},
     )
     await _register_commands(application, svc.renderer)
     assert application.job_queue is not None, "install python-telegram-bot[job-queue]"
@@ -89,6 +82,11 @@ async def _post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> 
         name=OUTBOX_JOB,
         job_kwargs={"max_instances": 1, "coalesce": True},
     )
+
+
+def _report_id(item: OutboxItem) -> int:
+    assert item.report_id is not None, "a card row names its report"
+    return item.report_id
 
 
 async def _register_commands(

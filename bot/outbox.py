@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import timedelta
 from typing import Any
 
@@ -21,6 +22,9 @@ from storage.models import OutboxItem
 from storage.repository import Repository
 
 log = logging.getLogger(__name__)
+
+# Builds a message's arguments at send time from the row (a card from its report's state).
+Expander = Callable[[OutboxItem], Awaitable[dict[str, Any]]]
 
 MAX_BACKOFF = timedelta(minutes=5)
 # Chats served at once; the rate limiter still holds the bot to Telegram's limits.
@@ -38,8 +42,10 @@ class OutboxSender:
         batch_size: int,
         max_attempts: int,
         backoff: timedelta = timedelta(seconds=2),
+        expanders: Mapping[str, Expander] | None = None,
     ) -> None:
         self.repo = repo
+        self.expanders = dict(expanders or {})
         self.bot = bot
         self.backoff = backoff
         self.batch_size = batch_size
@@ -121,25 +127,30 @@ class OutboxSender:
             await self.repo.mark_retry(item, delay=delay, error=error)
 
     async def _call(self, item: OutboxItem) -> int | None:
+        kind = item.kind
         p: dict[str, Any] = {k: v for k, v in item.payload.items() if not k.startswith("_")}
+        if kind in self.expanders:
+            # Rendered now, from the current state: a card edited five times is sent once.
+            p = await self.expanders[kind](item)
+            kind = "edit_linked"
         markup = p.pop("reply_markup", None)
         reply_markup = InlineKeyboardMarkup.de_json(markup, self.bot) if markup else None
         result: Message | MessageId | bool
-        if item.kind == "send_message":
+        if kind == "send_message":
             result = await self.bot.send_message(
                 item.chat_id, parse_mode="HTML", reply_markup=reply_markup, **p
             )
-        elif item.kind == "edit_message_text":
+        elif kind == "edit_message_text":
             result = await self.bot.edit_message_text(
                 chat_id=item.chat_id, parse_mode="HTML", reply_markup=reply_markup, **p
             )
-        elif item.kind == "edit_linked":
+        elif kind == "edit_linked":
             return await self._edit_linked(item, p, reply_markup)
-        elif item.kind == "copy_message":
+        elif kind == "copy_message":
             result = await self.bot.copy_message(
                 chat_id=item.chat_id, reply_markup=reply_markup, **p
             )
-        elif item.kind == "send_document":
+        elif kind == "send_document":
             result = await self.bot.send_document(
                 item.chat_id, parse_mode="HTML", reply_markup=reply_markup, **p
             )

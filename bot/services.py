@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from bot.clock import WorkCalendar
 from bot.render import Renderer
 from bot.settings import Settings
 from storage.database import Database
-from storage.repository import Clock, Repository
+from storage.repository import Clock, Repository, utc_now
 
 if TYPE_CHECKING:
     from bot.outbox import OutboxSender
@@ -26,10 +27,10 @@ class Services:
     db: Database
     repo: Repository
     renderer: Renderer
+    calendar: WorkCalendar
     clock: Clock
     outbox: OutboxSender | None = None
     staff_chat_id: int | None = None
-    extras: dict[str, Any] = field(default_factory=dict)
 
     def sender(self) -> OutboxSender:
         """Return the outbox sender (it exists once the application has started)."""
@@ -43,3 +44,23 @@ def get_services(bot_data: dict[str, Any]) -> Services:
     services = bot_data[SERVICES_KEY]
     assert isinstance(services, Services)
     return services
+
+
+def build_services(
+    settings: Settings, *, profile: Profile | None = None, clock: Clock = utc_now
+) -> Services:
+    """Build the services from settings: the profile, storage and rendering."""
+    from bot.profile import load_profile
+
+    profile = profile or load_profile(settings.aduan_profile)
+    db = Database(settings.database_url)
+    return Services(
+        settings=settings,
+        profile=profile,
+        db=db,
+        repo=Repository(db, clock),
+        renderer=Renderer(profile.zone),
+        calendar=WorkCalendar.from_profile(profile),
+        clock=clock,
+        staff_chat_id=settings.staff_chat_id,
+    )

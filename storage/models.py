@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -67,6 +68,7 @@ class NewReport:
     stage_due_at: datetime | None = None
     final_due_at: datetime | None = None
     screening: dict[str, Any] | None = None
+    submission_key: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +101,16 @@ class Report:
     screening: dict[str, Any] | None
     rating: int | None
     rating_comment: str | None
+    approval_level: int
+    approvers: list[int] | None
+    answer: str | None
+    answered_at: datetime | None
+    paused_stage_seconds: int | None
+    paused_final_seconds: int | None
+    stage_warned_at: datetime | None
+    stage_breached_at: datetime | None
+    stage_escalated_at: datetime | None
+    submission_key: str | None
     version: int
     submitted_at: datetime
     updated_at: datetime
@@ -167,3 +179,30 @@ class OutboxItem:
     sent_message_id: int | None
     created_at: datetime
     sent_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class NewEvent:
+    """An audit row to write with a change."""
+
+    at: datetime
+    actor_kind: str
+    actor_staff_id: int | None
+    action: str
+    from_stage: str | None
+    to_stage: str | None
+    note: str | None = None
+    data: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """What one transition writes: new column values, the audit row, and the messages it causes.
+
+    `messages` is called inside the transaction with the updated report and the stored event,
+    so that notifications show the state they announce.
+    """
+
+    values: dict[str, Any]
+    event: NewEvent
+    messages: Callable[[Report, ReportEvent], Sequence[OutboxMessage]] = lambda _r, _e: ()

@@ -114,6 +114,20 @@ reports = Table(
     Column("screening", JSON),
     Column("rating", Integer),
     Column("rating_comment", Text),
+    # The current answer's approval level (0 = none) and who approved earlier levels.
+    Column("approval_level", Integer, nullable=False, server_default="0"),
+    Column("approvers", JSON),
+    Column("answer", Text),
+    Column("answered_at", UtcDateTime),
+    # Office time left on the clocks when NEEDS_INFO paused them, in seconds.
+    Column("paused_stage_seconds", Integer),
+    Column("paused_final_seconds", Integer),
+    # Reminder marks for the current stage visit: each threshold fires once, across restarts.
+    Column("stage_warned_at", UtcDateTime),
+    Column("stage_breached_at", UtcDateTime),
+    Column("stage_escalated_at", UtcDateTime),
+    # The draft's key: submitting the same draft twice files one report.
+    Column("submission_key", String(64), unique=True),
     # Bumped by every transition: a press carrying an older version is stale.
     Column("version", Integer, nullable=False, server_default="1"),
     Column("submitted_at", UtcDateTime, nullable=False),

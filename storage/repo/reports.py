@@ -3,21 +3,31 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.tracking import counter_name, format_number, normalize_number, office_year
 from storage import tables as t
 from storage.models import (
+    Change,
+    NewEvent,
     NewReport,
     OutboxMessage,
     Report,
+    Reporter,
     ReportEvent,
 )
 from storage.repo.base import RepoBase, to_model
+
+T = TypeVar("T")
+
+
+def vars_of(event: NewEvent) -> dict[str, Any]:
+    """Return a new event's fields as keyword arguments."""
+    return {name: getattr(event, name) for name in NewEvent.__dataclass_fields__}
 
 
 class ReportsRepo(RepoBase):
@@ -32,8 +42,20 @@ class ReportsRepo(RepoBase):
         notify: Callable[[Report], Sequence[OutboxMessage]] = lambda _r: (),
         event_data: dict[str, Any] | None = None,
     ) -> Report:
-        """File a report: number it, write it, its first audit row and its notifications."""
+        """File a report: number it, write it, its first audit row and its notifications.
+
+        A draft submitted twice (a double tap, a redelivered update) carries the same
+        submission key, and the second call returns the report the first one filed.
+        """
         async with self.db.write() as conn:
+            if new.submission_key is not None:
+                existing = (
+                    await conn.execute(
+                        select(t.reports).where(t.reports.c.submission_key == new.submission_key)
+                    )
+                ).first()
+                if existing is not None:
+                    return to_model(existing, Report)
             year = office_year(new.submitted_at, zone)
             sequence = await self._bump_counter(conn, counter_name(prefix, year))
             values = {
@@ -100,3 +122,79 @@ class ReportsRepo(RepoBase):
                 .order_by(t.report_events.c.id)
             )
             return [to_model(r, ReportEvent) for r in rows]
+
+    async def change_report(
+        self, report_id: int, decide: Callable[[Report], Change | T]
+    ) -> tuple[Report, Change | T]:
+        """Change a report in one transaction, as `decide` rules on seeing it as it is now.
+
+        `decide` returns a Change (new values, the audit row and the messages to send) or anything
+        else to change nothing. The write lock is held from the read to the write, so two presses
+        decide one after the other and the second sees the first one's result.
+        """
+        async with self.db.write() as conn:
+            row = (
+                await conn.execute(
+                    select(t.reports).where(t.reports.c.id == report_id).with_for_update()
+                )
+            ).first()
+            if row is None:
+                raise LookupError(f"report {report_id} does not exist")
+            before: Report = to_model(row, Report)
+            decision = decide(before)
+            if not isinstance(decision, Change):
+                return before, decision
+            values = {**decision.values, "version": before.version + 1}
+            values.setdefault("updated_at", decision.event.at)
+            await conn.execute(
+                update(t.reports)
+                .where(t.reports.c.id == report_id, t.reports.c.version == before.version)
+                .values(**values)
+            )
+            event = decision.event
+            event_id = (
+                await conn.execute(
+                    insert(t.report_events)
+                    .values(
+                        report_id=report_id,
+                        at=event.at,
+                        actor_kind=event.actor_kind,
+                        actor_staff_id=event.actor_staff_id,
+                        action=event.action,
+                        from_stage=event.from_stage,
+                        to_stage=event.to_stage,
+                        note=event.note,
+                        data=event.data,
+                    )
+                    .returning(t.report_events.c.id)
+                )
+            ).scalar_one()
+            after = await self._report(conn, report_id)
+            stored = ReportEvent(event_id, report_id, **vars_of(event))
+            await self._enqueue(conn, decision.messages(after, stored))
+            return after, decision
+
+    async def report(self, report_id: int) -> Report | None:
+        """Return a report by id."""
+        async with self.db.read() as conn:
+            row = (await conn.execute(select(t.reports).where(t.reports.c.id == report_id))).first()
+        return None if row is None else to_model(row, Report)
+
+    async def reporter_of_report(self, report_id: int) -> Reporter:
+        """Return the reporter who filed a report."""
+        stmt = (
+            select(t.reporters)
+            .join(t.reports, t.reports.c.reporter_id == t.reporters.c.id)
+            .where(t.reports.c.id == report_id)
+        )
+        async with self.db.read() as conn:
+            row = (await conn.execute(stmt)).first()
+        if row is None:
+            raise LookupError(f"report {report_id} does not exist")
+        return to_model(row, Reporter)
+
+    async def attachment_count(self, report_id: int) -> int:
+        """Return how many files a report carries."""
+        stmt = select(func.count()).where(t.attachments.c.report_id == report_id)
+        async with self.db.read() as conn:
+            return int((await conn.execute(stmt)).scalar_one())

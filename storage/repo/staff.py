@@ -85,3 +85,42 @@ class StaffRepo(RepoBase):
                 active=row.active,
                 unit_ids=frozenset(unit_ids),
             )
+
+    async def unit(self, unit_id: int) -> Unit | None:
+        """Return a unit by id."""
+        async with self.db.read() as conn:
+            row = (await conn.execute(select(t.units).where(t.units.c.id == unit_id))).first()
+        return None if row is None else to_model(row, Unit)
+
+    async def add_staff(
+        self,
+        telegram_user_id: int,
+        display_name: str,
+        role: str,
+        *,
+        unit_ids: Iterable[int] = (),
+        added_by: int | None = None,
+    ) -> StaffMember:
+        """Add a staff member (or update their role, name and units), active."""
+        now = self.clock()
+        values = {"display_name": display_name, "role": role, "active": True, "updated_at": now}
+        async with self.db.write() as conn:
+            await conn.execute(
+                self._insert()(t.staff)
+                .values(
+                    telegram_user_id=telegram_user_id, added_by=added_by, created_at=now, **values
+                )
+                .on_conflict_do_update(index_elements=["telegram_user_id"], set_=values)
+            )
+            staff_id = (
+                await conn.execute(
+                    select(t.staff.c.id).where(t.staff.c.telegram_user_id == telegram_user_id)
+                )
+            ).scalar_one()
+            await conn.execute(t.staff_units.delete().where(t.staff_units.c.staff_id == staff_id))
+            units = [{"staff_id": staff_id, "unit_id": u} for u in unit_ids]
+            if units:
+                await conn.execute(insert(t.staff_units), units)
+        member = await self.staff_by_telegram(telegram_user_id)
+        assert member is not None
+        return member

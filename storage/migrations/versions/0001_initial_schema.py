@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 21:16:51.759112
+Create Date: 2026-11-23 21:32:19.483421
 """
 
 from __future__ import annotations
@@ -128,6 +128,16 @@ def upgrade() -> None:
         sa.Column("screening", sa.JSON(), nullable=True),
         sa.Column("rating", sa.Integer(), nullable=True),
         sa.Column("rating_comment", sa.Text(), nullable=True),
+        sa.Column("approval_level", sa.Integer(), server_default="0", nullable=False),
+        sa.Column("approvers", sa.JSON(), nullable=True),
+        sa.Column("answer", sa.Text(), nullable=True),
+        sa.Column("answered_at", storage.types.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("paused_stage_seconds", sa.Integer(), nullable=True),
+        sa.Column("paused_final_seconds", sa.Integer(), nullable=True),
+        sa.Column("stage_warned_at", storage.types.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("stage_breached_at", storage.types.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("stage_escalated_at", storage.types.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("submission_key", sa.String(length=64), nullable=True),
         sa.Column("version", sa.Integer(), server_default="1", nullable=False),
         sa.Column("submitted_at", storage.types.UtcDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", storage.types.UtcDateTime(timezone=True), nullable=False),
@@ -144,6 +154,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["unit_id"], ["units.id"], name=op.f("fk_reports_unit_id_units")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_reports")),
         sa.UniqueConstraint("number", name=op.f("uq_reports_number")),
+        sa.UniqueConstraint("submission_key", name=op.f("uq_reports_submission_key")),
     )
     with op.batch_alter_table("reports", schema=None) as batch_op:
         batch_op.create_index("ix_reports_reporter_stage", ["reporter_id", "stage"], unique=False)

@@ -1,0 +1,138 @@
+"""Who hears about a change, and what they read: messages written to the outbox with the change."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot import callbacks
+from bot.domain import Action, Stage
+from bot.services import Services
+from storage.models import OutboxMessage, Report, Reporter, ReportEvent
+
+CARD_SLOT = "card"
+# Actions the reporter is told about even though the stage stays (or moves internally).
+_REPORTER_ACTIONS = {
+    Action.DISPOSE,
+    Action.ANSWER_INFO,
+    Action.REJECT,
+    Action.MARK_DUPLICATE,
+    Action.ASK_INFO,
+    Action.ACCEPT,
+    Action.APPROVE,
+    Action.ANSWER,
+    Action.CLOSE,
+    Action.EXTEND,
+}
+
+
+def card_refresh(svc: Services, report_id: int) -> list[OutboxMessage]:
+    """Return the outbox row that (re)draws a report's card in the staff group.
+
+    The card is rendered when it is sent, from the report as it is then, so several changes
+    in a row cost one edit.
+    """
+    if svc.staff_chat_id is None:
+        return []
+    return [
+        OutboxMessage(
+            chat_id=svc.staff_chat_id,
+            kind="card",
+            payload={},
+            report_id=report_id,
+            coalesce_key=f"card:{report_id}",
+            link=CARD_SLOT,
+        )
+    ]
+
+
+def to_reporter(
+    svc: Services,
+    reporter: Reporter,
+    report: Report,
+    template: str,
+    *,
+    reply_markup: dict[str, Any] | None = None,
+    **values: Any,
+) -> list[OutboxMessage]:
+    """Return a message to the reporter in their language, if they can be reached on Telegram."""
+    if reporter.telegram_user_id is None:
+        return []
+    text = svc.renderer.render(reporter.language, template, number=report.number, **values)
+    payload: dict[str, Any] = {"text": text}
+    if reply_markup is not None:
+        payload["reply_markup"] = reply_markup
+    return [
+        OutboxMessage(
+            chat_id=reporter.telegram_user_id,
+            kind="send_message",
+            payload=payload,
+            report_id=report.id,
+        )
+    ]
+
+
+def after_transition(
+    svc: Services,
+    reporter: Reporter,
+    unit_names: dict[int, str],
+    after: Report,
+    event: ReportEvent,
+) -> list[OutboxMessage]:
+    """Return the messages one transition causes: the card, and the reporter's news."""
+    messages = card_refresh(svc, after.id)
+    action = Action(event.action)
+    if event.actor_kind == "reporter" or action not in _REPORTER_ACTIONS:
+        return messages
+    if after.stage == Stage.AWAITING_APPROVAL:
+        return messages  # the reporter hears when the answer is approved, not before
+    lang = reporter.language
+    if after.stage == Stage.ANSWERED:
+        return messages + answer_message(svc, reporter, after)
+    unit = None
+    if after.unit_id is not None and action in (Action.DISPOSE, Action.ACCEPT):
+        unit = unit_names.get(after.unit_id)
+    messages += to_reporter(
+        svc,
+        reporter,
+        after,
+        "status_update",
+        action=action.value,
+        stage_name=svc.renderer.label(lang, f"stage.{after.stage}"),
+        unit_name=unit,
+        note=event.note,
+        due=after.stage_due_at if after.stage != Stage.NEEDS_INFO else None,
+        close_at=after.stage_due_at if after.stage == Stage.NEEDS_INFO else None,
+        other_number=(event.data or {}).get("duplicate_of_number"),
+    )
+    return messages
+
+
+def answer_message(svc: Services, reporter: Reporter, report: Report) -> list[OutboxMessage]:
+    """Return the answer with the rating buttons."""
+    if reporter.telegram_user_id is None:
+        return []
+    lang = reporter.language
+    rows: list[list[dict[str, Any]]] = [
+        [
+            {"text": str(n), "callback_data": callbacks.build("fb", "rate", report.id, n)}
+            for n in range(1, 6)
+        ],
+        [
+            {
+                "text": svc.renderer.label(lang, "feedback.dispute"),
+                "callback_data": callbacks.build("fb", "dispute", report.id),
+            }
+        ],
+    ]
+    dispute_until = svc.calendar.due_at(
+        report.answered_at or svc.clock(), svc.profile.limits.dispute_within
+    )
+    return to_reporter(
+        svc,
+        reporter,
+        report,
+        "answer",
+        reply_markup={"inline_keyboard": rows},
+        answer=report.answer or "",
+        dispute_until=dispute_until,
+    )

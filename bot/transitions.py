@@ -1,0 +1,114 @@
+"""Perform an action on a report: plan it, move the clocks, write it, notify, in one transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from bot import notify
+from bot.deadlines import deadline_changes
+from bot.domain import Action, Stage
+from bot.services import Services
+from bot.workflow import Actor, Plan, Refused, ReportState, plan
+from storage.models import Change, NewEvent, Report
+
+
+@dataclass(frozen=True, slots=True)
+class Done:
+    """The action happened; `report` is the report after it."""
+
+    report: Report
+    before: Report
+    plan: Plan
+
+
+@dataclass(frozen=True, slots=True)
+class Stale:
+    """The button was pressed on an older version of the report; nothing changed."""
+
+    report: Report
+
+
+Outcome = Done | Stale | Refused
+
+
+def state_of(report: Report) -> ReportState:
+    """Return the part of a report the workflow rules on."""
+    return ReportState(
+        stage=Stage(report.stage),
+        resume_stage=Stage(report.resume_stage) if report.resume_stage else None,
+        approval_level=report.approval_level,
+        approvers=tuple(report.approvers or ()),
+    )
+
+
+async def perform(
+    svc: Services,
+    report_id: int,
+    action: Action,
+    actor: Actor,
+    *,
+    expected_version: int | None = None,
+    note: str | None = None,
+    data: dict[str, Any] | None = None,
+    values: dict[str, Any] | None = None,
+    at: datetime | None = None,
+) -> Outcome:
+    """Perform `action` by `actor`; re-checks stage, role and version inside the transaction.
+
+    `values` are further columns the action sets (the unit of a disposition, the new type of a
+    reclassification, the answer text); the caller has validated them.
+    """
+    now = at or svc.clock()
+    reporter = await svc.repo.reporter_of_report(report_id)
+    unit_names = {u.id: u.name for u in await svc.repo.list_units(active_only=False)}
+    seen: list[tuple[Report, Plan]] = []
+
+    def decide(report: Report) -> Change | Stale | Refused:
+        if expected_version is not None and report.version != expected_version:
+            return Stale(report)
+        outcome = plan(svc.profile, state_of(report), action, actor)
+        if isinstance(outcome, Refused):
+            return outcome
+        columns: dict[str, Any] = {
+            "stage": outcome.to_stage.value,
+            "resume_stage": outcome.resume_stage.value if outcome.resume_stage else None,
+            "approval_level": outcome.approval_level,
+            "approvers": _approvers(report, outcome, actor),
+            **deadline_changes(svc.profile, svc.calendar, report, outcome, now),
+            **(values or {}),
+        }
+        if outcome.closes:
+            columns["closed_at"] = now
+        seen.append((report, outcome))
+        event = NewEvent(
+            at=now,
+            actor_kind=actor.kind.value,
+            actor_staff_id=actor.staff_id,
+            action=action.value,
+            from_stage=outcome.from_stage.value,
+            to_stage=outcome.to_stage.value,
+            note=note,
+            data=data,
+        )
+        return Change(
+            columns,
+            event,
+            lambda after, stored: notify.after_transition(svc, reporter, unit_names, after, stored),
+        )
+
+    decision: Change | Stale | Refused
+    current, decision = await svc.repo.change_report(report_id, decide)
+    if isinstance(decision, Change):
+        before, planned = seen[-1]
+        return Done(current, before, planned)
+    return decision
+
+
+def _approvers(report: Report, outcome: Plan, actor: Actor) -> list[int] | None:
+    if outcome.to_stage is not Stage.AWAITING_APPROVAL:
+        return None
+    if outcome.action is Action.APPROVE and actor.staff_id is not None:
+        return [*(report.approvers or []), actor.staff_id]
+    return []
