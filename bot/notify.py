@@ -7,7 +7,7 @@ from typing import Any
 from bot import callbacks
 from bot.domain import Action, Stage
 from bot.services import Services
-from storage.models import OutboxMessage, Report, Reporter, ReportEvent
+from storage.models import Attachment, OutboxMessage, Report, Reporter, ReportEvent
 
 CARD_SLOT = "card"
 # Actions the reporter is told about even though the stage stays (or moves internally).
@@ -136,3 +136,49 @@ def answer_message(svc: Services, reporter: Reporter, report: Report) -> list[Ou
         answer=report.answer or "",
         dispute_until=dispute_until,
     )
+
+
+def thread_copy(
+    svc: Services, report: Report, attachment: Attachment, *, chat_id: int | None = None
+) -> OutboxMessage | None:
+    """Return a copy of a reporter's file into the card's thread (copyMessage: no sender shown)."""
+    target = chat_id if chat_id is not None else svc.staff_chat_id
+    if target is None or attachment.source_chat_id is None:
+        return None
+    return OutboxMessage(
+        chat_id=target,
+        kind="copy_to_thread",
+        payload={
+            "from_chat_id": attachment.source_chat_id,
+            "message_id": attachment.source_message_id,
+        },
+        report_id=report.id,
+    )
+
+
+def after_submission(
+    svc: Services, reporter: Reporter, report: Report, attachments: list[Attachment]
+) -> list[OutboxMessage]:
+    """Return what staff receive when a report is filed: the card, then its evidence."""
+    messages = card_refresh(svc, report.id)
+    if report.confidential:
+        return messages  # the content goes privately to the staff allowed to handle it
+    messages += [m for a in attachments if (m := thread_copy(svc, report, a)) is not None]
+    return messages
+
+
+def staff_notice(
+    svc: Services, report: Report, template: str, **values: Any
+) -> list[OutboxMessage]:
+    """Return a message to the card's thread in the staff group (rendered in Indonesian)."""
+    if svc.staff_chat_id is None:
+        return []
+    text = svc.renderer.render("id", template, number=report.number, report=report, **values)
+    return [
+        OutboxMessage(
+            chat_id=svc.staff_chat_id,
+            kind="send_to_thread",
+            payload={"text": text},
+            report_id=report.id,
+        )
+    ]

@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from datetime import timedelta
 from typing import Any
 
-from telegram import Bot, InlineKeyboardMarkup, Message, MessageId
+from telegram import Bot, InlineKeyboardMarkup, Message, MessageId, ReplyParameters
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter
 
 from storage.models import OutboxItem
@@ -146,6 +146,8 @@ class OutboxSender:
             )
         elif kind == "edit_linked":
             return await self._edit_linked(item, p, reply_markup)
+        elif kind in ("copy_to_thread", "send_to_thread"):
+            return await self._to_thread(item, kind, p, reply_markup)
         elif kind == "copy_message":
             result = await self.bot.copy_message(
                 chat_id=item.chat_id, reply_markup=reply_markup, **p
@@ -157,6 +159,23 @@ class OutboxSender:
         else:
             raise BadRequest(f"unknown outbox kind {item.kind!r}")
         return result.message_id if isinstance(result, Message | MessageId) else None
+
+    async def _to_thread(
+        self, item: OutboxItem, kind: str, p: dict[str, Any], markup: InlineKeyboardMarkup | None
+    ) -> int | None:
+        """Send or copy a message as a reply to the report's card, so it reads as a thread."""
+        assert item.report_id is not None, "a thread message names its report"
+        card = await self.repo.linked_message(item.report_id, "card", item.chat_id)
+        reply = ReplyParameters(card, allow_sending_without_reply=True) if card else None
+        if kind == "copy_to_thread":
+            copied = await self.bot.copy_message(
+                chat_id=item.chat_id, reply_markup=markup, reply_parameters=reply, **p
+            )
+            return copied.message_id
+        sent = await self.bot.send_message(
+            item.chat_id, parse_mode="HTML", reply_markup=markup, reply_parameters=reply, **p
+        )
+        return sent.message_id
 
     async def _edit_linked(
         self, item: OutboxItem, p: dict[str, Any], markup: InlineKeyboardMarkup | None

@@ -206,3 +206,37 @@ class Change:
     values: dict[str, Any]
     event: NewEvent
     messages: Callable[[Report, ReportEvent], Sequence[OutboxMessage]] = lambda _r, _e: ()
+
+
+@dataclass(frozen=True, slots=True)
+class NewAttachment:
+    """A file a reporter (or staff) sent, as Telegram describes it."""
+
+    kind: str
+    file_id: str
+    file_unique_id: str
+    file_name: str | None = None
+    mime_type: str | None = None
+    file_size: int | None = None
+    caption: str | None = None
+    source_chat_id: int | None = None
+    source_message_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    """A stored file of a report."""
+
+    id: int
+    report_id: int
+    event_id: int | None
+    kind: str
+    file_id: str
+    file_unique_id: str
+    file_name: str | None
+    mime_type: str | None
+    file_size: int | None
+    caption: str | None
+    source_chat_id: int | None
+    source_message_id: int | None
+    created_at: datetime
