@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from bot import callbacks
 from bot.domain import Action, Stage
 from bot.services import Services
-from storage.models import Attachment, OutboxMessage, Report, Reporter, ReportEvent
+from storage.models import Attachment, NewAttachment, OutboxMessage, Report, Reporter, ReportEvent
 
 CARD_SLOT = "card"
 # Actions the reporter is told about even though the stage stays (or moves internally).
@@ -139,7 +140,11 @@ def answer_message(svc: Services, reporter: Reporter, report: Report) -> list[Ou
 
 
 def thread_copy(
-    svc: Services, report: Report, attachment: Attachment, *, chat_id: int | None = None
+    svc: Services,
+    report: Report,
+    attachment: Attachment | NewAttachment,
+    *,
+    chat_id: int | None = None,
 ) -> OutboxMessage | None:
     """Return a copy of a reporter's file into the card's thread (copyMessage: no sender shown)."""
     target = chat_id if chat_id is not None else svc.staff_chat_id
@@ -157,7 +162,10 @@ def thread_copy(
 
 
 def after_submission(
-    svc: Services, reporter: Reporter, report: Report, attachments: list[Attachment]
+    svc: Services,
+    reporter: Reporter,
+    report: Report,
+    attachments: Sequence[Attachment | NewAttachment],
 ) -> list[OutboxMessage]:
     """Return what staff receive when a report is filed: the card, then its evidence."""
     messages = card_refresh(svc, report.id)

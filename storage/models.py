@@ -44,6 +44,7 @@ class StaffMember:
     role: str
     active: bool
     unit_ids: frozenset[int] = frozenset()
+    private_chat_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,4 +240,19 @@ class Attachment:
     caption: str | None
     source_chat_id: int | None
     source_message_id: int | None
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class StaffPrompt:
+    """A question the bot asked a staff member; their reply to it completes an action."""
+
+    id: int
+    chat_id: int
+    message_id: int
+    staff_id: int
+    report_id: int
+    action: str
+    version: int
+    data: dict[str, Any] | None
     created_at: datetime

@@ -11,9 +11,12 @@ from storage.repo.outbox import OutboxRepo
 from storage.repo.reporters import ReportersRepo
 from storage.repo.reports import ReportsRepo
 from storage.repo.staff import StaffRepo
+from storage.repo.staff_work import StaffWorkRepo
 
 __all__ = ["Clock", "RepoBase", "Repository", "to_model", "utc_now"]
 
 
-class Repository(ReportersRepo, StaffRepo, ReportsRepo, DraftsRepo, OutboxRepo):
+class Repository(
+    ReportersRepo, StaffRepo, StaffWorkRepo, ReportsRepo, DraftsRepo, OutboxRepo
+):
     """Typed access to the database; each public write is one transaction."""

@@ -73,6 +73,8 @@ staff = Table(
     Column("role", String(16), nullable=False),
     Column("active", Boolean, nullable=False, server_default="1"),
     Column("added_by", TgId),
+    # When the member first wrote to the bot privately: from then on it may message them there.
+    Column("private_chat_at", UtcDateTime),
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
 )
@@ -135,6 +137,7 @@ reports = Table(
     Column("closed_at", UtcDateTime),
     Index("ix_reports_stage_due", "stage", "stage_due_at"),
     Index("ix_reports_reporter_stage", "reporter_id", "stage"),
+    Index("ix_reports_reporter_submitted", "reporter_id", "submitted_at"),
     Index("ix_reports_unit_stage", "unit_id", "stage"),
 )
 
@@ -225,6 +228,24 @@ message_links = Table(
     Column("message_id", Integer, nullable=False),
     UniqueConstraint("report_id", "slot", "chat_id", name="uq_message_links_slot"),
     Index("ix_message_links_message", "chat_id", "message_id"),
+)
+
+# A question the bot asked a staff member (ForceReply): their reply completes the action, even
+# after a restart. Keyed by the prompt message, so a reply finds its prompt.
+staff_prompts = Table(
+    "staff_prompts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("chat_id", TgId, nullable=False),
+    Column("message_id", Integer, nullable=False),
+    Column("staff_id", ForeignKey("staff.id", ondelete="CASCADE"), nullable=False),
+    Column("report_id", ForeignKey("reports.id", ondelete="CASCADE"), nullable=False),
+    Column("action", String(32), nullable=False),
+    # The report's version when the prompt was asked: a reply to an outdated prompt is stale.
+    Column("version", Integer, nullable=False),
+    Column("data", JSON),
+    Column("created_at", UtcDateTime, nullable=False),
+    UniqueConstraint("chat_id", "message_id", name="uq_staff_prompts_message"),
 )
 
 processed_updates = Table(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -12,7 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.tracking import counter_name, format_number, normalize_number, office_year
 from storage import tables as t
 from storage.models import (
+    Attachment,
     Change,
+    NewAttachment,
     NewEvent,
     NewReport,
     OutboxMessage,
@@ -23,6 +26,22 @@ from storage.models import (
 from storage.repo.base import RepoBase, to_model
 
 T = TypeVar("T")
+
+
+# Stages in which a report is open (mirrors bot.domain.OPEN_STAGES; storage stays below bot/).
+OPEN = (
+    "submitted",
+    "disposed",
+    "in_progress",
+    "awaiting_approval",
+    "needs_info",
+    "answered",
+)
+
+
+def vars_of_attachment(item: NewAttachment) -> dict[str, Any]:
+    """Return a new attachment's fields as column values."""
+    return {name: getattr(item, name) for name in NewAttachment.__dataclass_fields__}
 
 
 def vars_of(event: NewEvent) -> dict[str, Any]:
@@ -41,6 +60,8 @@ class ReportsRepo(RepoBase):
         zone: ZoneInfo,
         notify: Callable[[Report], Sequence[OutboxMessage]] = lambda _r: (),
         event_data: dict[str, Any] | None = None,
+        attachments: Sequence[NewAttachment] = (),
+        identity: dict[str, Any] | None = None,
     ) -> Report:
         """File a report: number it, write it, its first audit row and its notifications.
 
@@ -84,9 +105,71 @@ class ReportsRepo(RepoBase):
                     data=event_data,
                 )
             )
+            await self._insert_attachments(conn, report_id, attachments, new.submitted_at)
+            if identity:
+                await conn.execute(
+                    update(t.reporters)
+                    .where(t.reporters.c.id == new.reporter_id)
+                    .values(**identity, updated_at=new.submitted_at)
+                )
             report = await self._report(conn, report_id)
             await self._enqueue(conn, notify(report))
             return report
+
+    async def _insert_attachments(
+        self,
+        conn: AsyncConnection,
+        report_id: int,
+        items: Sequence[NewAttachment],
+        at: datetime,
+        event_id: int | None = None,
+    ) -> None:
+        rows = [
+            {
+                **vars_of_attachment(a),
+                "report_id": report_id,
+                "event_id": event_id,
+                "created_at": at,
+            }
+            for a in items
+        ]
+        if rows:
+            await conn.execute(insert(t.attachments), rows)
+
+    async def add_attachments(
+        self, report_id: int, items: Sequence[NewAttachment], *, event_id: int | None = None
+    ) -> None:
+        """Attach files to a report (and, optionally, to the audit row they came with)."""
+        async with self.db.write() as conn:
+            await self._insert_attachments(conn, report_id, items, self.clock(), event_id)
+
+    async def attachments_of(self, report_id: int) -> list[Attachment]:
+        """Return a report's files, oldest first."""
+        stmt = (
+            select(t.attachments)
+            .where(t.attachments.c.report_id == report_id)
+            .order_by(t.attachments.c.id)
+        )
+        async with self.db.read() as conn:
+            return [to_model(r, Attachment) for r in await conn.execute(stmt)]
+
+    async def open_reports_of(self, reporter_id: int) -> list[Report]:
+        """Return a reporter's open reports, newest first."""
+        stmt = (
+            select(t.reports)
+            .where(t.reports.c.reporter_id == reporter_id, t.reports.c.stage.in_(OPEN))
+            .order_by(t.reports.c.id.desc())
+        )
+        async with self.db.read() as conn:
+            return [to_model(r, Report) for r in await conn.execute(stmt)]
+
+    async def reports_filed_since(self, reporter_id: int, since: datetime) -> int:
+        """Count a reporter's reports filed since a time (the daily limit)."""
+        stmt = select(func.count()).where(
+            t.reports.c.reporter_id == reporter_id, t.reports.c.submitted_at >= since
+        )
+        async with self.db.read() as conn:
+            return int((await conn.execute(stmt)).scalar_one())
 
     async def _bump_counter(self, conn: AsyncConnection, name: str) -> int:
         # One statement, inside the caller's write transaction: no two callers get the same value.

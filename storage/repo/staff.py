@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
-from sqlalchemy import and_, func, insert, select
+from sqlalchemy import Row, and_, func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage import tables as t
-from storage.models import (
-    StaffMember,
-    Unit,
-)
+from storage.models import StaffMember, Unit
 from storage.repo.base import RepoBase, to_model
 
 
@@ -37,6 +36,31 @@ class StaffRepo(RepoBase):
         async with self.db.read() as conn:
             return [to_model(r, Unit) for r in await conn.execute(stmt)]
 
+    async def unit(self, unit_id: int) -> Unit | None:
+        """Return a unit by id."""
+        async with self.db.read() as conn:
+            row = (await conn.execute(select(t.units).where(t.units.c.id == unit_id))).first()
+        return None if row is None else to_model(row, Unit)
+
+    async def unit_by_code(self, code: str) -> Unit | None:
+        """Return a unit by its code."""
+        async with self.db.read() as conn:
+            row = (await conn.execute(select(t.units).where(t.units.c.code == code))).first()
+        return None if row is None else to_model(row, Unit)
+
+    async def add_unit(self, code: str, name: str, kind: str | None = None) -> Unit:
+        """Add a unit (or rename and reactivate the one with this code)."""
+        values = {"name": name, "kind": kind, "active": True}
+        async with self.db.write() as conn:
+            await conn.execute(
+                self._insert()(t.units)
+                .values(code=code, created_at=self.clock(), **values)
+                .on_conflict_do_update(index_elements=["code"], set_=values)
+            )
+        unit = await self.unit_by_code(code)
+        assert unit is not None
+        return unit
+
     async def bootstrap_admins(self, telegram_user_ids: Iterable[int]) -> None:
         """Make the ADMIN_USER_IDS supervisors (again, if someone demoted them)."""
         now = self.clock()
@@ -57,40 +81,37 @@ class StaffRepo(RepoBase):
                     )
                 )
 
+    async def _members(self, conn: AsyncConnection, *where: Any) -> list[StaffMember]:
+        rows = (await conn.execute(select(t.staff).where(*where).order_by(t.staff.c.id))).all()
+        if not rows:
+            return []
+        links = await conn.execute(
+            select(t.staff_units).where(t.staff_units.c.staff_id.in_([r.id for r in rows]))
+        )
+        units: dict[int, set[int]] = {}
+        for link in links:
+            units.setdefault(link.staff_id, set()).add(link.unit_id)
+        return [_member(r, units.get(r.id, set())) for r in rows]
+
     async def staff_by_telegram(self, telegram_user_id: int) -> StaffMember | None:
         """Return the active staff member with this Telegram id, with their units."""
         async with self.db.read() as conn:
-            row = (
-                await conn.execute(
-                    select(t.staff).where(
-                        and_(
-                            t.staff.c.telegram_user_id == telegram_user_id,
-                            t.staff.c.active.is_(True),
-                        )
-                    )
-                )
-            ).first()
-            if row is None:
-                return None
-            unit_ids = (
-                await conn.execute(
-                    select(t.staff_units.c.unit_id).where(t.staff_units.c.staff_id == row.id)
-                )
-            ).scalars()
-            return StaffMember(
-                id=row.id,
-                telegram_user_id=row.telegram_user_id,
-                display_name=row.display_name,
-                role=row.role,
-                active=row.active,
-                unit_ids=frozenset(unit_ids),
+            found = await self._members(
+                conn, t.staff.c.telegram_user_id == telegram_user_id, t.staff.c.active.is_(True)
             )
+        return found[0] if found else None
 
-    async def unit(self, unit_id: int) -> Unit | None:
-        """Return a unit by id."""
+    async def staff_by_id(self, staff_id: int) -> StaffMember | None:
+        """Return a staff member (active or not) by id."""
         async with self.db.read() as conn:
-            row = (await conn.execute(select(t.units).where(t.units.c.id == unit_id))).first()
-        return None if row is None else to_model(row, Unit)
+            found = await self._members(conn, t.staff.c.id == staff_id)
+        return found[0] if found else None
+
+    async def list_staff(self, *, active_only: bool = True) -> list[StaffMember]:
+        """Return the staff, in the order they were added."""
+        where = [t.staff.c.active.is_(True)] if active_only else []
+        async with self.db.read() as conn:
+            return await self._members(conn, *where)
 
     async def add_staff(
         self,
@@ -124,3 +145,40 @@ class StaffRepo(RepoBase):
         member = await self.staff_by_telegram(telegram_user_id)
         assert member is not None
         return member
+
+    async def remove_staff(self, telegram_user_id: int) -> bool:
+        """Deactivate a staff member (their audit rows stay); False when there was none."""
+        async with self.db.write() as conn:
+            result = await conn.execute(
+                update(t.staff)
+                .where(and_(t.staff.c.telegram_user_id == telegram_user_id, t.staff.c.active))
+                .values(active=False, updated_at=self.clock())
+            )
+        return result.rowcount > 0
+
+    async def mark_private_chat(self, telegram_user_id: int) -> bool:
+        """Record that a staff member wrote to the bot privately; True when this is news."""
+        async with self.db.write() as conn:
+            result = await conn.execute(
+                update(t.staff)
+                .where(
+                    and_(
+                        t.staff.c.telegram_user_id == telegram_user_id,
+                        t.staff.c.private_chat_at.is_(None),
+                    )
+                )
+                .values(private_chat_at=self.clock())
+            )
+        return result.rowcount > 0
+
+
+def _member(row: Row[Any], unit_ids: set[int]) -> StaffMember:
+    return StaffMember(
+        id=row.id,
+        telegram_user_id=row.telegram_user_id,
+        display_name=row.display_name,
+        role=row.role,
+        active=row.active,
+        unit_ids=frozenset(unit_ids),
+        private_chat_at=row.private_chat_at,
+    )
