@@ -8,7 +8,7 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 
-from bot import cli_profile
+from bot import cli_profile, cli_screen
 from bot.profile import ProfileError
 from bot.settings import Settings, SettingsError, load_settings
 
@@ -99,6 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
     db_sub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     db_sub.add_parser("upgrade", help="apply schema migrations").set_defaults(func=cmd_db_upgrade)
     cli_profile.register(sub)
+    cli_screen.register(sub)
     return parser
 
 
