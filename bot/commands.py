@@ -29,6 +29,10 @@ class Command:
 # Keep in the order people should read them in /help and the menu.
 COMMANDS: tuple[Command, ...] = (
     Command("start", Audience.CITIZEN),
+    Command("lapor", Audience.CITIZEN),
+    Command("batal", Audience.CITIZEN),
+    Command("status", Audience.CITIZEN),
+    Command("laporan", Audience.CITIZEN),
     Command("help", Audience.CITIZEN),
     Command("bahasa", Audience.CITIZEN),
 )

@@ -13,11 +13,14 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 from difflib import SequenceMatcher
 from enum import IntEnum
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import lokal
 
 from bot.profile import Profile
+
+if TYPE_CHECKING:
+    from bot.services import Services
 
 CONVERSATION = "report"
 
@@ -31,7 +34,6 @@ ADDRESS_MIN, ADDRESS_MAX = 10, 300
 MAX_FILES = 10
 MAX_FILE_BYTES = 20 * 1024 * 1024  # getFile's limit: staff could not open a larger file
 OLDEST_EVENT = date(2000, 1, 1)
-SIMILAR_OWN_REPORT = 0.8
 
 # Documents staff can open on any phone; anything else (archives, programs) is refused.
 DOCUMENT_TYPES = frozenset(
@@ -397,3 +399,22 @@ def similar(a: str, b: str) -> float:
 def office_today(now: datetime, profile: Profile) -> date:
     """Return today's date in the office's timezone."""
     return now.astimezone(profile.zone).date()
+
+
+def quick_draft(profile: Profile, text: str) -> ReportDraft:
+    """Return a draft whose description is a text the citizen already sent (/lapor <text>)."""
+    draft = ReportDraft()
+    checked = check_description(text)
+    if isinstance(checked, Invalid):
+        draft.flags["quick_text"] = " ".join(text.split())[:DESCRIPTION_MAX]
+    else:
+        draft.description = checked
+        draft.mark(Step.DESCRIPTION)
+    return draft
+
+
+async def start_draft_from_text(svc: Services, telegram_user_id: int, text: str) -> None:
+    """Save a new draft that starts from a message the citizen sent outside a conversation."""
+    draft = quick_draft(svc.profile, text)
+    step = first_step(svc.profile, draft, has_identity=False)
+    await svc.repo.save_draft(telegram_user_id, CONVERSATION, step.name, draft.to_json())

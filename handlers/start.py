@@ -10,12 +10,16 @@ from bot.render import LANGUAGES, Renderer
 from bot.services import Services
 from handlers.common import Context, keyboard, label, language, reply, services
 
-MENU_KEYS = ("menu.help", "menu.language")
+# The main menu, row by row: filing a report first, then following reports, then help.
+MENU_ROWS: tuple[tuple[str, ...], ...] = (
+    ("menu_report.new",),
+    ("menu.help", "menu.language"),
+)
 
 
 def main_menu(context: Context, lang: str) -> ReplyKeyboardMarkup:
     """Return the citizen's main menu keyboard."""
-    return keyboard([[label(context, lang, key) for key in MENU_KEYS]])
+    return keyboard([[label(context, lang, key) for key in row] for row in MENU_ROWS])
 
 
 async def start(update: Update, context: Context) -> None:

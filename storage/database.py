@@ -47,6 +47,7 @@ class Database:
     def __init__(self, url: str) -> None:
         self.url = make_url(url)
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
+        self._upgraded = False
         if self.is_sqlite:
             self._create_sqlite_folder()
             self.writer = create_async_engine(url, pool_size=1, max_overflow=0, pool_timeout=60)
@@ -76,10 +77,13 @@ class Database:
             yield conn
 
     async def upgrade(self) -> None:
-        """Apply every pending Alembic migration."""
+        """Apply every pending Alembic migration (once per process; later calls return)."""
+        if self._upgraded:
+            return
         async with self.writer.connect() as conn:
             await conn.run_sync(_run_upgrade)
             await conn.commit()
+        self._upgraded = True
 
     async def dispose(self) -> None:
         """Close every connection."""

@@ -58,3 +58,9 @@ class DraftsRepo(RepoBase):
                     )
                 )
             )
+
+    async def drafts_of(self, conversation: str) -> list[Draft]:
+        """Return every saved draft of one conversation (read once, at start)."""
+        stmt = select(t.drafts).where(t.drafts.c.conversation == conversation)
+        async with self.db.read() as conn:
+            return [to_model(r, Draft) for r in await conn.execute(stmt)]

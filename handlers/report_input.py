@@ -1,0 +1,491 @@
+"""Answers to the report conversation's questions: check, store, and move on.
+
+Each `on_<step>` reads one message and returns the next state. A wrong answer gets a polite
+explanation and the same question's keyboard; nothing the citizen typed is lost.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import date
+from typing import Any
+
+from telegram import Message, ReplyKeyboardMarkup, Update
+
+from bot import intake
+from bot.intake import Invalid, ReportDraft, Step
+from bot.submission import check_text, similar_open_report
+from handlers.common import Context, language, message_of, services
+from handlers.report_dupes import offer_duplicates, resolve_duplicates
+from handlers.report_prompt import ask, has_identity, keyboard, match_option, options
+
+StepHandler = Callable[[Update, Context, ReportDraft], Awaitable[Step | int]]
+
+
+async def advance(update: Update, context: Context, draft: ReportDraft, step: Step) -> Step:
+    """Mark `step` answered and ask the next open question (or the summary)."""
+    svc = services(context)
+    draft.mark(step)
+    user = update.effective_user
+    assert user is not None
+    reporter = await svc.repo.reporter_by_telegram(user.id)
+    nxt = intake.next_step(svc.profile, draft, has_identity=has_identity(reporter), after=step)
+    if draft.editing and nxt is not Step.SUMMARY and draft.is_done(nxt):
+        nxt = Step.SUMMARY
+    if nxt is Step.SUMMARY:
+        draft.editing = False
+    return await ask(update, context, nxt, draft)
+
+
+async def invalid(
+    update: Update, context: Context, step: Step, draft: ReportDraft, problem: Invalid | str
+) -> Step:
+    """Explain why an answer cannot be used; stay on the same question."""
+    svc = services(context)
+    lang = await language(update, context)
+    found = problem if isinstance(problem, Invalid) else None
+    text = svc.renderer.render(
+        lang,
+        "intake_invalid",
+        problem=found.problem if found else problem,
+        limit=found.limit if found else None,
+    )
+    await message_of(update).reply_text(text, parse_mode="HTML")
+    return step
+
+
+async def notice(
+    update: Update, context: Context, kind: str, *, reply_markup: Any = None, **values: Any
+) -> None:
+    """Send one of the conversation's short notices."""
+    svc = services(context)
+    lang = await language(update, context)
+    text = svc.renderer.render(lang, "intake_notice", kind=kind, **values)
+    await message_of(update).reply_text(text, parse_mode="HTML", reply_markup=reply_markup)
+
+
+async def choice(update: Update, context: Context, step: Step, draft: ReportDraft) -> str | None:
+    """Return the option the message picked, or None (after telling the citizen)."""
+    message = message_of(update)
+    lang = await language(update, context)
+    picked = match_option(message.text or "", options(services(context), step, draft, lang))
+    if picked is None:
+        await invalid(update, context, step, draft, "choice" if message.text else "not_text")
+    return picked
+
+
+def text_of(message: Message) -> str | None:
+    """Return the message's text, or None when it is not a text message."""
+    return message.text if message.text is not None else None
+
+
+# --- one handler per step ------------------------------------------------------------------
+
+
+async def on_checklist(update: Update, context: Context, draft: ReportDraft) -> Step:
+    """Record that the citizen confirmed the prerequisites."""
+    if await choice(update, context, Step.CHECKLIST, draft) is None:
+        return Step.CHECKLIST
+    return await advance(update, context, draft, Step.CHECKLIST)
+
+
+async def on_privacy_anon(update: Update, context: Context, draft: ReportDraft) -> Step:
+    """Store whether the report is anonymous."""
+    picked = await choice(update, context, Step.PRIVACY_ANON, draft)
+    if picked is None:
+        return Step.PRIVACY_ANON
+    draft.anonymous = picked == "yes"
+    if draft.anonymous:
+        draft.consent = False
+    return await advance(update, context, draft, Step.PRIVACY_ANON)
+
+
+async def on_privacy_conf(update: Update, context: Context, draft: ReportDraft) -> Step:
+    """Store whether the content is confidential."""
+    picked = await choice(update, context, Step.PRIVACY_CONF, draft)
+    if picked is None:
+        return Step.PRIVACY_CONF
+    draft.confidential = picked == "yes"
+    return await advance(update, context, draft, Step.PRIVACY_CONF)
+
+
+async def on_type(update: Update, context: Context, draft: ReportDraft) -> Step:
+    """Store the report type."""
+    picked = await choice(update, context, Step.TYPE, draft)
+    if picked is None:
+        return Step.TYPE
+    draft.type = picked
+    return await advance(update, context, draft, Step.TYPE)
+
+
+async def on_category(update: Update, context: Context, draft: ReportDraft) -> Step:
+    """Store the category; a new category asks its sub-category again."""
+    picked = await choice(update, context, Step.CATEGORY, draft)
+    if picked is None:
+        return Step.CATEGORY
+    if picked != draft.category:
+        draft.subcategory = None
+        draft.unmark(Step.SUBCATEGORY)
+    draft.category = picked
+    return await advance(update, context, draft, Step.CATEGORY)
+
+
+async def on_subcategory(update: Update, context: Context, draft: ReportDraft) -> Step:
+    """Store the sub-category."""
+    picked = await choice(update, context, Step.SUBCATEGORY, draft)
+    if picked is None:
+        return Step.SUBCATEGORY
+    draft.subcategory = picked
+    return await advance(update, context, draft, Step.SUBCATEGORY)
+
+
+async def _screened_text(
+    update: Update, context: Context, draft: ReportDraft, step: Step, text: str
+) -> str | None:
+    """Return text that may be filed, or None after offering to rephrase or send it for review."""
+    svc = services(context)
+    lang = await language(update, context)
+    pending = draft.pending if draft.pending and draft.pending.get("step") == step.name else None
+    if pending and text == svc.renderer.label(lang, "intake.send_as_is"):
+        draft.pending = None
+        draft.flags[f"screen_{step.name.lower()}"] = pending["check"]
+        return str(pending["text"])
+    if pending and text == svc.renderer.label(lang, "intake.rephrase"):
+        await ask(update, context, step, draft)
+        return None
+    check = check_text(text)
+    if check.outcome == "block":
+        draft.pending = {"step": step.name, "text": text, "check": check.as_data()}
+        user = update.effective_user
+        assert user is not None
+        await svc.repo.save_draft(user.id, intake.CONVERSATION, step.name, draft.to_json())
+        markup = _two_buttons(
+            svc.renderer.label(lang, "intake.rephrase"),
+            svc.renderer.label(lang, "intake.send_as_is"),
+        )
+        await notice(update, context, "screen_block", terms=list(check.terms), reply_markup=markup)
+        return None
+    draft.pending = None
+    if check.outcome == "flag":
+        draft.flags[f"screen_{step.name.lower()}"] = check.as_data()
+    else:
+        draft.flags.pop(f"screen_{step.name.lower()}", None)
+    return text
+
+
+def _two_buttons(first: str, second: str) -> ReplyKeyboardMarkup:
+    return ReplyKeyboardMarkup([[first], [second]], resize_keyboard=True, is_persistent=True)
+
+
+async def on_title(update: Update, context: Context, draft: ReportDraft) -> Step:
+    """Store the title after checking its length and wording."""
+    text = text_of(message_of(update))
+    if text is None:
+        return await invalid(update, context, Step.TITLE, draft, "not_text")
+    checked = intake.check_title(text)
+    if isinstance(checked, Invalid):
+        if draft.pending and draft.pending.get("step") == Step.TITLE.name:
+            checked = text  # a button of the screening offer; handled below
+        else:
+            return await invalid(update, context, Step.TITLE, draft, checked)
+    screened = await _screened_text(update, context, draft, Step.TITLE, checked)
+    if screened is None:
+        return Step.TITLE
+    draft.title = screened
+    return await advance(update, context, draft, Step.TITLE)
+
+
+async def on_description(update: Update, context: Context, draft: ReportDraft) -> Step | int:
+    """Store the description; offer the reporter's own similar open report first."""
+    svc = services(context)
+    lang = await language(update, context)
+    text = text_of(message_of(update))
+    if text is None:
+        return await invalid(update, context, Step.DESCRIPTION, draft, "not_text")
+    similar = draft.flags.get("similar_to")
+    if similar and text in (
+        svc.renderer.label(lang, "intake.add_to_existing"),
+        svc.renderer.label(lang, "intake.new_anyway"),
+    ):
+        return await _resolve_similar(update, context, draft, text, similar)
+    if draft.flags.get("duplicates"):
+        resolved = await resolve_duplicates(update, context, draft, text)
+        if resolved is not None:
+            return resolved
+    pending = draft.pending and draft.pending.get("step") == Step.DESCRIPTION.name
+    checked = intake.check_description(text)
+    if isinstance(checked, Invalid) and not pending:
+        return await invalid(update, context, Step.DESCRIPTION, draft, checked)
+    screened = await _screened_text(
+        update, context, draft, Step.DESCRIPTION, text if pending else str(checked)
+    )
+    if screened is None:
+        return Step.DESCRIPTION
+    draft.description = screened
+    draft.flags.pop("quick_text", None)
+    user = update.effective_user
+    assert user is not None
+    reporter = await svc.repo.reporter_by_telegram(user.id)
+    own = await svc.repo.open_reports_of(reporter.id) if reporter else []
+    twin = similar_open_report(own, screened)
+    if twin is not None and not draft.flags.get("similar_declined"):
+        draft.flags["similar_to"] = {"id": twin.id, "number": twin.number}
+        await svc.repo.save_draft(
+            user.id, intake.CONVERSATION, Step.DESCRIPTION.name, draft.to_json()
+        )
+        markup = _two_buttons(
+            svc.renderer.label(lang, "intake.add_to_existing"),
+            svc.renderer.label(lang, "intake.new_anyway"),
+        )
+        await notice(
+            update, context, "similar", number=twin.number, title=twin.title, reply_markup=markup
+        )
+        return Step.DESCRIPTION
+    staying = await offer_duplicates(update, context, draft)
+    if staying is not None:
+        return staying
+    return await advance(update, context, draft, Step.DESCRIPTION)
+
+
+async def _resolve_similar(
+    update: Update, context: Context, draft: ReportDraft, text: str, similar: dict[str, Any]
+) -> Step | int:
+    """Add the description to the similar report, or go on with a new one."""
+    from handlers.report import add_to_existing  # the conversation ends there
+
+    svc = services(context)
+    lang = await language(update, context)
+    draft.flags.pop("similar_to", None)
+    if text == svc.renderer.label(lang, "intake.new_anyway"):
+        draft.flags["similar_declined"] = True
+        return await advance(update, context, draft, Step.DESCRIPTION)
+    return await add_to_existing(update, context, draft, int(similar["id"]))
+
+
+async def on_event_date(update: Update, context: Context, draft: ReportDraft) -> Step:
+    """Store the date of the event: today, yesterday, or typed."""
+    svc = services(context)
+    lang = await language(update, context)
+    text = text_of(message_of(update))
+    if text is None:
+        return await invalid(update, context, Step.EVENT_DATE, draft, "not_text")
+    today = intake.office_today(svc.clock(), svc.profile)
+    picked = match_option(text, options(svc, Step.EVENT_DATE, draft, lang))
+    value: date | Invalid
+    if picked in ("today", "yesterday"):
+        value = intake.relative_date(picked, today)  # type: ignore[arg-type]
+    else:
+        value = intake.check_event_date(text, today)
+    if isinstance(value, Invalid):
+        return await invalid(update, context, Step.EVENT_DATE, draft, value)
+    draft.event_date = value.isoformat()
+    return await advance(update, context, draft, Step.EVENT_DATE)
+
+
+async def on_location(update: Update, context: Context, draft: ReportDraft) -> Step:
+    """Store a shared pin or a typed place, or skip."""
+    svc = services(context)
+    lang = await language(update, context)
+    message = message_of(update)
+    if message.location is not None:
+        draft.latitude = message.location.latitude
+        draft.longitude = message.location.longitude
+        draft.location_text = None
+        return await advance(update, context, draft, Step.LOCATION)
+    if message.text is None:
+        return await invalid(update, context, Step.LOCATION, draft, "not_text")
+    if match_option(message.text, options(svc, Step.LOCATION, draft, lang)) == "skip":
+        return await advance(update, context, draft, Step.LOCATION)
+    place = intake.check_place(message.text)
+    if isinstance(place, Invalid):
+        return await invalid(update, context, Step.LOCATION, draft, place)
+    draft.location_text = place
+    draft.latitude = draft.longitude = None
+    return await advance(update, context, draft, Step.LOCATION)
+
+
+def file_of(message: Message) -> dict[str, Any] | None:
+    """Return the file a message carries as attachment fields, or None."""
+    caption = message.caption
+    base = {
+        "caption": caption,
+        "source_chat_id": message.chat_id,
+        "source_message_id": message.message_id,
+    }
+    if message.photo:
+        largest = message.photo[-1]
+        return {
+            "kind": "photo",
+            "file_id": largest.file_id,
+            "file_unique_id": largest.file_unique_id,
+            "mime_type": "image/jpeg",
+            "file_size": largest.file_size,
+            "file_name": None,
+            **base,
+        }
+    for kind in ("document", "video", "voice", "audio"):
+        media = getattr(message, kind)
+        if media is not None:
+            return {
+                "kind": kind,
+                "file_id": media.file_id,
+                "file_unique_id": media.file_unique_id,
+                "mime_type": getattr(media, "mime_type", None),
+                "file_size": media.file_size,
+                "file_name": getattr(media, "file_name", None),
+                **base,
+            }
+    return None
+
+
+async def on_evidence(update: Update, context: Context, draft: ReportDraft) -> Step:
+    """Attach a file, or finish the evidence step."""
+    svc = services(context)
+    lang = await language(update, context)
+    message = message_of(update)
+    found = file_of(message)
+    if found is None:
+        if message.text and match_option(message.text, options(svc, Step.EVIDENCE, draft, lang)):
+            return await advance(update, context, draft, Step.EVIDENCE)
+        return await invalid(update, context, Step.EVIDENCE, draft, "file_type")
+    problem = intake.check_file(draft, found["kind"], found["mime_type"], found["file_size"])
+    if problem is not None:
+        return await invalid(update, context, Step.EVIDENCE, draft, problem)
+    if found["caption"]:
+        check = check_text(found["caption"])
+        if check.outcome != "ok":
+            draft.flags[f"screen_caption_{len(draft.attachments)}"] = check.as_data()
+    draft.attachments.append(found)
+    user = update.effective_user
+    assert user is not None
+    await svc.repo.save_draft(user.id, intake.CONVERSATION, Step.EVIDENCE.name, draft.to_json())
+    markup = keyboard(svc, Step.EVIDENCE, draft, lang, first=False)
+    count = len(draft.attachments)
+    await notice(
+        update, context, "file_added", count=count, max=intake.MAX_FILES, reply_markup=markup
+    )
+    return Step.EVIDENCE
+
+
+async def on_consent(update: Update, context: Context, draft: ReportDraft) -> Step:
+    """Record consent to data processing, or switch to an anonymous report."""
+    picked = await choice(update, context, Step.CONSENT, draft)
+    if picked is None:
+        return Step.CONSENT
+    if picked == "anonymous":
+        draft.anonymous = True
+        draft.mark(Step.PRIVACY_ANON)
+    else:
+        draft.consent = True
+    return await advance(update, context, draft, Step.CONSENT)
+
+
+async def on_identity_reuse(update: Update, context: Context, draft: ReportDraft) -> Step:
+    """Use the identity given last time, or ask it again."""
+    picked = await choice(update, context, Step.IDENTITY_REUSE, draft)
+    if picked is None:
+        return Step.IDENTITY_REUSE
+    draft.reuse_identity = picked == "yes"
+    return await advance(update, context, draft, Step.IDENTITY_REUSE)
+
+
+async def _skipped(update: Update, context: Context, step: Step, draft: ReportDraft) -> bool:
+    text = message_of(update).text
+    if text is None:
+        return False
+    lang = await language(update, context)
+    return match_option(text, options(services(context), step, draft, lang)) == "skip"
+
+
+async def on_name(update: Update, context: Context, draft: ReportDraft) -> Step:
+    """Store the reporter's name."""
+    text = text_of(message_of(update))
+    if text is None:
+        return await invalid(update, context, Step.NAME, draft, "not_text")
+    name = intake.check_name(text)
+    if isinstance(name, Invalid):
+        return await invalid(update, context, Step.NAME, draft, name)
+    draft.name = name
+    return await advance(update, context, draft, Step.NAME)
+
+
+async def on_phone(update: Update, context: Context, draft: ReportDraft) -> Step:
+    """Store the phone number from the contact button or as typed, in E.164."""
+    message = message_of(update)
+    if await _skipped(update, context, Step.PHONE, draft):
+        return await advance(update, context, draft, Step.PHONE)
+    if message.contact is not None:
+        user = update.effective_user
+        if user is None or message.contact.user_id not in (None, user.id):
+            return await invalid(update, context, Step.PHONE, draft, "not_own_contact")
+        typed = message.contact.phone_number
+    elif message.text is not None:
+        typed = message.text
+    else:
+        return await invalid(update, context, Step.PHONE, draft, "not_text")
+    phone = intake.check_phone(typed)
+    if isinstance(phone, Invalid):
+        return await invalid(update, context, Step.PHONE, draft, phone)
+    draft.phone = phone
+    return await advance(update, context, draft, Step.PHONE)
+
+
+async def on_address(update: Update, context: Context, draft: ReportDraft) -> Step:
+    """Store the address."""
+    if await _skipped(update, context, Step.ADDRESS, draft):
+        return await advance(update, context, draft, Step.ADDRESS)
+    text = text_of(message_of(update))
+    if text is None:
+        return await invalid(update, context, Step.ADDRESS, draft, "not_text")
+    address = intake.check_address(text)
+    if isinstance(address, Invalid):
+        return await invalid(update, context, Step.ADDRESS, draft, address)
+    draft.address = address
+    return await advance(update, context, draft, Step.ADDRESS)
+
+
+async def on_email(update: Update, context: Context, draft: ReportDraft) -> Step:
+    """Store the e-mail address."""
+    if await _skipped(update, context, Step.EMAIL, draft):
+        return await advance(update, context, draft, Step.EMAIL)
+    text = text_of(message_of(update))
+    if text is None:
+        return await invalid(update, context, Step.EMAIL, draft, "not_text")
+    email = intake.check_email(text)
+    if isinstance(email, Invalid):
+        return await invalid(update, context, Step.EMAIL, draft, email)
+    draft.email = email
+    return await advance(update, context, draft, Step.EMAIL)
+
+
+async def on_id_photo(update: Update, context: Context, draft: ReportDraft) -> Step:
+    """Store the ID card photo."""
+    message = message_of(update)
+    if await _skipped(update, context, Step.ID_PHOTO, draft):
+        return await advance(update, context, draft, Step.ID_PHOTO)
+    if not message.photo:
+        return await invalid(update, context, Step.ID_PHOTO, draft, "file_type")
+    draft.id_photo = message.photo[-1].file_id
+    return await advance(update, context, draft, Step.ID_PHOTO)
+
+
+STEP_HANDLERS: dict[Step, StepHandler] = {
+    Step.CHECKLIST: on_checklist,
+    Step.PRIVACY_ANON: on_privacy_anon,
+    Step.PRIVACY_CONF: on_privacy_conf,
+    Step.TYPE: on_type,
+    Step.CATEGORY: on_category,
+    Step.SUBCATEGORY: on_subcategory,
+    Step.TITLE: on_title,
+    Step.DESCRIPTION: on_description,
+    Step.EVENT_DATE: on_event_date,
+    Step.LOCATION: on_location,
+    Step.EVIDENCE: on_evidence,
+    Step.CONSENT: on_consent,
+    Step.IDENTITY_REUSE: on_identity_reuse,
+    Step.NAME: on_name,
+    Step.PHONE: on_phone,
+    Step.ADDRESS: on_address,
+    Step.EMAIL: on_email,
+    Step.ID_PHOTO: on_id_photo,
+}
