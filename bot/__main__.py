@@ -83,6 +83,35 @@ def cmd_db_upgrade(settings: Settings, _args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_db_revision(_settings: Settings, args: argparse.Namespace) -> int:
+    """Generate a migration from the difference between storage/tables.py and the migrations."""
+    import tempfile
+
+    from alembic import command
+
+    from storage.database import Database, alembic_config
+
+    async def generate(path: str) -> None:
+        db = Database(f"sqlite+aiosqlite:///{path}")
+        try:
+            await db.upgrade()
+            async with db.writer.connect() as conn:
+                await conn.run_sync(
+                    lambda c: command.revision(
+                        alembic_config(c),
+                        message=args.message,
+                        autogenerate=True,
+                        rev_id=args.rev_id,
+                    )
+                )
+        finally:
+            await db.dispose()
+
+    with tempfile.TemporaryDirectory() as folder:
+        asyncio.run(generate(f"{folder}/schema.db"))
+    return 0
+
+
 Command = Callable[[Settings, argparse.Namespace], int]
 
 
@@ -98,6 +127,12 @@ def build_parser() -> argparse.ArgumentParser:
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     db_sub.add_parser("upgrade", help="apply schema migrations").set_defaults(func=cmd_db_upgrade)
+    revision = db_sub.add_parser(
+        "revision", help="generate a migration from changes to storage/tables.py (developers)"
+    )
+    revision.add_argument("message", help="what the migration changes")
+    revision.add_argument("--rev-id", help="revision id (default: random)")
+    revision.set_defaults(func=cmd_db_revision)
     cli_profile.register(sub)
     cli_screen.register(sub)
     return parser

@@ -27,6 +27,8 @@ def make_settings(loopback: LoopbackBotApi, tmp_path: Path, **overrides: Any) ->
         "outbox_backoff_seconds": 0.1,
         "rate_max_retries": 0,
         "poll_timeout_seconds": 1,
+        # Tests type faster than people; the flood guard has its own test.
+        "limit_messages_per_minute": 1000,
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)

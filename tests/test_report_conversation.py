@@ -263,3 +263,57 @@ async def test_an_anonymous_report_with_two_photos_and_a_document(
         assert not loopback.calls("forwardMessage")
     finally:
         await runner.stop()
+
+
+async def test_an_oversize_file_and_an_over_long_description_are_refused_politely(
+    loopback: LoopbackBotApi, bot: BotRunner
+) -> None:
+    citizen = Citizen(loopback, loopback.add_user("Lina"))
+    await walk_to_title(citizen)
+    await citizen.says("Banjir di Oebobo")
+    assert "Terlalu panjang" in await citizen.says("kata " * 800)
+    await citizen.says(DESCRIPTION)
+    await citizen.says("📅 Hari ini")
+    await citizen.says("Oebobo")
+    await citizen.says("🙈 Ya, anonim")
+    await citizen.says("📢 Tidak perlu dirahasiakan")
+    big = b"0" * (20 * 1024 * 1024 + 1)
+    assert "terlalu besar" in await citizen.sends_document(big, "video.pdf", "application/pdf")
+    assert "Berkas diterima (1/10)" in await citizen.sends_photo()
+    summary = await citizen.says("✅ Selesai, lanjut")
+    assert "1 berkas" in summary
+
+
+async def test_changing_the_title_from_the_summary_returns_to_the_summary(
+    loopback: LoopbackBotApi, bot: BotRunner
+) -> None:
+    citizen = Citizen(loopback, loopback.add_user("Eko"))
+    await walk_content(citizen)
+    await citizen.says("🙈 Ya, anonim")
+    await citizen.says("📢 Tidak perlu dirahasiakan")
+    assert "Periksa laporan" in await citizen.says("⏭️ Lewati")
+    assert "Bagian mana" in await citizen.says("✏️ Ubah")
+    assert "Judul" in citizen.buttons()
+    assert "judul singkat" in await citizen.says("Judul")
+    summary = await citizen.says("Jalan Timor Raya rusak parah")
+    assert "Periksa laporan" in summary
+    assert "Jalan Timor Raya rusak parah" in summary
+    assert "Jalan berlubang di Oesapa" not in summary
+
+
+async def test_a_whistleblowing_office_asks_about_privacy_right_after_the_checklist(
+    loopback: LoopbackBotApi, settings: Settings
+) -> None:
+    runner = BotRunner(settings.model_copy(update={"aduan_profile": "ntt-diskominfo"}))
+    await runner.start()
+    try:
+        citizen = Citizen(loopback, loopback.add_user("Saksi"))
+        checklist = await citizen.says("/lapor")
+        assert "bukan ujaran kebencian, SARA" in checklist
+        assert "Laporkan secara anonim" in await citizen.says("✅ Saya mengerti dan setuju")
+        assert "Rahasiakan isi" in await citizen.says("🙈 Ya, anonim")
+        # One report type only: the type question is skipped.
+        assert "Pilih kategori" in await citizen.says("🔒 Ya, rahasiakan isinya")
+        assert "Gratifikasi" in citizen.buttons()
+    finally:
+        await runner.stop()
