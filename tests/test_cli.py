@@ -83,3 +83,43 @@ def test_a_broken_profile_stops_the_bot_with_the_file_and_key(tmp_path: Path) ->
     assert "kantor.toml" in result.stderr
     assert "prefix" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+async def test_run_answers_start_through_the_loopback_and_never_logs_the_token(
+    tmp_path: Path,
+) -> None:
+    import asyncio
+    import signal
+
+    from bot.loopback import LoopbackBotApi
+
+    async with LoopbackBotApi() as api:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "STAFF_"))}
+        env.update(
+            TELEGRAM_BOT_TOKEN=api.token,
+            TELEGRAM_BASE_URL=api.base_url,
+            POLL_TIMEOUT_SECONDS="1",
+            LOG_LEVEL="DEBUG",
+        )
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot",
+            "run",
+            cwd=tmp_path,
+            env=env,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        try:
+            citizen = api.add_user("Siti")
+            api.send_text(citizen, "/start")
+            await api.wait_for("sendMessage", chat_id=citizen.id, timeout=30)
+            assert api.last_bot_message(citizen.id)["text"].startswith("Selamat datang")
+        finally:
+            process.send_signal(signal.SIGINT)
+            _out, err = await asyncio.wait_for(process.communicate(), 30)
+    log = err.decode()
+    assert "starting long polling" in log
+    assert api.token not in log
+    assert (tmp_path / "data" / "aduan.db").exists()
