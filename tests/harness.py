@@ -29,6 +29,8 @@ def make_settings(loopback: LoopbackBotApi, tmp_path: Path, **overrides: Any) ->
         "poll_timeout_seconds": 1,
         # Tests type faster than people; the flood guard has its own test.
         "limit_messages_per_minute": 1000,
+        # The SLA jobs post digests and recaps by the real clock; their tests turn them on.
+        "sla_jobs_enabled": False,
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)

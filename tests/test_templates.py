@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, get_args
 from zoneinfo import ZoneInfo
 
 import pytest
 from jinja2 import Undefined
 
+from bot.intake import Problem, Step
 from bot.loopback import parse_html
 from bot.render import LANGUAGES, Renderer
 
@@ -47,13 +48,74 @@ class Anything(Undefined):
     def __len__(self) -> int:
         return 1
 
+    def __int__(self, *args: Any, **kwargs: Any) -> int:  # type: ignore[override]
+        return 2
+
+    def __gt__(self, *args: Any, **kwargs: Any) -> bool:  # type: ignore[override]
+        return True
+
+    def __lt__(self, *args: Any, **kwargs: Any) -> bool:  # type: ignore[override]
+        return False
+
+    def __add__(self, other: object) -> Any:
+        return 2
+
+    __radd__ = __sub__ = __rsub__ = __mul__ = __add__
+
+
+# Templates that switch on one value: each branch must render something.
+BRANCHES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "intake_step": ("step", tuple(s.name for s in Step if s is not Step.SUMMARY)),
+    "intake_invalid": ("problem", (*get_args(Problem), "choice", "not_own_contact")),
+    "intake_notice": (
+        "kind",
+        (
+            "cancelled",
+            "file_added",
+            "limit",
+            "screen_block",
+            "similar",
+            "added_to_existing",
+            "no_draft",
+        ),
+    ),
+    "status_update": (
+        "action",
+        ("ask_info", "reject", "mark_duplicate", "extend", "close", "dispose"),
+    ),
+}
+
+
+def cases() -> list[tuple[str, dict[str, str]]]:
+    result: list[tuple[str, dict[str, str]]] = []
+    for name in renderer.template_names():
+        if name in BRANCHES:
+            key, values = BRANCHES[name]
+            result += [(name, {key: value}) for value in values]
+        else:
+            result.append((name, {}))
+    return result
+
+
+class SampleRenderer(Renderer):
+    """Render with sample values: any name is defined, any date formats as a fixed one."""
+
+    def format_date(self, value: Any, lang: str) -> str:
+        return super().format_date(value if isinstance(value, date) else date(2026, 8, 17), lang)
+
+    def format_datetime(self, value: Any, lang: str) -> str:
+        sample = datetime(2026, 8, 17, 1, 30, tzinfo=UTC)
+        return super().format_datetime(value if isinstance(value, datetime) else sample, lang)
+
 
 @pytest.mark.parametrize("lang", LANGUAGES)
-@pytest.mark.parametrize("name", renderer.template_names())
-def test_every_template_renders_as_valid_telegram_html(lang: str, name: str) -> None:
-    sample = Renderer(ZoneInfo("Asia/Makassar"))
+@pytest.mark.parametrize(("name", "branch"), cases())
+def test_every_template_renders_as_valid_telegram_html(
+    lang: str, name: str, branch: dict[str, str]
+) -> None:
+    sample = SampleRenderer(ZoneInfo("Asia/Makassar"))
     sample.env.undefined = Anything
-    text = sample.render(lang, name)
+    text = sample.render(lang, name, **branch)
     assert text.strip()
     # Telegram refuses the whole message when the HTML is malformed; the loopback checks as it does.
     parse_html(text)
