@@ -543,3 +543,16 @@ async def test_application_polling_replies_to_start(server: LoopbackBotApi) -> N
     assert message["reply_to_message"]["text"] == "/start"
     assert message["reply_markup"]["inline_keyboard"][0][0]["callback_data"] == "lapor"
     assert server.undelivered_count() == 0
+
+
+async def test_a_mention_link_comes_back_with_the_whole_user(
+    server: LoopbackBotApi, bot: Bot
+) -> None:
+    staff = server.add_user("Ani", username="ani_op")
+    group = server.add_supergroup("Staf")
+    text = f'Untuk <a href="tg://user?id={staff.id}">Ani</a>'
+    sent = await bot.send_message(group.id, text, parse_mode="HTML")
+    mention = sent.entities[0]
+    assert mention.type == "text_mention"
+    assert mention.user is not None
+    assert (mention.user.id, mention.user.first_name) == (staff.id, "Ani")

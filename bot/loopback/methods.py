@@ -97,11 +97,27 @@ class ApiMethods(ChatMethods):
         self.world.store_message(message)
         return copy.deepcopy(message)
 
+    def _formatted(
+        self, text: Any, parse_mode: Any, entities: Any, *, limit: int, kind: str
+    ) -> tuple[str, list[JSONDict]]:
+        """Validate text like Telegram, giving text_mention entities the whole user."""
+        plain, found = formatted(text, parse_mode, entities, limit=limit, kind=kind)
+        for entity in found:
+            if entity.get("type") == "text_mention":
+                uid = int(entity.get("user", {}).get("id", 0))
+                known = self.world.users.get(uid)
+                entity["user"] = (
+                    known.to_api()
+                    if known is not None
+                    else {"id": uid, "is_bot": False, "first_name": str(uid)}
+                )
+        return plain, found
+
     def caption_content(self, params: JSONDict) -> JSONDict:
         """Validate caption/parse_mode and return {"caption", "caption_entities"} or {}."""
         if params.get("caption") in (None, ""):
             return {}
-        caption, entities = formatted(
+        caption, entities = self._formatted(
             params["caption"],
             params.get("parse_mode"),
             params.get("caption_entities"),
@@ -138,7 +154,7 @@ class ApiMethods(ChatMethods):
     def send_message(self, params: JSONDict) -> JSONDict:
         """Answer sendMessage."""
         chat = self.chat(params.get("chat_id"))
-        text, entities = formatted(
+        text, entities = self._formatted(
             params.get("text"),
             params.get("parse_mode"),
             params.get("entities"),
@@ -174,7 +190,7 @@ class ApiMethods(ChatMethods):
         self._own(message)
         if "text" not in message:
             raise bad_request("there is no text in the message to edit")
-        text, entities = formatted(
+        text, entities = self._formatted(
             params.get("text"),
             params.get("parse_mode"),
             params.get("entities"),
