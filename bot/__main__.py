@@ -8,7 +8,7 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 
-from bot import cli_profile, cli_screen
+from bot import cli_profile, cli_screen, cli_staff
 from bot.profile import ProfileError
 from bot.settings import Settings, SettingsError, load_settings
 
@@ -135,6 +135,7 @@ def build_parser() -> argparse.ArgumentParser:
     revision.set_defaults(func=cmd_db_revision)
     cli_profile.register(sub)
     cli_screen.register(sub)
+    cli_staff.register(sub)
     return parser
 
 

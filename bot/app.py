@@ -10,15 +10,35 @@ from telegram import BotCommand, BotCommandScopeAllPrivateChats, Update
 from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes
 
+from bot import offline
 from bot.cards import render_card
 from bot.commands import Audience, commands_for
+from bot.intake import CONVERSATION, Step
+from bot.jobs import schedule as schedule_sla_jobs
 from bot.outbox import OutboxSender
+from bot.persistence import DraftPersistence
 from bot.profile import Profile
 from bot.ratelimit import build_rate_limiter
 from bot.render import LANGUAGES, Renderer
 from bot.services import SERVICES_KEY, build_services, get_services
 from bot.settings import Settings
-from handlers import common, language, start
+from handlers import (
+    catat,
+    citizen_feedback,
+    citizen_inbox,
+    citizen_limits,
+    citizen_reports,
+    citizen_status,
+    common,
+    language,
+    report,
+    staff_admin,
+    staff_card,
+    staff_presence,
+    staff_queue,
+    staff_replies,
+    start,
+)
 from storage.models import OutboxItem
 from storage.repository import Clock, utc_now
 
@@ -40,6 +60,16 @@ def build_application(
         .rate_limiter(build_rate_limiter(settings))
         # ConversationHandler needs one update at a time per chat; the simplest safe choice.
         .concurrent_updates(False)
+        # Conversation steps come back from our drafts table after a restart.
+        .persistence(
+            DraftPersistence(
+                svc.repo,
+                {
+                    CONVERSATION: {s.name: s.value for s in Step},
+                    offline.CONVERSATION: {f.name: f.value for f in offline.Field},
+                },
+            )
+        )
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
         .build()
@@ -47,10 +77,35 @@ def build_application(
     application.bot_data[SERVICES_KEY] = svc
 
     # Guards first: a redelivered update must not reach any feature.
-    application.add_handler(common.redelivery_guard(), group=-1)
+    application.add_handler(common.redelivery_guard(), group=-2)
+    # Citizen flood guard (its own group: only one handler runs per group): past the
+    # per-minute limit a private message stops here; redelivered ones were dropped above.
+    application.add_handler(citizen_limits.flood_guard(svc), group=-1)
+    # Staff before citizens: narrow filters (card buttons, replies to the bot's staff prompts
+    # and cards), so that no citizen conversation swallows a staff member's reply.
+    application.add_handlers(staff_card.handlers(svc))
+    application.add_handlers(staff_replies.handlers(svc))
+    # Staff commands: lookups in private, the registry (supervisors) in the group or private.
+    application.add_handlers(staff_queue.handlers(svc))
+    application.add_handlers(staff_admin.handlers(svc))
+    # Staff presence runs beside everything (its own group): who can be messaged privately.
+    application.add_handlers(staff_presence.handlers(svc), group=1)
+    # Conversations before plain commands, so that their steps see their answers first.
+    application.add_handlers(report.handlers(svc))
+    application.add_handlers(catat.handlers(svc))
     # Citizen commands and menus.
     application.add_handlers(start.handlers(svc))
     application.add_handlers(language.handlers(svc))
+    # Citizen after submission: /status, /laporan, feedback on answers, kept messages' buttons.
+    application.add_handlers(citizen_status.handlers(svc))
+    application.add_handlers(citizen_reports.handlers(svc))
+    application.add_handlers(citizen_feedback.handlers(svc))
+    application.add_handlers(citizen_inbox.handlers(svc))
+    application.add_handlers(citizen_reports.fallback_handlers())
+    # Last in group 0: a plain private message nobody above took (never lost). Same group on
+    # purpose: the report conversation above takes every message of a citizen in it, and only
+    # the first matching handler of a group runs, so this never steals a conversation's answer.
+    application.add_handlers(citizen_inbox.catch_all(svc))
     # Last: the error handler logs first and tells the user second.
     application.add_error_handler(_on_error)
     return application
@@ -82,6 +137,9 @@ async def _post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> 
         name=OUTBOX_JOB,
         job_kwargs={"max_instances": 1, "coalesce": True},
     )
+    # Service levels (bot/jobs): the reminder sweep, now and every SLA_SWEEP_INTERVAL_SECONDS,
+    # and the daily recap at office opening. Job names are fixed: "sla-sweep", "sla-recap".
+    schedule_sla_jobs(application, svc)
 
 
 def _report_id(item: OutboxItem) -> int:

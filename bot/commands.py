@@ -35,6 +35,13 @@ COMMANDS: tuple[Command, ...] = (
     Command("laporan", Audience.CITIZEN),
     Command("help", Audience.CITIZEN),
     Command("bahasa", Audience.CITIZEN),
+    Command("antrian", Audience.STAFF),
+    Command("cari", Audience.STAFF),
+    Command("lihat", Audience.STAFF),
+    Command("riwayat", Audience.STAFF),
+    Command("catat", Audience.STAFF),
+    Command("staf", Audience.STAFF),
+    Command("unit", Audience.STAFF),
 )
 
 

@@ -200,9 +200,7 @@ def applies(step: Step, profile: Profile, draft: ReportDraft, *, has_identity: b
             return not draft.anonymous and has_identity
         case Step.NAME | Step.PHONE | Step.ADDRESS | Step.EMAIL | Step.ID_PHOTO:
             return (
-                not draft.anonymous
-                and not draft.reuse_identity
-                and IDENTITY_FIELDS[step] in wanted
+                not draft.anonymous and not draft.reuse_identity and IDENTITY_FIELDS[step] in wanted
             )
         case Step.RESUME | Step.EDIT:
             return False

@@ -78,8 +78,54 @@ def after_transition(
     unit_names: dict[int, str],
     after: Report,
     event: ReportEvent,
+    followers: Sequence[Reporter] = (),
 ) -> list[OutboxMessage]:
-    """Return the messages one transition causes: the card, and the reporter's news."""
+    """Return the messages one transition causes: the card, the reporter's and followers' news."""
+    return _card_and_reporter(svc, reporter, unit_names, after, event) + to_followers(
+        svc, followers, unit_names, after, event
+    )
+
+
+def to_followers(
+    svc: Services,
+    followers: Sequence[Reporter],
+    unit_names: dict[int, str],
+    after: Report,
+    event: ReportEvent,
+) -> list[OutboxMessage]:
+    """Return the status news for citizens who support the report ("saya juga mengalami ini").
+
+    They hear what the reporter hears, except what is meant for the reporter alone: a question
+    (ask_info), staff notes, the rating buttons. The answer is included once it is approved.
+    """
+    action = Action(event.action)
+    if event.actor_kind == "reporter" or action not in _REPORTER_ACTIONS:
+        return []
+    if action is Action.ASK_INFO or after.stage == Stage.AWAITING_APPROVAL:
+        return []
+    unit = after.unit_id is not None and action in (Action.DISPOSE, Action.ACCEPT)
+    messages: list[OutboxMessage] = []
+    for follower in followers:
+        messages += to_reporter(
+            svc,
+            follower,
+            after,
+            "duplicates_follower_update",
+            title=after.title,
+            stage_name=svc.renderer.label(follower.language, f"stage.{after.stage}"),
+            unit_name=unit_names.get(after.unit_id or 0) if unit else None,
+            answer=after.answer if after.stage == Stage.ANSWERED else None,
+        )
+    return messages
+
+
+def _card_and_reporter(
+    svc: Services,
+    reporter: Reporter,
+    unit_names: dict[int, str],
+    after: Report,
+    event: ReportEvent,
+) -> list[OutboxMessage]:
     messages = card_refresh(svc, after.id)
     action = Action(event.action)
     if event.actor_kind == "reporter" or action not in _REPORTER_ACTIONS:
@@ -147,6 +193,8 @@ def thread_copy(
     chat_id: int | None = None,
 ) -> OutboxMessage | None:
     """Return a copy of a reporter's file into the card's thread (copyMessage: no sender shown)."""
+    if chat_id is None and report.confidential:
+        return None  # a `rahasia` report's evidence never goes to the shared group
     target = chat_id if chat_id is not None else svc.staff_chat_id
     if target is None or attachment.source_chat_id is None:
         return None
@@ -178,9 +226,15 @@ def after_submission(
 def staff_notice(
     svc: Services, report: Report, template: str, **values: Any
 ) -> list[OutboxMessage]:
-    """Return a message to the card's thread in the staff group (rendered in Indonesian)."""
+    """Return a message to the card's thread in the staff group (rendered in Indonesian).
+
+    For a `rahasia` report the reporter's words (`text`) stay out of the group: staff read them
+    privately with the card's detail button.
+    """
     if svc.staff_chat_id is None:
         return []
+    if report.confidential and "text" in values:
+        values["text"] = None
     text = svc.renderer.render("id", template, number=report.number, report=report, **values)
     return [
         OutboxMessage(
@@ -188,5 +242,19 @@ def staff_notice(
             kind="send_to_thread",
             payload={"text": text},
             report_id=report.id,
+        )
+    ]
+
+
+def liaison_notice(
+    svc: Services, report: Report, chat_id: int, unit_name: str
+) -> list[OutboxMessage]:
+    """Return a liaison's private note that a report reached their unit."""
+    text = svc.renderer.render(
+        "id", "staff_dm_disposed", report=report, unit_name=unit_name, number=report.number
+    )
+    return [
+        OutboxMessage(
+            chat_id=chat_id, kind="send_message", payload={"text": text}, report_id=report.id
         )
     ]

@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from datetime import timedelta
 from typing import Any
 
-from telegram import Bot, InlineKeyboardMarkup, Message, MessageId, ReplyParameters
+from telegram import Bot, InlineKeyboardMarkup, InputFile, Message, MessageId, ReplyParameters
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter
 
 from storage.models import OutboxItem
@@ -153,6 +153,10 @@ class OutboxSender:
                 chat_id=item.chat_id, reply_markup=reply_markup, **p
             )
         elif kind == "send_document":
+            if "document_text" in p:
+                # A file built from text in the payload (a digest's full list as CSV).
+                data = str(p.pop("document_text")).encode("utf-8")
+                p["document"] = InputFile(data, filename=str(p.pop("filename", "daftar.txt")))
             result = await self.bot.send_document(
                 item.chat_id, parse_mode="HTML", reply_markup=reply_markup, **p
             )

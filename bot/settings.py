@@ -45,6 +45,20 @@ class Settings(BaseSettings):
     # First wait after a network error or 5xx; doubled per attempt, at most five minutes.
     outbox_backoff_seconds: float = Field(default=2.0, gt=0)
     poll_timeout_seconds: int = Field(default=30, ge=0)
+    # Per-citizen limits against flooding: private messages a minute, reports filed a day.
+    # A report takes about 20 taps; a quick citizen must never meet this limit.
+    limit_messages_per_minute: int = Field(default=40, gt=0)
+    limit_reports_per_day: int = Field(default=5, gt=0)
+    # Service-level jobs (bot/jobs): off, no sweep and no recap are scheduled (tests of other
+    # features turn them off so that a recap posted at start does not depend on the time of day).
+    sla_jobs_enabled: bool = True
+    # Service-level sweep: seconds between sweeps, reports read per query batch.
+    sla_sweep_interval_seconds: float = Field(default=300.0, gt=0)
+    sla_batch_size: int = Field(default=500, gt=0)
+    # A reminder digest shows this many of the most urgent reports; past sla_digest_inline_max
+    # reports the full list goes with it as a CSV file.
+    sla_digest_top: int = Field(default=5, gt=0)
+    sla_digest_inline_max: int = Field(default=15, gt=0)
     log_level: str = "INFO"
 
     @field_validator("admin_user_ids", mode="before")

@@ -49,6 +49,20 @@ def similar_open_report(open_reports: list[Report], description: str) -> Report 
     return None
 
 
+def screening_marks(draft: ReportDraft) -> dict[str, Any]:
+    """Return what staff see of the screening: flagged words, and possible duplicates.
+
+    `screen_*` flags are copied as they are; `dup_*` flags too, and the numbers of the other
+    reporters' reports the citizen was shown and filed anyway become `possible_duplicates`.
+    """
+    marks = {k: v for k, v in draft.flags.items() if k.startswith(("screen_", "dup_"))}
+    offered = draft.flags.get("dup_candidates") or []
+    numbers = [str(c["number"]) for c in offered if isinstance(c, dict) and c.get("number")]
+    if numbers:
+        marks["possible_duplicates"] = numbers
+    return marks
+
+
 @dataclass(frozen=True, slots=True)
 class DailyLimit:
     """The reporter already filed the day's allowance of reports."""
@@ -68,7 +82,7 @@ async def submit(
     if await svc.repo.reports_filed_since(reporter.id, midnight) >= limit_per_day:
         return DailyLimit(limit_per_day)
     stage_due, final_due = submission_deadlines(svc.profile, svc.calendar, Channel.TELEGRAM, now)
-    screening = {k: v for k, v in draft.flags.items() if k.startswith("screen_")}
+    screening = screening_marks(draft)
     new = NewReport(
         reporter_id=reporter.id,
         channel=Channel.TELEGRAM.value,

@@ -63,6 +63,7 @@ async def perform(
     now = at or svc.clock()
     reporter = await svc.repo.reporter_of_report(report_id)
     unit_names = {u.id: u.name for u in await svc.repo.list_units(active_only=False)}
+    followers = await svc.repo.followers_of(report_id)
     seen: list[tuple[Report, Plan]] = []
 
     def decide(report: Report) -> Change | Stale | Refused:
@@ -95,7 +96,9 @@ async def perform(
         return Change(
             columns,
             event,
-            lambda after, stored: notify.after_transition(svc, reporter, unit_names, after, stored),
+            lambda after, stored: notify.after_transition(
+                svc, reporter, unit_names, after, stored, followers
+            ),
         )
 
     decision: Change | Stale | Refused

@@ -17,6 +17,7 @@ from bot.intake import Invalid, ReportDraft, Step
 from bot.submission import check_text, similar_open_report
 from handlers.common import Context, language, message_of, services
 from handlers.report_dupes import offer_duplicates, resolve_duplicates
+from handlers.report_hints import show_hints
 from handlers.report_prompt import ask, has_identity, keyboard, match_option, options
 
 StepHandler = Callable[[Update, Context, ReportDraft], Awaitable[Step | int]]
@@ -223,6 +224,7 @@ async def on_description(update: Update, context: Context, draft: ReportDraft) -
         return Step.DESCRIPTION
     draft.description = screened
     draft.flags.pop("quick_text", None)
+    await show_hints(update, context, draft)
     user = update.effective_user
     assert user is not None
     reporter = await svc.repo.reporter_by_telegram(user.id)

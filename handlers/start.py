@@ -13,6 +13,7 @@ from handlers.common import Context, keyboard, label, language, reply, services
 # The main menu, row by row: filing a report first, then following reports, then help.
 MENU_ROWS: tuple[tuple[str, ...], ...] = (
     ("menu_report.new",),
+    ("menu.my_reports", "menu.check_status"),
     ("menu.help", "menu.language"),
 )
 

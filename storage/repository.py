@@ -6,10 +6,13 @@ One class composed of one part per feature (storage/repo/*.py), so that features
 from __future__ import annotations
 
 from storage.repo.base import Clock, RepoBase, to_model, utc_now
+from storage.repo.citizen import CitizenRepo
 from storage.repo.drafts import DraftsRepo
 from storage.repo.outbox import OutboxRepo
 from storage.repo.reporters import ReportersRepo
 from storage.repo.reports import ReportsRepo
+from storage.repo.search import SearchRepo
+from storage.repo.sla import SlaRepo
 from storage.repo.staff import StaffRepo
 from storage.repo.staff_work import StaffWorkRepo
 
@@ -17,6 +20,14 @@ __all__ = ["Clock", "RepoBase", "Repository", "to_model", "utc_now"]
 
 
 class Repository(
-    ReportersRepo, StaffRepo, StaffWorkRepo, ReportsRepo, DraftsRepo, OutboxRepo
+    ReportersRepo,
+    StaffRepo,
+    StaffWorkRepo,
+    ReportsRepo,
+    DraftsRepo,
+    OutboxRepo,
+    CitizenRepo,
+    SlaRepo,
+    SearchRepo,
 ):
     """Typed access to the database; each public write is one transaction."""

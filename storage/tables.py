@@ -17,6 +17,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 
 from storage.types import UtcDateTime
@@ -86,6 +87,25 @@ staff_units = Table(
     Column("unit_id", ForeignKey("units.id", ondelete="CASCADE"), primary_key=True),
 )
 
+
+def _pending_mark_indexes() -> list[Index]:
+    """Return one partial index per reminder mark: (stage, due) where the mark is still unset."""
+    indexes = []
+    for clock in ("stage", "final"):
+        for mark in ("warned", "breached", "escalated"):
+            where = text(f"{clock}_{mark}_at IS NULL")
+            indexes.append(
+                Index(
+                    f"ix_reports_{clock}_un{mark}",
+                    "stage",
+                    f"{clock}_due_at",
+                    sqlite_where=where,
+                    postgresql_where=where,
+                )
+            )
+    return indexes
+
+
 reports = Table(
     "reports",
     metadata,
@@ -128,6 +148,13 @@ reports = Table(
     Column("stage_warned_at", UtcDateTime),
     Column("stage_breached_at", UtcDateTime),
     Column("stage_escalated_at", UtcDateTime),
+    # The same marks for the end-to-end clock (final_due_at): each fires once per report.
+    Column("final_warned_at", UtcDateTime),
+    Column("final_breached_at", UtcDateTime),
+    Column("final_escalated_at", UtcDateTime),
+    # When a staff clock (a stage's or the end-to-end one) first ran out: the daily recap's
+    # "answered within the service level" share reads it.
+    Column("sla_breached_at", UtcDateTime),
     # The draft's key: submitting the same draft twice files one report.
     Column("submission_key", String(64), unique=True),
     # Bumped by every transition: a press carrying an older version is stale.
@@ -139,6 +166,14 @@ reports = Table(
     Index("ix_reports_reporter_stage", "reporter_id", "stage"),
     Index("ix_reports_reporter_submitted", "reporter_id", "submitted_at"),
     Index("ix_reports_unit_stage", "unit_id", "stage"),
+    # The SLA sweep's queries (bot/jobs/sweep.py): each partial index holds only the reports a
+    # threshold has not fired for yet, so a sweep reads its candidates and nothing else.
+    *_pending_mark_indexes(),
+    # The daily recap counts new and answered reports of a day.
+    Index("ix_reports_submitted_at", "submitted_at"),
+    Index("ix_reports_answered_at", "answered_at"),
+    # Duplicate search: open reports near a pin (a bounding box, storage/repo/search.py).
+    Index("ix_reports_lat_lon", "latitude", "longitude"),
 )
 
 report_events = Table(
@@ -155,6 +190,18 @@ report_events = Table(
     Column("note", Text),
     Column("data", JSON),
     Index("ix_report_events_report", "report_id", "id"),
+)
+
+# Citizens who support another reporter's open report ("saya juga mengalami ini"): they hear
+# about its status changes as the reporter does. The text search over open reports (FTS5) is
+# hand-written in migration 0002, not described here.
+report_followers = Table(
+    "report_followers",
+    metadata,
+    Column("report_id", ForeignKey("reports.id", ondelete="CASCADE"), primary_key=True),
+    Column("reporter_id", ForeignKey("reporters.id", ondelete="CASCADE"), primary_key=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    Index("ix_report_followers_reporter", "reporter_id"),
 )
 
 attachments = Table(

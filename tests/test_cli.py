@@ -123,3 +123,20 @@ async def test_run_answers_start_through_the_loopback_and_never_logs_the_token(
     assert "starting long polling" in log
     assert api.token not in log
     assert (tmp_path / "data" / "aduan.db").exists()
+
+
+def test_every_subcommand_is_documented_in_the_readme() -> None:
+    import argparse
+
+    from bot.__main__ import build_parser
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    parser = build_parser()
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    for name, sub in commands.choices.items():
+        nested = [a for a in sub._actions if isinstance(a, argparse._SubParsersAction)]
+        actions = list(nested[0].choices) if nested else [""]
+        for action in actions:
+            documented = f"python -m bot {name} {action}".strip()
+            alternatives = {documented, f"python -m bot {name} " + "|".join(actions)}
+            assert any(a in readme for a in alternatives), documented

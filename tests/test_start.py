@@ -33,7 +33,11 @@ async def test_start_greets_in_indonesian_with_the_main_menu(
     assert reply["text"].startswith("Selamat datang di ")
     assert "Siti" in reply["text"]
     assert "/help" in reply["text"]
-    assert keyboard_texts(loopback, citizen.id) == [["📝 Buat Laporan"], ["ℹ️ Bantuan", "🌐 Bahasa"]]
+    assert keyboard_texts(loopback, citizen.id) == [
+        ["📝 Buat Laporan"],
+        ["📋 Laporan Saya", "🔎 Cek Status"],
+        ["ℹ️ Bantuan", "🌐 Bahasa"],
+    ]
     sent = loopback.calls("sendMessage", chat_id=citizen.id)[-1]
     assert sent.params["parse_mode"] == "HTML"
 
@@ -51,7 +55,11 @@ async def test_start_in_english_after_choosing_english_with_the_buttons(
 
     reply = await ask(loopback, citizen, "/start")
     assert reply["text"].startswith("Welcome to ")
-    assert keyboard_texts(loopback, citizen.id) == [["📝 New Report"], ["ℹ️ Help", "🌐 Language"]]
+    assert keyboard_texts(loopback, citizen.id) == [
+        ["📝 New Report"],
+        ["📋 My Reports", "🔎 Check Status"],
+        ["ℹ️ Help", "🌐 Language"],
+    ]
 
 
 async def test_language_choice_survives_a_restart(loopback: LoopbackBotApi, bot: BotRunner) -> None:

@@ -11,6 +11,7 @@ from jinja2 import Undefined
 
 from bot.intake import Problem, Step
 from bot.loopback import parse_html
+from bot.offline import Field
 from bot.render import LANGUAGES, Renderer
 
 renderer = Renderer(ZoneInfo("Asia/Makassar"))
@@ -79,6 +80,8 @@ BRANCHES: dict[str, tuple[str, tuple[str, ...]]] = {
             "no_draft",
         ),
     ),
+    "catat_step": ("step", tuple(f.name for f in Field)),
+    "catat_done": ("outcome", ("saved", "cancelled", "denied")),
     "status_update": (
         "action",
         ("ask_info", "reject", "mark_duplicate", "extend", "close", "dispose"),

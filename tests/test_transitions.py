@@ -23,7 +23,7 @@ MONDAY = datetime(2026, 5, 4, 2, 0, tzinfo=UTC)
 
 @pytest.fixture
 async def svc(tmp_path: Path) -> AsyncIterator[Services]:
-    settings = Settings(  # type: ignore[call-arg]
+    settings = Settings(
         _env_file=None,
         database_url=f"sqlite+aiosqlite:///{tmp_path}/aduan.db",
         staff_chat_id=STAFF_GROUP,

@@ -62,6 +62,7 @@ class ReportsRepo(RepoBase):
         event_data: dict[str, Any] | None = None,
         attachments: Sequence[NewAttachment] = (),
         identity: dict[str, Any] | None = None,
+        recorded_by: int | None = None,
     ) -> Report:
         """File a report: number it, write it, its first audit row and its notifications.
 
@@ -98,7 +99,8 @@ class ReportsRepo(RepoBase):
                 insert(t.report_events).values(
                     report_id=report_id,
                     at=new.submitted_at,
-                    actor_kind="reporter",
+                    actor_kind="reporter" if recorded_by is None else "staff",
+                    actor_staff_id=recorded_by,
                     action="submit",
                     from_stage="draft",
                     to_stage=new.stage,
@@ -281,3 +283,10 @@ class ReportsRepo(RepoBase):
         stmt = select(func.count()).where(t.attachments.c.report_id == report_id)
         async with self.db.read() as conn:
             return int((await conn.execute(stmt)).scalar_one())
+
+    async def report_by_submission_key(self, key: str) -> Report | None:
+        """Return the report a draft already filed, if it did."""
+        stmt = select(t.reports).where(t.reports.c.submission_key == key)
+        async with self.db.read() as conn:
+            row = (await conn.execute(stmt)).first()
+        return None if row is None else to_model(row, Report)

@@ -1,4 +1,4 @@
-"""What staff work with beyond the registry: pending prompts, queues, search and evidence."""
+"""What staff work with beyond the registry: pending prompts, queues and search."""
 
 from __future__ import annotations
 
@@ -9,14 +9,14 @@ from sqlalchemy import and_, func, insert, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from storage import tables as t
-from storage.models import Attachment, NewAttachment, Report, Reporter, StaffPrompt
+from storage.models import Report, Reporter, StaffPrompt
 from storage.repo.base import RepoBase, to_model
 
 MAX_ROWS = 50
 
 
 class StaffWorkRepo(RepoBase):
-    """Pending staff prompts, work queues, search, evidence and reporters recorded by staff."""
+    """Pending staff prompts, work queues, search and reporters recorded by staff."""
 
     async def add_prompt(
         self,
@@ -57,35 +57,6 @@ class StaffWorkRepo(RepoBase):
         """Forget a prompt that was answered (or can no longer be)."""
         async with self.db.write() as conn:
             await conn.execute(t.staff_prompts.delete().where(t.staff_prompts.c.id == prompt_id))
-
-    async def attachments_of(self, report_id: int) -> list[Attachment]:
-        """Return a report's files, oldest first."""
-        stmt = (
-            select(t.attachments)
-            .where(t.attachments.c.report_id == report_id)
-            .order_by(t.attachments.c.id)
-        )
-        async with self.db.read() as conn:
-            return [to_model(r, Attachment) for r in await conn.execute(stmt)]
-
-    async def attach_evidence(
-        self, report_id: int, files: Sequence[NewAttachment], *, event_id: int | None = None
-    ) -> list[Attachment]:
-        """Store files for a report (evidence, or a file staff attached to an answer)."""
-        now = self.clock()
-        rows = [
-            {
-                "report_id": report_id,
-                "event_id": event_id,
-                "created_at": now,
-                **{name: getattr(f, name) for name in NewAttachment.__dataclass_fields__},
-            }
-            for f in files
-        ]
-        async with self.db.write() as conn:
-            if rows:
-                await conn.execute(insert(t.attachments), rows)
-        return await self.attachments_of(report_id)
 
     async def reports_in(
         self, stages: Collection[str], *, unit_ids: Collection[int] | None = None
@@ -136,3 +107,15 @@ class StaffWorkRepo(RepoBase):
                 await conn.execute(select(t.reporters).where(t.reporters.c.id == reporter_id))
             ).one()
         return to_model(row, Reporter)
+
+    async def report_of_message(self, chat_id: int, message_id: int, slot: str) -> int | None:
+        """Return the report whose `slot` message (its card) this is, if any."""
+        stmt = select(t.message_links.c.report_id).where(
+            and_(
+                t.message_links.c.chat_id == chat_id,
+                t.message_links.c.message_id == message_id,
+                t.message_links.c.slot == slot,
+            )
+        )
+        async with self.db.read() as conn:
+            return (await conn.execute(stmt)).scalar()

@@ -1,0 +1,190 @@
+"""Staff actions from the card: what each needs (a choice, a text) and how it is carried out.
+
+No Telegram here: handlers collect the choice (a unit, a reason) and the text (a question, an
+answer), and `carry_out` turns them into one `perform` call plus the private messages it causes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from bot import notify, staff_access
+from bot.domain import Action, ReportType, Stage
+from bot.services import Services
+from bot.transitions import Done, Outcome, perform
+from storage.models import OutboxMessage, Report, StaffMember
+
+A = Action
+# Actions that open a picker before anything happens: what is picked.
+CHOICES: dict[Action, str] = {
+    A.DISPOSE: "unit",
+    A.REASSIGN: "unit",
+    A.RECLASSIFY: "type",
+    A.REJECT: "reason",
+    A.EXTEND: "days",
+}
+# Actions that need the presser to type something (the bot asks with ForceReply).
+TEXTS: frozenset[Action] = frozenset(
+    {
+        A.ASK_INFO,
+        A.RETURN_TO_TRIAGE,
+        A.ANSWER,
+        A.ANSWER_INFO,
+        A.SEND_BACK,
+        A.MARK_DUPLICATE,
+        A.EXTEND,
+    }
+)
+REJECT_REASONS = ("not_relevant", "abuse", "incomplete", "outside", "other")
+# Reasons that need a few words more: where to go instead, or the reason itself.
+REASONS_WITH_TEXT = frozenset({"outside", "other"})
+EXTEND_DAYS = (1, 3, 5, 10)
+
+
+@dataclass(frozen=True, slots=True)
+class Invalid:
+    """A choice or text that cannot be used (an unknown unit or tracking number)."""
+
+    problem: str
+
+
+def needs_text(action: Action, choice: str | None) -> bool:
+    """Tell whether the action still needs the presser to type something."""
+    if action is A.REJECT:
+        return choice in REASONS_WITH_TEXT
+    return action in TEXTS
+
+
+def valid_choice(action: Action, choice: str) -> bool:
+    """Tell whether a picked value has the shape the action's picker offers."""
+    kind = CHOICES.get(action)
+    if kind == "unit":
+        return choice.isdigit()
+    if kind == "type":
+        return choice in set(ReportType)
+    if kind == "reason":
+        return choice in REJECT_REASONS
+    if kind == "days":
+        return choice.isdigit() and int(choice) in EXTEND_DAYS
+    return False
+
+
+async def carry_out(
+    svc: Services,
+    report: Report,
+    action: Action,
+    member: StaffMember,
+    *,
+    version: int,
+    choice: str | None = None,
+    text: str | None = None,
+) -> Outcome | Invalid:
+    """Perform a staff action with what was picked and typed; queue the private messages."""
+    built = await _arguments(svc, report, action, choice, text)
+    if isinstance(built, Invalid):
+        return built
+    values, note, data = built
+    outcome = await perform(
+        svc,
+        report.id,
+        action,
+        staff_access.actor_of(member),
+        expected_version=version,
+        note=note,
+        data=data,
+        values=values,
+    )
+    if isinstance(outcome, Done):
+        await svc.repo.enqueue(await follow_ups(svc, outcome))
+    return outcome
+
+
+Arguments = tuple[dict[str, Any], str | None, dict[str, Any] | None]
+
+
+async def _arguments(
+    svc: Services, report: Report, action: Action, choice: str | None, text: str | None
+) -> Arguments | Invalid:
+    now = svc.clock()
+    if action in (A.DISPOSE, A.REASSIGN):
+        unit = await svc.repo.unit(int(choice or 0))
+        if unit is None or not unit.active or unit.id == report.unit_id:
+            return Invalid("unit")
+        return {"unit_id": unit.id, "assignee_id": None}, None, {"unit": unit.code}
+    if action is A.RECLASSIFY:
+        return {"type": choice}, None, {"from": report.type, "to": choice}
+    if action is A.REJECT:
+        reporter = await svc.repo.reporter_of_report(report.id)
+        reason = svc.renderer.label(reporter.language, f"reject_reason.{choice}")
+        note = f"{reason}: {text}" if text else reason
+        return {}, note, {"reason": choice}
+    if action is A.EXTEND:
+        days = int(choice or 0)
+        values: dict[str, Any] = {}
+        for column in ("stage_due_at", "final_due_at"):
+            due = getattr(report, column)
+            if due is not None:
+                values[column] = svc.calendar.add_working_days(max(due, now), days)
+        return values, text, {"days": days}
+    if action in (A.ANSWER, A.ANSWER_INFO):
+        return {"answer": text, "answered_at": now}, text, None
+    if action is A.APPROVE:
+        return {"answered_at": now}, None, None
+    if action is A.ACCEPT:
+        return {}, None, None
+    if action is A.RETURN_TO_TRIAGE:
+        return {"unit_id": None, "assignee_id": None}, text, {"unit_id": report.unit_id}
+    if action is A.MARK_DUPLICATE:
+        original = await svc.repo.report_by_number(text or "")
+        if original is None or original.id == report.id:
+            return Invalid("number")
+        data = {"duplicate_of_number": original.number}
+        return {"duplicate_of_id": original.id}, None, data
+    return {}, text, None
+
+
+async def follow_ups(svc: Services, done: Done) -> list[OutboxMessage]:
+    """Return the private messages a transition causes: the unit's liaisons hear of a disposal."""
+    action = done.plan.action
+    report = done.report
+    if action not in (A.DISPOSE, A.REASSIGN) or report.unit_id is None:
+        return []
+    liaisons = [
+        m
+        for m in await svc.repo.list_staff()
+        if m.role == "liaison" and report.unit_id in m.unit_ids and m.private_chat_at
+    ]
+    unit = await svc.repo.unit(report.unit_id)
+    messages: list[OutboxMessage] = []
+    for liaison in liaisons:
+        messages += notify.liaison_notice(
+            svc, report, liaison.telegram_user_id, unit.name if unit else ""
+        )
+        if report.confidential:
+            messages += await private_detail(svc, report, liaison.telegram_user_id)
+    return messages
+
+
+async def private_detail(svc: Services, report: Report, chat_id: int) -> list[OutboxMessage]:
+    """Return a report's full details and evidence for one staff member's private chat."""
+    from bot.cards import render_detail
+
+    payload = await render_detail(svc, report.id)
+    messages = [
+        OutboxMessage(chat_id=chat_id, kind="send_message", payload=payload, report_id=report.id)
+    ]
+    for attachment in await svc.repo.attachments_of(report.id):
+        copy = notify.thread_copy(svc, report, attachment, chat_id=chat_id)
+        if copy is not None:
+            messages.append(
+                OutboxMessage(
+                    chat_id=chat_id, kind="copy_message", payload=copy.payload, report_id=report.id
+                )
+            )
+    return messages
+
+
+def open_for_staff(report: Report) -> bool:
+    """Tell whether a report can still change (the card keeps its buttons)."""
+    return report.stage not in (Stage.CLOSED, Stage.REJECTED, Stage.DUPLICATE)

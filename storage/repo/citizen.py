@@ -1,0 +1,160 @@
+"""A citizen's side after submission: their reports, information they add, their rating comment."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Sequence
+
+from sqlalchemy import and_, func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from storage import tables as t
+from storage.models import Attachment, NewAttachment, OutboxMessage, Report
+from storage.repo.base import RepoBase, to_model
+
+# Builds the messages an addition causes, from the report and the stored files.
+InfoMessages = Callable[[Report, list[Attachment]], Sequence[OutboxMessage]]
+
+
+class CitizenRepo(RepoBase):
+    """A citizen's side after submission: their reports, added information, rating comments."""
+
+    async def reports_of(
+        self,
+        reporter_id: int,
+        *,
+        stages: Collection[str] | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> list[Report]:
+        """Return a reporter's reports, newest first, optionally only those in `stages`."""
+        stmt = select(t.reports).where(t.reports.c.reporter_id == reporter_id)
+        if stages is not None:
+            stmt = stmt.where(t.reports.c.stage.in_(list(stages)))
+        stmt = stmt.order_by(t.reports.c.id.desc()).offset(offset)
+        if limit is not None:
+            stmt = stmt.limit(limit)
+        async with self.db.read() as conn:
+            return [to_model(r, Report) for r in await conn.execute(stmt)]
+
+    async def count_reports_of(self, reporter_id: int) -> int:
+        """Return how many reports a reporter filed."""
+        stmt = select(func.count()).where(t.reports.c.reporter_id == reporter_id)
+        async with self.db.read() as conn:
+            return int((await conn.execute(stmt)).scalar_one())
+
+    async def add_information(
+        self,
+        report_id: int,
+        *,
+        note: str | None,
+        files: Sequence[NewAttachment],
+        open_stages: Collection[str],
+        event_id: int | None = None,
+        messages: InfoMessages = lambda _r, _a: (),
+    ) -> tuple[Report, list[Attachment]] | None:
+        """Attach a reporter's text and files to a report, with the staff's notice, at once.
+
+        Without `event_id` an audit row `note` by the reporter is written for them (the report
+        must still be in `open_stages`, else None); with it, the files join that event (the
+        `provide_info` a transition has just written).
+        """
+        now = self.clock()
+        async with self.db.write() as conn:
+            report = await self._locked_report(conn, report_id)
+            if report is None:
+                return None
+            if event_id is None:
+                if report.stage not in open_stages:
+                    return None
+                event_id = (
+                    await conn.execute(
+                        insert(t.report_events)
+                        .values(
+                            report_id=report_id,
+                            at=now,
+                            actor_kind="reporter",
+                            action="note",
+                            from_stage=report.stage,
+                            to_stage=report.stage,
+                            note=note,
+                            data={"files": len(files)} if files else None,
+                        )
+                        .returning(t.report_events.c.id)
+                    )
+                ).scalar_one()
+            stored: list[Attachment] = []
+            for f in files:
+                row = (
+                    await conn.execute(
+                        insert(t.attachments)
+                        .values(
+                            report_id=report_id,
+                            event_id=event_id,
+                            kind=f.kind,
+                            file_id=f.file_id,
+                            file_unique_id=f.file_unique_id,
+                            file_name=f.file_name,
+                            mime_type=f.mime_type,
+                            file_size=f.file_size,
+                            caption=f.caption,
+                            source_chat_id=f.source_chat_id,
+                            source_message_id=f.source_message_id,
+                            created_at=now,
+                        )
+                        .returning(*t.attachments.c)
+                    )
+                ).one()
+                stored.append(to_model(row, Attachment))
+            await self._enqueue(conn, messages(report, stored))
+            return report, stored
+
+    async def set_rating_comment(self, report_id: int, comment: str) -> bool:
+        """Keep the comment the reporter gave after rating; False when there is no fresh rating."""
+        now = self.clock()
+        async with self.db.write() as conn:
+            result = await conn.execute(
+                update(t.reports)
+                .where(
+                    and_(
+                        t.reports.c.id == report_id,
+                        t.reports.c.rating.is_not(None),
+                        t.reports.c.rating_comment.is_(None),
+                    )
+                )
+                .values(rating_comment=comment, updated_at=now)
+            )
+            if result.rowcount != 1:
+                return False
+            report = await self._locked_report(conn, report_id)
+            assert report is not None
+            await conn.execute(
+                insert(t.report_events).values(
+                    report_id=report_id,
+                    at=now,
+                    actor_kind="reporter",
+                    action="note",
+                    from_stage=report.stage,
+                    to_stage=report.stage,
+                    note=comment,
+                    data={"rating_comment": True},
+                )
+            )
+        return True
+
+    async def attachments_of(self, report_id: int) -> list[Attachment]:
+        """Return a report's files, oldest first."""
+        stmt = (
+            select(t.attachments)
+            .where(t.attachments.c.report_id == report_id)
+            .order_by(t.attachments.c.id)
+        )
+        async with self.db.read() as conn:
+            return [to_model(r, Attachment) for r in await conn.execute(stmt)]
+
+    async def _locked_report(self, conn: AsyncConnection, report_id: int) -> Report | None:
+        row = (
+            await conn.execute(
+                select(t.reports).where(t.reports.c.id == report_id).with_for_update()
+            )
+        ).first()
+        return None if row is None else to_model(row, Report)

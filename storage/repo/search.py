@@ -1,0 +1,326 @@
+"""Duplicate search over open reports, and the citizens who follow another reporter's report.
+
+On SQLite the text search reads the FTS5 table `report_search` (migration 0002), which triggers
+keep holding exactly the reports still being handled that are not `rahasia`; closing a report
+takes it out. A search never scans `reports`:
+
+1. Each query word's document count is estimated with a capped count on the index (a word found
+   in more than `COMMON_CAP` open reports says little about a duplicate and is left out, as a
+   stop word would be: it would only make the match set, and bm25's statistics, expensive).
+2. The rarest words are OR-ed into one MATCH; the matches in the category are ranked by bm25
+   (the title counts double) and the best `limit` are returned.
+   Words are added rarest first while their counts add up to `MATCH_BUDGET`, which bounds
+   both the match set and the work bm25 does for its statistics.
+3. When every word is common, the newest `WINDOW` reports containing the first three of them
+   are ranked instead.
+
+Nearby reports are read through the (latitude, longitude) index with a bounding box.
+
+Other databases have no FTS table (migration 0002 does nothing there): the search falls back to
+LIKE over the `FALLBACK_WINDOW` most recent open reports of the category, which is slower and
+looser but needs nothing dialect-specific.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Float, and_, column, func, literal, or_, select, text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from storage import tables as t
+from storage.models import Reporter
+from storage.repo.base import RepoBase, to_model
+from storage.repo.reports import OPEN
+
+# Stages whose reports can be offered as duplicates: still being handled (migration 0002 indexes
+# the same list; "answered" is out, a citizen who meets the problem again files a new report).
+SEARCHABLE = ("submitted", "disposed", "in_progress", "awaiting_approval", "needs_info")
+_SEARCHABLE_SQL = ", ".join(f"'{stage}'" for stage in SEARCHABLE)
+COMMON_CAP = 1000  # a word in this many open reports is too common to look for
+MAX_TERMS = 8  # the rarest words that go into one MATCH ...
+MATCH_BUDGET = 3000  # ... while their counts add up to at most this many reports
+COMMON_TERMS = 3  # all of these must appear when no word is rare
+WINDOW = 400  # newest matches ranked by bm25
+FALLBACK_WINDOW = 500  # recent open reports LIKE-searched on other databases
+NEARBY_LIMIT = 20
+
+
+@dataclass(frozen=True, slots=True)
+class BoundingBox:
+    """A latitude/longitude rectangle (degrees)."""
+
+    south: float
+    north: float
+    west: float
+    east: float
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    """An open report the search found; `rank` is bm25's (lower is better)."""
+
+    id: int
+    number: str
+    reporter_id: int
+    stage: str
+    category: str | None
+    title: str
+    description: str
+    latitude: float | None
+    longitude: float | None
+    submitted_at: datetime
+    rank: float
+
+
+_REPORT_FIELDS = [name for name in SearchHit.__dataclass_fields__ if name != "rank"]
+_HIT_COLUMNS = ", ".join(f"r.{name}" for name in _REPORT_FIELDS)
+# Typed result columns for the raw query, matched by position: times come back aware.
+_HIT_TYPES = [*(t.reports.c[name] for name in _REPORT_FIELDS), column("rank", Float)]
+
+
+def _phrase(term: str) -> str:
+    """Quote a word for an FTS5 query (its own quotes doubled)."""
+    return '"' + term.replace('"', '""') + '"'
+
+
+class SearchRepo(RepoBase):
+    """Duplicate search over open reports, and the citizens who follow another's report."""
+
+    async def search_open_reports(
+        self,
+        terms: Sequence[str],
+        *,
+        category: str | None,
+        box: BoundingBox | None = None,
+        exclude_reporter_id: int | None = None,
+        limit: int = 20,
+    ) -> list[SearchHit]:
+        """Return open reports of a category whose text shares the given words, best first.
+
+        `terms` are lower-case words without stop words. With a `box`, a report that has a
+        location must lie inside it (one without a location still counts).
+        """
+        words = list(dict.fromkeys(w for w in terms if w))
+        if not words:
+            return []
+        async with self.db.read() as conn:
+            if not self.db.is_sqlite:
+                return await self._search_like(conn, words, category, box, exclude_reporter_id)
+            counts = await self._term_counts(conn, words)
+            rare = sorted((w for w in words if 0 < counts[w] < COMMON_CAP), key=counts.__getitem__)
+            chosen: list[str] = []
+            for word in rare[:MAX_TERMS]:
+                if chosen and sum(counts[w] for w in chosen) + counts[word] > MATCH_BUDGET:
+                    break
+                chosen.append(word)
+            if chosen:
+                expression = " OR ".join(_phrase(w) for w in chosen)
+                window = None  # at most MATCH_BUDGET matches: rank them all
+            else:
+                common = [w for w in words if counts[w] >= COMMON_CAP][:COMMON_TERMS]
+                if not common:
+                    return []
+                expression = " AND ".join(_phrase(w) for w in common)
+                window = WINDOW
+            return await self._ranked(
+                conn, expression, window, category, box, exclude_reporter_id, limit
+            )
+
+    async def _term_counts(self, conn: AsyncConnection, words: list[str]) -> dict[str, int]:
+        # One statement: per word, how many indexed reports contain it, counting up to the cap.
+        parts = [
+            f"(SELECT count(*) FROM (SELECT 1 FROM report_search "
+            f"WHERE report_search MATCH :w{i} LIMIT :cap)) AS c{i}"
+            for i in range(len(words))
+        ]
+        params: dict[str, Any] = {f"w{i}": _phrase(w) for i, w in enumerate(words)}
+        params["cap"] = COMMON_CAP
+        row = (await conn.execute(text("SELECT " + ", ".join(parts)), params)).one()
+        return {w: int(row[i]) for i, w in enumerate(words)}
+
+    async def _ranked(
+        self,
+        conn: AsyncConnection,
+        expression: str,
+        window: int | None,
+        category: str | None,
+        box: BoundingBox | None,
+        exclude_reporter_id: int | None,
+        limit: int,
+    ) -> list[SearchHit]:
+        # With a window, the inner query walks the matches newest first (FTS5 serves rowid order
+        # without sorting) and stops there; only those are ranked and joined.
+        where = [f"r.stage IN ({_SEARCHABLE_SQL})"]
+        params: dict[str, Any] = {
+            "expr": expression,
+            "category": category or "",
+            "window": window if window is not None else -1,  # LIMIT -1: no limit
+            "limit": limit,
+        }
+        if exclude_reporter_id is not None:
+            where.append("r.reporter_id != :me")
+            params["me"] = exclude_reporter_id
+        if box is not None:
+            where.append(
+                "(r.latitude IS NULL OR r.longitude IS NULL OR "
+                "(r.latitude BETWEEN :south AND :north AND r.longitude BETWEEN :west AND :east))"
+            )
+            params.update(south=box.south, north=box.north, west=box.west, east=box.east)
+        sql = f"""
+            SELECT {_HIT_COLUMNS}, hits.rank AS rank
+            FROM (
+                SELECT rowid AS id, bm25(report_search, 2.0, 1.0, 0.0) AS rank
+                FROM report_search
+                WHERE report_search MATCH :expr AND category = :category
+                ORDER BY rowid DESC
+                LIMIT :window
+            ) AS hits
+            JOIN reports AS r ON r.id = hits.id
+            WHERE {" AND ".join(where)}
+            ORDER BY hits.rank
+            LIMIT :limit
+        """
+        rows = await conn.execute(text(sql).columns(*_HIT_TYPES), params)
+        return [_hit(row._mapping) for row in rows]
+
+    async def _search_like(
+        self,
+        conn: AsyncConnection,
+        words: list[str],
+        category: str | None,
+        box: BoundingBox | None,
+        exclude_reporter_id: int | None,
+    ) -> list[SearchHit]:
+        # Portable and bounded: the most recent open reports of the category, then LIKE.
+        r = t.reports
+        recent = (
+            select(r.c.id)
+            .where(
+                r.c.stage.in_(SEARCHABLE),
+                r.c.confidential.is_(False),
+                func.coalesce(r.c.category, "") == (category or ""),
+            )
+            .order_by(r.c.id.desc())
+            .limit(FALLBACK_WINDOW)
+            .subquery()
+        )
+        body = func.lower(r.c.title + literal(" ") + r.c.description)
+        matched = [body.like(f"%{w}%") for w in words[:MAX_TERMS]]
+        conditions = [r.c.id.in_(select(recent.c.id)), or_(*matched)]
+        if exclude_reporter_id is not None:
+            conditions.append(r.c.reporter_id != exclude_reporter_id)
+        if box is not None:
+            conditions.append(_in_box_or_unplaced(box))
+        stmt = select(r).where(*conditions)
+        hits = []
+        for row in await conn.execute(stmt):
+            mapping = row._mapping
+            body_text = f"{mapping['title']} {mapping['description']}".lower()
+            shared = sum(1 for w in words if w in body_text)
+            hits.append(_hit({**mapping, "rank": -float(shared)}))
+        return sorted(hits, key=lambda h: h.rank)
+
+    async def nearby_open_reports(
+        self,
+        box: BoundingBox,
+        *,
+        category: str | None,
+        exclude_reporter_id: int | None = None,
+        limit: int = NEARBY_LIMIT,
+    ) -> list[SearchHit]:
+        """Return open, non-confidential reports of a category with a location inside `box`."""
+        params: dict[str, Any] = {
+            "south": box.south,
+            "north": box.north,
+            "west": box.west,
+            "east": box.east,
+            "category": category or "",
+            "me": exclude_reporter_id if exclude_reporter_id is not None else -1,
+            "cap": limit * 5,
+        }
+        if self.db.is_sqlite:
+            # INDEXED BY: walk the box on the location index, never a stage index the planner
+            # might prefer without statistics.
+            stmt: Any = text(
+                f"""
+                SELECT {_HIT_COLUMNS}, 0.0 AS rank
+                FROM reports AS r INDEXED BY ix_reports_lat_lon
+                WHERE r.latitude BETWEEN :south AND :north
+                    AND r.longitude BETWEEN :west AND :east
+                    AND r.stage IN ({_SEARCHABLE_SQL}) AND NOT r.confidential
+                    AND coalesce(r.category, '') = :category AND r.reporter_id != :me
+                LIMIT :cap
+                """
+            ).columns(*_HIT_TYPES)
+        else:
+            r = t.reports
+            stmt = (
+                select(r, literal(0.0).label("rank"))
+                .where(
+                    r.c.latitude.between(box.south, box.north),
+                    r.c.longitude.between(box.west, box.east),
+                    r.c.stage.in_(SEARCHABLE),
+                    r.c.confidential.is_(False),
+                    func.coalesce(r.c.category, "") == (category or ""),
+                    r.c.reporter_id != params["me"],
+                )
+                .limit(params["cap"])
+            )
+            params = {}
+        async with self.db.read() as conn:
+            rows = [_hit(row._mapping) for row in await conn.execute(stmt, params)]
+        return sorted(rows, key=lambda h: h.id, reverse=True)[:limit]
+
+    async def follow_report(self, report_id: int, reporter_id: int) -> bool:
+        """Make a citizen follow another reporter's open report; False if it is closed or theirs."""
+        async with self.db.write() as conn:
+            row = (
+                await conn.execute(
+                    select(t.reports.c.stage, t.reports.c.reporter_id).where(
+                        t.reports.c.id == report_id
+                    )
+                )
+            ).first()
+            if row is None or row.stage not in OPEN or row.reporter_id == reporter_id:
+                return False
+            await conn.execute(
+                self._insert()(t.report_followers)
+                .values(report_id=report_id, reporter_id=reporter_id, created_at=self.clock())
+                .on_conflict_do_nothing(index_elements=["report_id", "reporter_id"])
+            )
+        return True
+
+    async def followers_of(self, report_id: int) -> list[Reporter]:
+        """Return the citizens who follow a report (not its own reporter), earliest first."""
+        f = t.report_followers
+        stmt = (
+            select(t.reporters)
+            .join(f, f.c.reporter_id == t.reporters.c.id)
+            .where(f.c.report_id == report_id)
+            .order_by(f.c.created_at, t.reporters.c.id)
+        )
+        async with self.db.read() as conn:
+            return [to_model(row, Reporter) for row in await conn.execute(stmt)]
+
+    async def follower_count(self, report_id: int) -> int:
+        """Return how many citizens said they meet the same problem."""
+        stmt = select(func.count()).where(t.report_followers.c.report_id == report_id)
+        async with self.db.read() as conn:
+            return int((await conn.execute(stmt)).scalar_one())
+
+
+def _in_box_or_unplaced(box: BoundingBox) -> Any:
+    r = t.reports
+    return or_(
+        r.c.latitude.is_(None),
+        r.c.longitude.is_(None),
+        and_(r.c.latitude.between(box.south, box.north), r.c.longitude.between(box.west, box.east)),
+    )
+
+
+def _hit(mapping: Any) -> SearchHit:
+    return SearchHit(**{name: mapping[name] for name in SearchHit.__dataclass_fields__})

@@ -1,0 +1,294 @@
+"""Service levels: the sweep's candidates, its marks, who hears about them, the daily recap."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from sqlalchemy import ColumnElement, and_, bindparam, case, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from storage import tables as t
+from storage.models import OutboxMessage
+from storage.repo.base import RepoBase
+
+ClockName = Literal["stage", "final"]
+MarkName = Literal["warned", "breached", "escalated"]
+# Rows re-read per statement when checking that a report did not change under the sweep.
+_ID_CHUNK = 500
+
+
+@dataclass(frozen=True, slots=True)
+class SlaRow:
+    """What the sweep needs of one open report, with its reporter's chat."""
+
+    id: int
+    number: str
+    title: str
+    confidential: bool
+    channel: str
+    stage: str
+    unit_id: int | None
+    approval_level: int
+    version: int
+    stage_due_at: datetime | None
+    final_due_at: datetime | None
+    stage_warned_at: datetime | None
+    stage_breached_at: datetime | None
+    stage_escalated_at: datetime | None
+    final_warned_at: datetime | None
+    final_breached_at: datetime | None
+    final_escalated_at: datetime | None
+    # None when the reporter has no Telegram or blocked the bot.
+    reporter_chat_id: int | None
+    reporter_language: str
+
+
+@dataclass(frozen=True, slots=True)
+class SlaMarks:
+    """Marks to set on one report, if it is still at the version the sweep read."""
+
+    report_id: int
+    version: int
+    values: dict[str, datetime]
+    # When a staff clock ran out (kept only if it is the first time).
+    breached_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StaffContact:
+    """An active staff member as the reminders see them."""
+
+    id: int
+    telegram_user_id: int
+    role: str
+    unit_ids: frozenset[int]
+    # The bot may write to them privately only after they wrote to it.
+    reachable: bool
+    language: str
+
+
+@dataclass(frozen=True, slots=True)
+class UnitTally:
+    """Answered reports of one unit over a period, and how many within the service level."""
+
+    answered: int
+    within: int
+
+
+_SLA_COLUMNS = [
+    t.reports.c.id,
+    t.reports.c.number,
+    t.reports.c.title,
+    t.reports.c.confidential,
+    t.reports.c.channel,
+    t.reports.c.stage,
+    t.reports.c.unit_id,
+    t.reports.c.approval_level,
+    t.reports.c.version,
+    t.reports.c.stage_due_at,
+    t.reports.c.final_due_at,
+    t.reports.c.stage_warned_at,
+    t.reports.c.stage_breached_at,
+    t.reports.c.stage_escalated_at,
+    t.reports.c.final_warned_at,
+    t.reports.c.final_breached_at,
+    t.reports.c.final_escalated_at,
+    t.reporters.c.telegram_user_id,
+    t.reporters.c.blocked_at,
+    t.reporters.c.language,
+]
+
+
+def _sla_row(row: Any) -> SlaRow:
+    m = row._mapping
+    chat = m["telegram_user_id"] if m["blocked_at"] is None else None
+    values = {name: m[name] for name in SlaRow.__dataclass_fields__ if name in m}
+    return SlaRow(**values, reporter_chat_id=chat, reporter_language=m["language"])
+
+
+class SlaRepo(RepoBase):
+    """Service levels: the sweep's candidates, its marks, who hears about them, the recap."""
+
+    async def sla_candidates(
+        self,
+        stage: str,
+        due_before: datetime,
+        *,
+        clock: ClockName = "stage",
+        unmarked: MarkName | None = None,
+        after: tuple[datetime, int] | None = None,
+        limit: int = 500,
+    ) -> list[SlaRow]:
+        """Return one batch of reports at `stage` whose clock is due by `due_before`.
+
+        With `unmarked`, only reports that mark is still unset on: the query then reads the
+        partial index that holds exactly those (ix_reports_<clock>_un<mark>). `after` is the
+        (due, id) of the previous batch's last row.
+        """
+        due = t.reports.c[f"{clock}_due_at"]
+        conditions: list[ColumnElement[bool]] = [t.reports.c.stage == stage, due <= due_before]
+        if unmarked is not None:
+            conditions.append(t.reports.c[f"{clock}_{unmarked}_at"].is_(None))
+        if after is not None:
+            conditions.append(or_(due > after[0], and_(due == after[0], t.reports.c.id > after[1])))
+        stmt = (
+            select(*_SLA_COLUMNS)
+            .join(t.reporters, t.reporters.c.id == t.reports.c.reporter_id)
+            .where(and_(*conditions))
+            .order_by(due, t.reports.c.id)
+            .limit(limit)
+        )
+        async with self.db.read() as conn:
+            return [_sla_row(r) for r in await conn.execute(stmt)]
+
+    async def record_sla_marks(
+        self,
+        marks: Sequence[SlaMarks],
+        messages: Callable[[set[int]], Sequence[OutboxMessage]],
+    ) -> set[int]:
+        """Set the marks and queue the messages they cause, in one transaction.
+
+        Reports that changed since the sweep read them (a transition bumps the version and
+        starts a fresh stage visit) are left alone; `messages` is called with the ids that were
+        marked, so that a digest names only those. Returns the marked ids.
+        """
+        if not marks:
+            return set()
+        async with self.db.write() as conn:
+            current = await self._versions(conn, [m.report_id for m in marks])
+            kept = [m for m in marks if current.get(m.report_id) == m.version]
+            groups: dict[tuple[tuple[str, ...], bool], list[dict[str, Any]]] = defaultdict(list)
+            for mark in kept:
+                key = (tuple(sorted(mark.values)), mark.breached_at is not None)
+                params: dict[str, Any] = {"_id": mark.report_id, **mark.values}
+                if mark.breached_at is not None:
+                    params["_breach"] = mark.breached_at
+                groups[key].append(params)
+            for (columns, breach), rows in groups.items():
+                values: dict[str, Any] = {c: bindparam(c) for c in columns}
+                if breach:
+                    values["sla_breached_at"] = func.coalesce(
+                        t.reports.c.sla_breached_at, bindparam("_breach")
+                    )
+                stmt = update(t.reports).where(t.reports.c.id == bindparam("_id")).values(values)
+                await conn.execute(stmt, rows)
+            ids = {m.report_id for m in kept}
+            await self._enqueue(conn, messages(ids))
+        return ids
+
+    async def _versions(self, conn: AsyncConnection, ids: list[int]) -> dict[int, int]:
+        found: dict[int, int] = {}
+        for start in range(0, len(ids), _ID_CHUNK):
+            chunk = ids[start : start + _ID_CHUNK]
+            rows = await conn.execute(
+                select(t.reports.c.id, t.reports.c.version)
+                .where(t.reports.c.id.in_(chunk))
+                .with_for_update()
+            )
+            found.update({r.id: r.version for r in rows})
+        return found
+
+    async def staff_contacts(self) -> list[StaffContact]:
+        """Return every active staff member with their units and whether they can be written to."""
+        stmt = (
+            select(
+                t.staff.c.id,
+                t.staff.c.telegram_user_id,
+                t.staff.c.role,
+                t.staff.c.private_chat_at,
+                t.reporters.c.language,
+                t.reporters.c.blocked_at,
+            )
+            .outerjoin(t.reporters, t.reporters.c.telegram_user_id == t.staff.c.telegram_user_id)
+            .where(t.staff.c.active.is_(True))
+            .order_by(t.staff.c.id)
+        )
+        async with self.db.read() as conn:
+            people = (await conn.execute(stmt)).all()
+            links = await conn.execute(select(t.staff_units.c.staff_id, t.staff_units.c.unit_id))
+            units: dict[int, set[int]] = defaultdict(set)
+            for link in links:
+                units[link.staff_id].add(link.unit_id)
+        return [
+            StaffContact(
+                id=p.id,
+                telegram_user_id=p.telegram_user_id,
+                role=p.role,
+                unit_ids=frozenset(units.get(p.id, ())),
+                reachable=p.private_chat_at is not None and p.blocked_at is None,
+                language=p.language or "id",
+            )
+            for p in people
+        ]
+
+    # --- the daily recap ---------------------------------------------------------------------
+
+    async def count_submitted_between(self, start: datetime, end: datetime) -> int:
+        """Return how many reports were filed in [start, end)."""
+        col = t.reports.c.submitted_at
+        stmt = select(func.count()).where(and_(col >= start, col < end))
+        async with self.db.read() as conn:
+            return int((await conn.execute(stmt)).scalar_one())
+
+    async def count_answered_between(self, start: datetime, end: datetime) -> int:
+        """Return how many reports were answered in [start, end)."""
+        col = t.reports.c.answered_at
+        stmt = select(func.count()).where(and_(col >= start, col < end))
+        async with self.db.read() as conn:
+            return int((await conn.execute(stmt)).scalar_one())
+
+    async def due_by_unit(
+        self, stages: Iterable[str], start: datetime | None, end: datetime
+    ) -> dict[int | None, int]:
+        """Return, per unit, the reports at `stages` whose stage is due in [start, end)."""
+        due = t.reports.c.stage_due_at
+        counts: dict[int | None, int] = defaultdict(int)
+        async with self.db.read() as conn:
+            for stage in stages:  # one range of ix_reports_stage_due per stage
+                conditions = [t.reports.c.stage == stage, due < end]
+                if start is not None:
+                    conditions.append(due >= start)
+                rows = await conn.execute(
+                    select(t.reports.c.unit_id, func.count())
+                    .where(and_(*conditions))
+                    .group_by(t.reports.c.unit_id)
+                )
+                for unit_id, count in rows:
+                    counts[unit_id] += count
+        return dict(counts)
+
+    async def answered_by_unit(self, start: datetime, end: datetime) -> dict[int | None, UnitTally]:
+        """Return, per unit, reports answered in [start, end) and how many within their level.
+
+        Within = answered before the end-to-end due time (where there is one) and before any
+        staff clock of the report was recorded as run out.
+        """
+        r = t.reports.c
+        late = or_(
+            and_(r.final_due_at.is_not(None), r.answered_at > r.final_due_at),
+            and_(r.sla_breached_at.is_not(None), r.sla_breached_at < r.answered_at),
+        )
+        stmt = (
+            select(r.unit_id, func.count(), func.sum(case((late, 1), else_=0)))
+            .where(and_(r.answered_at >= start, r.answered_at < end))
+            .group_by(r.unit_id)
+        )
+        async with self.db.read() as conn:
+            rows = (await conn.execute(stmt)).all()
+        return {u: UnitTally(answered=n, within=n - int(late or 0)) for u, n, late in rows}
+
+    async def post_once(self, key: str, value: str, messages: Sequence[OutboxMessage]) -> bool:
+        """Queue messages unless `key` already holds `value`; record it in the same transaction."""
+        async with self.db.write() as conn:
+            current = (
+                await conn.execute(select(t.settings_kv.c.value).where(t.settings_kv.c.key == key))
+            ).scalar()
+            if current == value:
+                return False
+            await self._set_kv(conn, key, value)
+            await self._enqueue(conn, messages)
+        return True

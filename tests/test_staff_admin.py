@@ -1,0 +1,98 @@
+"""The staff registry: /staf and /unit in the group, `python -m bot staff|unit` in the shell."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.loopback import LoopbackBotApi
+from tests.harness import eventually
+from tests.staff_kit import StaffWorld, staff_world
+from tests.test_cli import run_cli
+
+
+async def say(w: StaffWorld, user: object, text: str, *, reply_to: int | None = None) -> str:
+    before = len(w.loopback.bot_messages(w.group.id))
+    w.loopback.send_text(user, text, chat=w.group, reply_to=reply_to)  # type: ignore[arg-type]
+
+    async def answered() -> bool:
+        return len(w.loopback.bot_messages(w.group.id)) > before
+
+    await eventually(answered)
+    await w.settle()
+    return str(w.loopback.bot_messages(w.group.id)[-1]["text"])
+
+
+async def test_a_supervisor_adds_a_liaison_by_replying_and_a_unit_by_code(
+    loopback: LoopbackBotApi, tmp_path: Path
+) -> None:
+    async with staff_world(loopback, tmp_path) as w:
+        newcomer = loopback.add_user("Joko")
+        loopback.set_member(w.group.id, newcomer)
+        hello = loopback.send_text(newcomer, "Halo, saya dari puskesmas.", chat=w.group)
+        await w.settle()
+        added = await say(w, w.citra, "/staf tambah liaison dinkes", reply_to=hello["message_id"])
+        assert "Joko" in added
+        assert "liaison" in added
+        member = await w.svc.repo.staff_by_telegram(newcomer.id)
+        assert member is not None
+        assert member.unit_ids == {await w.unit_id("dinkes")}
+
+        unit = await say(w, w.citra, "/unit tambah pkm-oebobo Puskesmas Oebobo")
+        assert "pkm-oebobo" in unit
+        assert "Puskesmas Oebobo" in await say(w, w.citra, "/unit")
+        assert "Joko" in await say(w, w.citra, "/staf")
+
+        assert "Peran Anda" in await say(w, w.ani, f"/staf hapus {newcomer.id}")
+        await say(w, w.citra, f"/staf hapus {newcomer.id}")
+        assert await w.svc.repo.staff_by_telegram(newcomer.id) is None
+
+
+async def test_staff_lookups_answer_privately_by_role(
+    loopback: LoopbackBotApi, tmp_path: Path
+) -> None:
+    async with staff_world(loopback, tmp_path) as w:
+        report = await w.file(w.siti, title="Jalan berlubang di Oebobo")
+        await w.act(w.ani, report, "dispose", choice=await w.unit_id("dinkes"))
+
+        async def ask(name: str, text: str) -> str:
+            user = w.people[name]
+            before = len(loopback.bot_messages(user.id))
+            loopback.send_text(user, text)
+
+            async def answered() -> bool:
+                return len(loopback.bot_messages(user.id)) > before
+
+            await eventually(answered)
+            await w.settle()
+            return str(loopback.bot_messages(user.id)[-1].get("text", ""))
+
+        assert report.number in await ask("budi", "/antrian")
+        assert report.number not in await ask("eka", "/antrian")
+        assert report.number in await ask("dedi", "/cari berlubang")
+        assert "tidak terdaftar" in await ask("siti", "/antrian")
+
+
+def test_the_command_line_adds_lists_and_removes_staff_and_units(tmp_path: Path) -> None:
+    env = {"DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/aduan.db"}
+    assert (
+        run_cli("unit", "add", "pkm-oebobo", "Puskesmas Oebobo", cwd=tmp_path, **env).returncode
+        == 0
+    )
+    assert "pkm-oebobo" in run_cli("unit", "list", cwd=tmp_path, **env).stdout
+    added = run_cli(
+        "staff",
+        "add",
+        "4242",
+        "liaison",
+        "--name",
+        "Budi",
+        "--unit",
+        "pkm-oebobo",
+        cwd=tmp_path,
+        **env,
+    )
+    assert added.returncode == 0, added.stderr
+    assert "4242\tliaison\tBudi\tpkm-oebobo" in run_cli("staff", "list", cwd=tmp_path, **env).stdout
+    assert run_cli("staff", "add", "43", "liaison", cwd=tmp_path, **env).returncode == 1
+    assert run_cli("staff", "remove", "4242", cwd=tmp_path, **env).returncode == 0
+    assert "4242" not in run_cli("staff", "list", cwd=tmp_path, **env).stdout
