@@ -6,6 +6,7 @@ from typing import Any
 
 from bot import callbacks
 from bot.domain import Action, Channel, ReportType, Role
+from bot.screening import mask, screen
 from bot.services import Services
 from bot.staff_actions import CHOICES, EXTEND_DAYS, REJECT_REASONS, open_for_staff
 from bot.transitions import state_of
@@ -138,7 +139,30 @@ async def _context(svc: Services, report: Report, lang: str) -> dict[str, Any]:
         "holder_name": holder.display_name if holder else None,
         "approval": f"{report.approval_level}/{levels}" if levels else None,
         "is_open": open_for_staff(report),
+        "title": screened_for_staff(report, report.title, "screen_title"),
+        "screening_categories": flagged_categories(report),
     }
+
+
+def _sent_for_review(report: Report, key: str) -> bool:
+    mark = (report.screening or {}).get(key)
+    return isinstance(mark, dict) and mark.get("outcome") == "block"
+
+
+def screened_for_staff(report: Report, text: str, key: str) -> str:
+    """Return a text with the words screening blocked masked, when the citizen sent it as is."""
+    if not _sent_for_review(report, key):
+        return text
+    return mask(text, screen(text))
+
+
+def flagged_categories(report: Report) -> list[str]:
+    """Return the screening categories found in the report's texts (flagged or sent as is)."""
+    found: set[str] = set()
+    for key, mark in (report.screening or {}).items():
+        if key.startswith("screen_") and isinstance(mark, dict):
+            found.update(str(c) for c in mark.get("categories", []))
+    return sorted(found)
 
 
 async def render_card(svc: Services, report_id: int) -> dict[str, Any]:
@@ -153,7 +177,10 @@ async def render_card(svc: Services, report_id: int) -> dict[str, Any]:
         lang,
         template,
         **context,
-        description=_preview(report.description, DESCRIPTION_PREVIEW),
+        description=_preview(
+            screened_for_staff(report, report.description, "screen_description"),
+            DESCRIPTION_PREVIEW,
+        ),
         answer_preview=_preview(report.answer or "", DESCRIPTION_PREVIEW),
         last_actions=await history_lines(svc, events[-LAST_ACTIONS:], lang),
     )
@@ -170,7 +197,9 @@ async def render_detail(svc: Services, report_id: int) -> dict[str, Any]:
         lang,
         "staff_detail",
         **context,
-        description=_preview(report.description, DETAIL_LIMIT),
+        description=_preview(
+            screened_for_staff(report, report.description, "screen_description"), DETAIL_LIMIT
+        ),
         answer_preview=_preview(report.answer or "", 400),
     )
     return {"text": text}

@@ -134,6 +134,9 @@ def _card_and_reporter(
         return messages  # the reporter hears when the answer is approved, not before
     lang = reporter.language
     if after.stage == Stage.ANSWERED:
+        if reporter.telegram_user_id is None:
+            # Recorded with /catat: staff carry the answer back by the report's own channel.
+            return messages + staff_notice(svc, after, "staff_deliver_answer")
         return messages + answer_message(svc, reporter, after)
     unit = None
     if after.unit_id is not None and action in (Action.DISPOSE, Action.ACCEPT):

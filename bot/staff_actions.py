@@ -97,6 +97,10 @@ async def carry_out(
     )
     if isinstance(outcome, Done):
         await svc.repo.enqueue(await follow_ups(svc, outcome))
+        original = outcome.report.duplicate_of_id
+        if action is A.MARK_DUPLICATE and original is not None:
+            # The reporter of a duplicate follows the original from now on (DESIGN.md 3).
+            await svc.repo.follow_report(original, outcome.report.reporter_id)
     return outcome
 
 

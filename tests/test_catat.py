@@ -68,3 +68,30 @@ async def test_a_liaison_or_a_citizen_cannot_record_reports(
             text = await Citizen(loopback, person).says("/catat")
             assert "Hanya operator dan pimpinan" in text
         assert await w.svc.repo.draft(w.budi.id, "catat") is None
+
+
+async def test_the_answer_to_a_recorded_report_is_handed_to_staff_to_deliver(
+    loopback: LoopbackBotApi, tmp_path: Path
+) -> None:
+    async with staff_world(loopback, tmp_path) as w:
+        ani = Citizen(loopback, w.ani)
+        await ani.says("/catat")
+        for answer in ("Tatap muka", "Pengaduan", "Layanan", "Perizinan", "Izin usaha lambat"):
+            await ani.says(answer)
+        await ani.says(DESCRIPTION)
+        await ani.says("🙈 Pelapor minta anonim")
+        done = await ani.says("💾 Simpan laporan")
+        number = re.search(r"LAPOR-\d{4}-\d{6}", done)
+        assert number is not None
+        report = await w.svc.repo.report_by_number(number.group())
+        assert report is not None
+        await w.settle()
+        assert "Anonim" in (await w.card(report))["text"]
+
+        await w.act(w.ani, report, "dispose", choice=await w.unit_id("dinkes"))
+        await w.act(w.budi, report, "accept")
+        await w.act(w.budi, report, "answer", text="Izin usaha sudah terbit hari ini.")
+        thread = [m.get("text", "") for m in loopback.bot_messages(w.group.id)]
+        assert any("sampaikan jawaban melalui saluran asal" in t for t in thread)
+        await w.act(w.ani, report, "close")
+        assert (await w.report(report)).stage == "closed"

@@ -126,6 +126,11 @@ async def test_a_blocked_text_sent_for_review_is_filed_flagged_with_the_words(
         assert report.screening is not None
         assert report.screening[flag]["outcome"] == "block"
         assert word in report.screening[flag]["terms"]
+        # Staff read the report with those words masked, and see that it was flagged.
+        await w.settle()
+        card = (await w.card(report))["text"]
+        assert word not in card.lower()
+        assert "Ditandai penyaringan" in card
 
 
 # --- the citizen's own similar report --------------------------------------------------------

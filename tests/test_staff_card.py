@@ -154,6 +154,13 @@ async def test_triage_rejects_reclassifies_and_marks_duplicates(
         duplicate = await w.report(second)
         assert (duplicate.stage, duplicate.duplicate_of_id) == ("duplicate", first.id)
         assert any(first.number in t for t in texts(loopback, w.rudi.id))
+        # Rudi now follows the original: its next step reaches him too.
+        seen = len(texts(loopback, w.rudi.id))
+        await w.act(w.ani, first, "dispose", choice=await w.unit_id("dinkes"))
+        news = texts(loopback, w.rudi.id)[seen:]
+        assert len(news) == 1
+        assert first.number in news[0]
+        assert "Dinas Kesehatan" in news[0]
 
         await w.act(w.ani, third, "reject", choice="abuse")
         assert (await w.report(third)).stage == "rejected"
