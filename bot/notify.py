@@ -11,8 +11,8 @@ from bot.services import Services
 from storage.models import Attachment, NewAttachment, OutboxMessage, Report, Reporter, ReportEvent
 
 CARD_SLOT = "card"
-# Actions the reporter is told about even though the stage stays (or moves internally).
-_REPORTER_ACTIONS = {
+# Staff actions the reporter is told about (also what their history in /status shows).
+REPORTER_NEWS = {
     Action.DISPOSE,
     Action.ANSWER_INFO,
     Action.REJECT,
@@ -99,7 +99,7 @@ def to_followers(
     (ask_info), staff notes, the rating buttons. The answer is included once it is approved.
     """
     action = Action(event.action)
-    if event.actor_kind == "reporter" or action not in _REPORTER_ACTIONS:
+    if event.actor_kind == "reporter" or action not in REPORTER_NEWS:
         return []
     if action is Action.ASK_INFO or after.stage == Stage.AWAITING_APPROVAL:
         return []
@@ -128,7 +128,7 @@ def _card_and_reporter(
 ) -> list[OutboxMessage]:
     messages = card_refresh(svc, after.id)
     action = Action(event.action)
-    if event.actor_kind == "reporter" or action not in _REPORTER_ACTIONS:
+    if event.actor_kind == "reporter" or action not in REPORTER_NEWS:
         return messages
     if after.stage == Stage.AWAITING_APPROVAL:
         return messages  # the reporter hears when the answer is approved, not before

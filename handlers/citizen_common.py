@@ -13,7 +13,7 @@ from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 
-from bot import callbacks, intake
+from bot import callbacks, intake, notify
 from bot.domain import OPEN_STAGES, TERMINAL_STAGES, Action, Stage
 from bot.services import Services
 from bot.transitions import state_of
@@ -37,19 +37,8 @@ NOTES_FOR_REPORTER = {
     Action.ANSWER_INFO,
 }
 OPEN = frozenset(s.value for s in OPEN_STAGES)
-# Staff steps the reporter was told about (bot.notify.after_transition), so their history shows.
-TOLD_ACTIONS = {
-    Action.DISPOSE,
-    Action.ANSWER_INFO,
-    Action.REJECT,
-    Action.MARK_DUPLICATE,
-    Action.ASK_INFO,
-    Action.ACCEPT,
-    Action.APPROVE,
-    Action.ANSWER,
-    Action.CLOSE,
-    Action.EXTEND,
-}
+# Staff steps the reporter was told about (bot.notify), so their history shows.
+TOLD_ACTIONS = notify.REPORTER_NEWS
 
 
 @dataclass

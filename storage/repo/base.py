@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage import tables as t
 from storage.database import Database
-from storage.models import OutboxMessage
+from storage.models import Attachment, NewAttachment, OutboxMessage
 
 Clock = Callable[[], datetime]
 
@@ -109,3 +109,25 @@ class RepoBase:
             return (
                 await conn.execute(select(t.settings_kv.c.value).where(t.settings_kv.c.key == key))
             ).scalar()
+
+    async def _insert_attachments(
+        self,
+        conn: AsyncConnection,
+        report_id: int,
+        items: Sequence[NewAttachment],
+        at: datetime,
+        event_id: int | None = None,
+    ) -> list[Attachment]:
+        """Store files of a report (and of the audit row they came with) inside a transaction."""
+        stored: list[Attachment] = []
+        for item in items:
+            values = {name: getattr(item, name) for name in NewAttachment.__dataclass_fields__}
+            row = (
+                await conn.execute(
+                    insert(t.attachments)
+                    .values(**values, report_id=report_id, event_id=event_id, created_at=at)
+                    .returning(*t.attachments.c)
+                )
+            ).one()
+            stored.append(to_model(row, Attachment))
+        return stored

@@ -82,29 +82,7 @@ class CitizenRepo(RepoBase):
                         .returning(t.report_events.c.id)
                     )
                 ).scalar_one()
-            stored: list[Attachment] = []
-            for f in files:
-                row = (
-                    await conn.execute(
-                        insert(t.attachments)
-                        .values(
-                            report_id=report_id,
-                            event_id=event_id,
-                            kind=f.kind,
-                            file_id=f.file_id,
-                            file_unique_id=f.file_unique_id,
-                            file_name=f.file_name,
-                            mime_type=f.mime_type,
-                            file_size=f.file_size,
-                            caption=f.caption,
-                            source_chat_id=f.source_chat_id,
-                            source_message_id=f.source_message_id,
-                            created_at=now,
-                        )
-                        .returning(*t.attachments.c)
-                    )
-                ).one()
-                stored.append(to_model(row, Attachment))
+            stored = await self._insert_attachments(conn, report_id, files, now, event_id)
             await self._enqueue(conn, messages(report, stored))
             return report, stored
 
@@ -140,16 +118,6 @@ class CitizenRepo(RepoBase):
                 )
             )
         return True
-
-    async def attachments_of(self, report_id: int) -> list[Attachment]:
-        """Return a report's files, oldest first."""
-        stmt = (
-            select(t.attachments)
-            .where(t.attachments.c.report_id == report_id)
-            .order_by(t.attachments.c.id)
-        )
-        async with self.db.read() as conn:
-            return [to_model(r, Attachment) for r in await conn.execute(stmt)]
 
     async def _locked_report(self, conn: AsyncConnection, report_id: int) -> Report | None:
         row = (

@@ -39,11 +39,6 @@ OPEN = (
 )
 
 
-def vars_of_attachment(item: NewAttachment) -> dict[str, Any]:
-    """Return a new attachment's fields as column values."""
-    return {name: getattr(item, name) for name in NewAttachment.__dataclass_fields__}
-
-
 def vars_of(event: NewEvent) -> dict[str, Any]:
     """Return a new event's fields as keyword arguments."""
     return {name: getattr(event, name) for name in NewEvent.__dataclass_fields__}
@@ -117,26 +112,6 @@ class ReportsRepo(RepoBase):
             report = await self._report(conn, report_id)
             await self._enqueue(conn, notify(report))
             return report
-
-    async def _insert_attachments(
-        self,
-        conn: AsyncConnection,
-        report_id: int,
-        items: Sequence[NewAttachment],
-        at: datetime,
-        event_id: int | None = None,
-    ) -> None:
-        rows = [
-            {
-                **vars_of_attachment(a),
-                "report_id": report_id,
-                "event_id": event_id,
-                "created_at": at,
-            }
-            for a in items
-        ]
-        if rows:
-            await conn.execute(insert(t.attachments), rows)
 
     async def add_attachments(
         self, report_id: int, items: Sequence[NewAttachment], *, event_id: int | None = None
