@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot import notify, staff_access
-from bot.domain import Action, ReportType, Stage
+from bot.domain import Action, ReportType, Role, Stage
 from bot.services import Services
 from bot.transitions import Done, Outcome, perform
 from storage.models import OutboxMessage, Report, StaffMember
@@ -192,3 +192,19 @@ async def private_detail(svc: Services, report: Report, chat_id: int) -> list[Ou
 def open_for_staff(report: Report) -> bool:
     """Tell whether a report can still change (the card keeps its buttons)."""
     return report.stage not in (Stage.CLOSED, Stage.REJECTED, Stage.DUPLICATE)
+
+
+async def confidential_arrival(svc: Services, report: Report) -> list[OutboxMessage]:
+    """Return a new `rahasia` report's content for the staff who may triage it, privately.
+
+    The group card shows only number, category, stage and due date; the people who must act
+    on it read it in their private chat (those who have started the bot).
+    """
+    if not report.confidential:
+        return []
+    allowed = staff_access.readers(await svc.repo.list_staff(), report)
+    messages: list[OutboxMessage] = []
+    for member in allowed:
+        if member.private_chat_at is not None and svc.profile.may(Role(member.role), A.DISPOSE):
+            messages += await private_detail(svc, report, member.telegram_user_id)
+    return messages

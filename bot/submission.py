@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 
-from bot import notify
+from bot import notify, staff_actions
 from bot.deadlines import submission_deadlines
 from bot.domain import Channel, Stage
 from bot.intake import ReportDraft, similar
@@ -105,14 +105,16 @@ async def submit(
         submission_key=draft.key,
     )
     files = [NewAttachment(**a) for a in draft.attachments]
-    return await svc.repo.submit_report(
+    report = await svc.repo.submit_report(
         new,
         prefix=svc.profile.prefix,
         zone=svc.profile.zone,
         attachments=files,
         identity=_identity(draft, now),
-        notify=lambda report: notify.after_submission(svc, reporter, report, files),
+        notify=lambda filed: notify.after_submission(svc, reporter, filed, files),
     )
+    await svc.repo.enqueue(await staff_actions.confidential_arrival(svc, report))
+    return report
 
 
 def _identity(draft: ReportDraft, now: datetime) -> dict[str, Any] | None:

@@ -175,8 +175,7 @@ async def on_summary(update: Update, context: Context, draft: ReportDraft) -> St
     user = update.effective_user
     assert user is not None
     reporter = await svc.repo.ensure_reporter(user.id, lang)
-    limit = getattr(svc.settings, "limit_reports_per_day", 5)
-    filed = await submit(svc, reporter, draft, limit_per_day=limit)
+    filed = await submit(svc, reporter, draft, limit_per_day=svc.settings.limit_reports_per_day)
     if isinstance(filed, DailyLimit):
         await notice(update, context, "limit", limit=filed.limit)
         return Step.SUMMARY

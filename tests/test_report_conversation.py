@@ -317,3 +317,35 @@ async def test_a_whistleblowing_office_asks_about_privacy_right_after_the_checkl
         assert "Gratifikasi" in citizen.buttons()
     finally:
         await runner.stop()
+
+
+async def test_the_daily_report_limit_keeps_the_draft_and_says_why(
+    loopback: LoopbackBotApi, settings: Settings
+) -> None:
+    runner = BotRunner(settings.model_copy(update={"limit_reports_per_day": 1}))
+    await runner.start()
+    try:
+        citizen = Citizen(loopback, loopback.add_user("Rajin"))
+        stories = {
+            "Lampu jalan mati": DESCRIPTION,
+            "Got tersumbat": (
+                "Saluran air di belakang pasar Kasih tersumbat sampah plastik sehingga setiap "
+                "hujan air meluap ke rumah warga RT 07."
+            ),
+        }
+        answers = []
+        for title, story in stories.items():
+            await walk_to_title(citizen)
+            await citizen.says(title)
+            await citizen.says(story)
+            await citizen.says("📅 Hari ini")
+            await citizen.says("⏭️ Lewati")
+            await citizen.says("🙈 Ya, anonim")
+            await citizen.says("📢 Tidak perlu dirahasiakan")
+            await citizen.says("⏭️ Lewati")
+            answers.append(await citizen.says("📨 Kirim laporan"))
+        assert NUMBER.search(answers[0])
+        assert "batas harian" in answers[1]
+        assert await runner.services.repo.draft(citizen.user.id, "report") is not None
+    finally:
+        await runner.stop()
