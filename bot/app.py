@@ -45,6 +45,8 @@ from storage.repository import Clock, utc_now
 log = logging.getLogger(__name__)
 
 OUTBOX_JOB = "outbox-drain"
+PRUNE_JOB = "prune-processed-updates"
+PROCESSED_UPDATES_KEPT = timedelta(days=7)
 
 
 def build_application(
@@ -136,6 +138,13 @@ async def _post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> 
         first=0,
         name=OUTBOX_JOB,
         job_kwargs={"max_instances": 1, "coalesce": True},
+    )
+    # Handled update ids are only needed while Telegram could redeliver them (a day at most).
+    application.job_queue.run_repeating(
+        lambda _ctx: svc.repo.prune_processed_updates(PROCESSED_UPDATES_KEPT),
+        interval=timedelta(hours=6),
+        first=timedelta(minutes=1),
+        name=PRUNE_JOB,
     )
     # Service levels (bot/jobs): the reminder sweep, now and every SLA_SWEEP_INTERVAL_SECONDS,
     # and the daily recap at office opening. Job names are fixed: "sla-sweep", "sla-recap".

@@ -44,13 +44,36 @@ from bot.intake import CONVERSATION, ReportDraft, Step
 from bot.render import LANGUAGES
 from bot.services import Services
 from bot.submission import DailyLimit, submit
+from handlers import report_identity as identity
+from handlers import report_input as answers
 from handlers.common import Context, kick_outbox, language, message_of, reply, services
-from handlers.report_input import STEP_HANDLERS, advance, invalid, notice
+from handlers.report_input import StepHandler, advance, invalid, notice
 from handlers.report_prompt import ask, has_identity, match_option, options
 from handlers.start import main_menu
 from storage.models import NewAttachment
 
 FROM_TEXT = "intake:from_text"
+
+STEP_HANDLERS: dict[Step, StepHandler] = {
+    Step.CHECKLIST: answers.on_checklist,
+    Step.PRIVACY_ANON: answers.on_privacy_anon,
+    Step.PRIVACY_CONF: answers.on_privacy_conf,
+    Step.TYPE: answers.on_type,
+    Step.CATEGORY: answers.on_category,
+    Step.SUBCATEGORY: answers.on_subcategory,
+    Step.TITLE: answers.on_title,
+    Step.DESCRIPTION: answers.on_description,
+    Step.EVENT_DATE: answers.on_event_date,
+    Step.LOCATION: answers.on_location,
+    Step.EVIDENCE: answers.on_evidence,
+    Step.CONSENT: identity.on_consent,
+    Step.IDENTITY_REUSE: identity.on_identity_reuse,
+    Step.NAME: identity.on_name,
+    Step.PHONE: identity.on_phone,
+    Step.ADDRESS: identity.on_address,
+    Step.EMAIL: identity.on_email,
+    Step.ID_PHOTO: identity.on_id_photo,
+}
 
 
 async def _draft(update: Update, context: Context) -> ReportDraft | None:

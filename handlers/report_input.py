@@ -30,9 +30,9 @@ async def advance(update: Update, context: Context, draft: ReportDraft, step: St
     user = update.effective_user
     assert user is not None
     reporter = await svc.repo.reporter_by_telegram(user.id)
+    # Only unanswered steps come next, so after an edit the summary follows unless the change
+    # opened new questions (a report made non-anonymous needs the identity).
     nxt = intake.next_step(svc.profile, draft, has_identity=has_identity(reporter), after=step)
-    if draft.editing and nxt is not Step.SUMMARY and draft.is_done(nxt):
-        nxt = Step.SUMMARY
     if nxt is Step.SUMMARY:
         draft.editing = False
     return await ask(update, context, nxt, draft)
@@ -73,11 +73,6 @@ async def choice(update: Update, context: Context, step: Step, draft: ReportDraf
     if picked is None:
         await invalid(update, context, step, draft, "choice" if message.text else "not_text")
     return picked
-
-
-def text_of(message: Message) -> str | None:
-    """Return the message's text, or None when it is not a text message."""
-    return message.text if message.text is not None else None
 
 
 # --- one handler per step ------------------------------------------------------------------
@@ -180,7 +175,7 @@ def _two_buttons(first: str, second: str) -> ReplyKeyboardMarkup:
 
 async def on_title(update: Update, context: Context, draft: ReportDraft) -> Step:
     """Store the title after checking its length and wording."""
-    text = text_of(message_of(update))
+    text = message_of(update).text
     if text is None:
         return await invalid(update, context, Step.TITLE, draft, "not_text")
     checked = intake.check_title(text)
@@ -200,7 +195,7 @@ async def on_description(update: Update, context: Context, draft: ReportDraft) -
     """Store the description; offer the reporter's own similar open report first."""
     svc = services(context)
     lang = await language(update, context)
-    text = text_of(message_of(update))
+    text = message_of(update).text
     if text is None:
         return await invalid(update, context, Step.DESCRIPTION, draft, "not_text")
     similar = draft.flags.get("similar_to")
@@ -268,7 +263,7 @@ async def on_event_date(update: Update, context: Context, draft: ReportDraft) ->
     """Store the date of the event: today, yesterday, or typed."""
     svc = services(context)
     lang = await language(update, context)
-    text = text_of(message_of(update))
+    text = message_of(update).text
     if text is None:
         return await invalid(update, context, Step.EVENT_DATE, draft, "not_text")
     today = intake.office_today(svc.clock(), svc.profile)
@@ -367,127 +362,3 @@ async def on_evidence(update: Update, context: Context, draft: ReportDraft) -> S
         update, context, "file_added", count=count, max=intake.MAX_FILES, reply_markup=markup
     )
     return Step.EVIDENCE
-
-
-async def on_consent(update: Update, context: Context, draft: ReportDraft) -> Step:
-    """Record consent to data processing, or switch to an anonymous report."""
-    picked = await choice(update, context, Step.CONSENT, draft)
-    if picked is None:
-        return Step.CONSENT
-    if picked == "anonymous":
-        draft.anonymous = True
-        draft.mark(Step.PRIVACY_ANON)
-    else:
-        draft.consent = True
-    return await advance(update, context, draft, Step.CONSENT)
-
-
-async def on_identity_reuse(update: Update, context: Context, draft: ReportDraft) -> Step:
-    """Use the identity given last time, or ask it again."""
-    picked = await choice(update, context, Step.IDENTITY_REUSE, draft)
-    if picked is None:
-        return Step.IDENTITY_REUSE
-    draft.reuse_identity = picked == "yes"
-    return await advance(update, context, draft, Step.IDENTITY_REUSE)
-
-
-async def _skipped(update: Update, context: Context, step: Step, draft: ReportDraft) -> bool:
-    text = message_of(update).text
-    if text is None:
-        return False
-    lang = await language(update, context)
-    return match_option(text, options(services(context), step, draft, lang)) == "skip"
-
-
-async def on_name(update: Update, context: Context, draft: ReportDraft) -> Step:
-    """Store the reporter's name."""
-    text = text_of(message_of(update))
-    if text is None:
-        return await invalid(update, context, Step.NAME, draft, "not_text")
-    name = intake.check_name(text)
-    if isinstance(name, Invalid):
-        return await invalid(update, context, Step.NAME, draft, name)
-    draft.name = name
-    return await advance(update, context, draft, Step.NAME)
-
-
-async def on_phone(update: Update, context: Context, draft: ReportDraft) -> Step:
-    """Store the phone number from the contact button or as typed, in E.164."""
-    message = message_of(update)
-    if await _skipped(update, context, Step.PHONE, draft):
-        return await advance(update, context, draft, Step.PHONE)
-    if message.contact is not None:
-        user = update.effective_user
-        if user is None or message.contact.user_id not in (None, user.id):
-            return await invalid(update, context, Step.PHONE, draft, "not_own_contact")
-        typed = message.contact.phone_number
-    elif message.text is not None:
-        typed = message.text
-    else:
-        return await invalid(update, context, Step.PHONE, draft, "not_text")
-    phone = intake.check_phone(typed)
-    if isinstance(phone, Invalid):
-        return await invalid(update, context, Step.PHONE, draft, phone)
-    draft.phone = phone
-    return await advance(update, context, draft, Step.PHONE)
-
-
-async def on_address(update: Update, context: Context, draft: ReportDraft) -> Step:
-    """Store the address."""
-    if await _skipped(update, context, Step.ADDRESS, draft):
-        return await advance(update, context, draft, Step.ADDRESS)
-    text = text_of(message_of(update))
-    if text is None:
-        return await invalid(update, context, Step.ADDRESS, draft, "not_text")
-    address = intake.check_address(text)
-    if isinstance(address, Invalid):
-        return await invalid(update, context, Step.ADDRESS, draft, address)
-    draft.address = address
-    return await advance(update, context, draft, Step.ADDRESS)
-
-
-async def on_email(update: Update, context: Context, draft: ReportDraft) -> Step:
-    """Store the e-mail address."""
-    if await _skipped(update, context, Step.EMAIL, draft):
-        return await advance(update, context, draft, Step.EMAIL)
-    text = text_of(message_of(update))
-    if text is None:
-        return await invalid(update, context, Step.EMAIL, draft, "not_text")
-    email = intake.check_email(text)
-    if isinstance(email, Invalid):
-        return await invalid(update, context, Step.EMAIL, draft, email)
-    draft.email = email
-    return await advance(update, context, draft, Step.EMAIL)
-
-
-async def on_id_photo(update: Update, context: Context, draft: ReportDraft) -> Step:
-    """Store the ID card photo."""
-    message = message_of(update)
-    if await _skipped(update, context, Step.ID_PHOTO, draft):
-        return await advance(update, context, draft, Step.ID_PHOTO)
-    if not message.photo:
-        return await invalid(update, context, Step.ID_PHOTO, draft, "file_type")
-    draft.id_photo = message.photo[-1].file_id
-    return await advance(update, context, draft, Step.ID_PHOTO)
-
-
-STEP_HANDLERS: dict[Step, StepHandler] = {
-    Step.CHECKLIST: on_checklist,
-    Step.PRIVACY_ANON: on_privacy_anon,
-    Step.PRIVACY_CONF: on_privacy_conf,
-    Step.TYPE: on_type,
-    Step.CATEGORY: on_category,
-    Step.SUBCATEGORY: on_subcategory,
-    Step.TITLE: on_title,
-    Step.DESCRIPTION: on_description,
-    Step.EVENT_DATE: on_event_date,
-    Step.LOCATION: on_location,
-    Step.EVIDENCE: on_evidence,
-    Step.CONSENT: on_consent,
-    Step.IDENTITY_REUSE: on_identity_reuse,
-    Step.NAME: on_name,
-    Step.PHONE: on_phone,
-    Step.ADDRESS: on_address,
-    Step.EMAIL: on_email,
-    Step.ID_PHOTO: on_id_photo,
-}

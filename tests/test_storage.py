@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -176,3 +176,15 @@ async def test_two_processes_writing_the_same_file_still_get_distinct_numbers(
     )
     await other.dispose()
     assert len({r.number for r in reports}) == 40
+
+
+async def test_handled_update_ids_older_than_a_week_are_forgotten(db: Database) -> None:
+    now = datetime(2026, 5, 20, tzinfo=UTC)
+    old = Repository(db, clock=lambda: now - timedelta(days=8))
+    recent = Repository(db, clock=lambda: now - timedelta(days=1))
+    assert await old.claim_update(1)
+    assert await recent.claim_update(2)
+    pruned = await Repository(db, clock=lambda: now).prune_processed_updates(timedelta(days=7))
+    assert pruned == 1
+    assert await recent.claim_update(1) is True
+    assert await recent.claim_update(2) is False
