@@ -9,6 +9,7 @@ from typing import Any
 
 from telegram.ext import Application
 
+from bot import lifecycle
 from bot.app import build_application
 from bot.loopback import LoopbackBotApi
 from bot.services import Services, get_services
@@ -53,27 +54,14 @@ class BotRunner:
     async def start(self) -> None:
         """Build a fresh application and start polling."""
         app = build_application(self.settings, clock=self.clock)
-        await app.initialize()
-        if app.post_init is not None:
-            await app.post_init(app)
-        assert app.updater is not None
-        await app.updater.start_polling(poll_interval=0, timeout=self.settings.poll_timeout_seconds)
-        await app.start()
+        await lifecycle.start(app, poll_timeout=self.settings.poll_timeout_seconds)
         self.app = app
 
     async def stop(self) -> None:
         """Stop polling and shut the application down (post_shutdown closes storage)."""
         app, self.app = self.app, None
-        if app is None:
-            return
-        assert app.updater is not None
-        if app.updater.running:
-            await app.updater.stop()
-        if app.running:
-            await app.stop()
-        await app.shutdown()
-        if app.post_shutdown is not None:
-            await app.post_shutdown(app)
+        if app is not None:
+            await lifecycle.stop(app)
 
     async def restart(self) -> None:
         """Stop and start again on the same database, as after a crash or a deploy."""

@@ -140,3 +140,22 @@ def test_every_subcommand_is_documented_in_the_readme() -> None:
             documented = f"python -m bot {name} {action}".strip()
             alternatives = {documented, f"python -m bot {name} " + "|".join(actions)}
             assert any(a in readme for a in alternatives), documented
+
+
+def test_the_sandbox_lets_a_person_try_the_bot_from_a_terminal(tmp_path: Path) -> None:
+    typed = "/start\n/lapor\n✅ Saya mengerti dan setuju\n:quit\n"
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "sandbox"],
+        cwd=tmp_path,
+        input=typed,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "bot> Selamat datang" in out
+    assert "Sebelum melapor" in out
+    assert "keyboard: Pengaduan | Aspirasi | Permintaan informasi" in out
+    assert not (tmp_path / "data").exists(), "the sandbox writes to a scratch database"
