@@ -22,6 +22,10 @@ $(DEV_STAMP): pyproject.toml | $(BIN)/python
 run: $(STAMP)
 	$(BIN)/python -m bot run
 
+# Try the bot in this terminal against the loopback Bot API: no Telegram, no token.
+sandbox: $(STAMP)
+	$(BIN)/python -m bot sandbox
+
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
