@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: run test lint typecheck clean sandbox
+.PHONY: run test lint clean sandbox
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
