@@ -6,22 +6,21 @@ import logging
 from datetime import timedelta
 from typing import Any
 
-from telegram import BotCommand, BotCommandScopeAllPrivateChats, Update
-from telegram.error import TelegramError
+from telegram import BotCommandScopeAllPrivateChats, BotCommandScopeChat, Update
 from telegram.ext import Application, ApplicationBuilder, ContextTypes
 
 from bot import offline
-from bot.cards import render_card
-from bot.commands import Audience, commands_for
+from bot.cards import render_card, render_detail
+from bot.commands import Audience, publish, publish_staff_private
 from bot.intake import CONVERSATION, Step
 from bot.jobs import schedule as schedule_sla_jobs
 from bot.outbox import OutboxSender
 from bot.persistence import DraftPersistence
 from bot.profile import Profile
 from bot.ratelimit import build_rate_limiter
-from bot.render import LANGUAGES, Renderer
-from bot.services import SERVICES_KEY, build_services, get_services
+from bot.services import SERVICES_KEY, Services, build_services, get_services
 from bot.settings import Settings
+from bot.staff_actions import DETAIL
 from handlers import (
     catat,
     citizen_feedback,
@@ -127,9 +126,12 @@ async def _post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> 
         batch_size=svc.settings.outbox_batch_size,
         max_attempts=svc.settings.outbox_max_attempts,
         backoff=timedelta(seconds=svc.settings.outbox_backoff_seconds),
-        expanders={"card": lambda item: render_card(svc, _report_id(item))},
+        expanders={
+            "card": lambda item: render_card(svc, _report_id(item)),
+            DETAIL: lambda item: render_detail(svc, _report_id(item), send=True),
+        },
     )
-    await _register_commands(application, svc.renderer)
+    await _register_commands(application, svc)
     assert application.job_queue is not None, "install python-telegram-bot[job-queue]"
     sender = svc.outbox
     application.job_queue.run_repeating(
@@ -157,22 +159,22 @@ def _report_id(item: OutboxItem) -> int:
 
 
 async def _register_commands(
-    application: Application[Any, Any, Any, Any, Any, Any], renderer: Renderer
+    application: Application[Any, Any, Any, Any, Any, Any], svc: Services
 ) -> None:
-    """Publish the citizen command menu per language; a failure is logged, never fatal."""
-    for lang in LANGUAGES:
-        commands = [
-            BotCommand(c.name, renderer.label(lang, c.label_key))
-            for c in commands_for(Audience.CITIZEN)
-        ]
-        try:
-            await application.bot.set_my_commands(
-                commands,
-                scope=BotCommandScopeAllPrivateChats(),
-                language_code=None if lang == "id" else lang,
-            )
-        except TelegramError as exc:
-            log.warning("could not register the %s command list: %s", lang, exc)
+    """Publish the command menus; a failure is logged, never fatal.
+
+    Citizens (every private chat) see the citizen commands; the staff group sees the staff
+    commands; each staff member who has started the bot sees both in their private chat.
+    Telegram keeps a per-chat menu until it is replaced, so a staff member who starts the bot
+    later gets theirs then (handlers/staff_presence.py).
+    """
+    bot, renderer = application.bot, svc.renderer
+    await publish(bot, renderer, BotCommandScopeAllPrivateChats(), (Audience.CITIZEN,))
+    if svc.staff_chat_id is not None:
+        await publish(bot, renderer, BotCommandScopeChat(svc.staff_chat_id), (Audience.STAFF,))
+    for member in await svc.repo.list_staff():
+        if member.private_chat_at is not None:
+            await publish_staff_private(bot, renderer, member.telegram_user_id)
 
 
 async def _post_shutdown(application: Application[Any, Any, Any, Any, Any, Any]) -> None:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot import callbacks
+from bot import callbacks, staff_access
 from bot.domain import Action, Channel, ReportType, Role
 from bot.screening import mask, screen
 from bot.services import Services
-from bot.staff_actions import CHOICES, EXTEND_DAYS, REJECT_REASONS, open_for_staff
+from bot.staff_actions import CHOICES, EXTEND_DAYS, PERSON, REJECT_REASONS, open_for_staff
 from bot.transitions import state_of
 from bot.workflow import Actor, ActorKind, available_actions
 from storage.models import Report, Reporter, ReportEvent
@@ -67,6 +67,17 @@ async def picker_keyboard(
             for unit in await svc.repo.list_units()
             if unit.id != report.unit_id
         ]
+        if action is Action.REASSIGN:  # or one person of the unit that holds it
+            people = staff_access.assignable(await svc.repo.list_staff(), report)
+            buttons += [
+                _button(
+                    label(lang, "staff.person", name=m.display_name[:50]),
+                    report,
+                    action.value,
+                    f"{PERSON}{m.id}",
+                )
+                for m in people
+            ]
     elif kind == "type":
         buttons = [
             _button(label(lang, f"type.{t}"), report, action.value, t.value)
@@ -138,6 +149,7 @@ async def _context(svc: Services, report: Report, lang: str) -> dict[str, Any]:
         "unit_name": unit.name if unit else None,
         "holder_name": holder.display_name if holder else None,
         "approval": f"{report.approval_level}/{levels}" if levels else None,
+        "answer_files": len(await svc.repo.answer_attachments(report.id)) if report.answer else 0,
         "is_open": open_for_staff(report),
         "title": screened_for_staff(report, report.title, "screen_title"),
         "screening_categories": flagged_categories(report),
@@ -187,8 +199,11 @@ async def render_card(svc: Services, report_id: int) -> dict[str, Any]:
     return {"text": text, "reply_markup": card_keyboard(svc, report, lang)}
 
 
-async def render_detail(svc: Services, report_id: int) -> dict[str, Any]:
-    """Return the whole report for one staff member's private chat (id language)."""
+async def render_detail(svc: Services, report_id: int, *, send: bool = False) -> dict[str, Any]:
+    """Return the whole report for one staff member's private chat (id language).
+
+    With `send`, the payload asks the outbox for a new message (it is rendered when sent).
+    """
     lang = "id"
     report = await svc.repo.report(report_id)
     assert report is not None
@@ -202,7 +217,7 @@ async def render_detail(svc: Services, report_id: int) -> dict[str, Any]:
         ),
         answer_preview=_preview(report.answer or "", 400),
     )
-    return {"text": text}
+    return {"text": text, "_send_as": "send_message"} if send else {"text": text}
 
 
 def _channel_name(svc: Services, code: str, lang: str) -> str:

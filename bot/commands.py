@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+
+from telegram import Bot, BotCommand, BotCommandScope, BotCommandScopeChat
+from telegram.error import TelegramError
+
+from bot.render import LANGUAGES, Renderer
+
+log = logging.getLogger(__name__)
 
 
 class Audience(StrEnum):
@@ -48,3 +57,36 @@ COMMANDS: tuple[Command, ...] = (
 def commands_for(audience: Audience) -> list[Command]:
     """Return the commands of one audience, in menu order."""
     return [c for c in COMMANDS if c.audience is audience]
+
+
+def menu(renderer: Renderer, lang: str, audiences: Sequence[Audience]) -> list[BotCommand]:
+    """Return the command menu of these audiences in one language."""
+    return [
+        BotCommand(c.name, renderer.label(lang, c.label_key))
+        for c in COMMANDS
+        if c.audience in audiences
+    ]
+
+
+async def publish(
+    bot: Bot, renderer: Renderer, scope: BotCommandScope, audiences: Sequence[Audience]
+) -> bool:
+    """Publish a menu for one scope in every language; a failure is logged, never raised."""
+    published = True
+    for lang in LANGUAGES:
+        try:
+            await bot.set_my_commands(
+                menu(renderer, lang, audiences),
+                scope=scope,
+                language_code=None if lang == "id" else lang,
+            )
+        except TelegramError as exc:
+            log.warning("could not register the %s command list (%s): %s", lang, scope.type, exc)
+            published = False
+    return published
+
+
+async def publish_staff_private(bot: Bot, renderer: Renderer, chat_id: int) -> bool:
+    """Give one staff member's private chat the citizen and the staff commands."""
+    scope = BotCommandScopeChat(chat_id)
+    return await publish(bot, renderer, scope, (Audience.CITIZEN, Audience.STAFF))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 from difflib import SequenceMatcher
@@ -377,7 +378,12 @@ def check_file(
     draft: ReportDraft, kind: str, mime_type: str | None, size: int | None
 ) -> Invalid | None:
     """Return why a file cannot be attached, or None when it can."""
-    if len(draft.attachments) >= MAX_FILES:
+    return file_problem(len(draft.attachments), kind, mime_type, size)
+
+
+def file_problem(held: int, kind: str, mime_type: str | None, size: int | None) -> Invalid | None:
+    """Return why one more file cannot join `held` others (count, size, type), or None."""
+    if held >= MAX_FILES:
         return Invalid("too_many_files", MAX_FILES)
     if size is not None and size > MAX_FILE_BYTES:
         return Invalid("file_too_big", MAX_FILE_BYTES // (1024 * 1024))
@@ -411,8 +417,23 @@ def quick_draft(profile: Profile, text: str) -> ReportDraft:
     return draft
 
 
-async def start_draft_from_text(svc: Services, telegram_user_id: int, text: str) -> None:
-    """Save a new draft that starts from a message the citizen sent outside a conversation."""
+async def start_draft_from_text(
+    svc: Services, telegram_user_id: int, text: str, files: Sequence[dict[str, Any]] = ()
+) -> None:
+    """Save a new draft that starts from messages the citizen sent outside a conversation.
+
+    Their files become the draft's evidence (the shape `handlers.report_input.file_of` gives);
+    the evidence step stays open, so the citizen can add more or go on.
+    """
+    from bot.submission import check_text  # submission imports this module
+
     draft = quick_draft(svc.profile, text)
+    for found in files:
+        if check_file(draft, found["kind"], found.get("mime_type"), found.get("file_size")):
+            continue  # over the limit (a kept message holds any number of files)
+        caption = found.get("caption")
+        if caption and (check := check_text(caption)).outcome != "ok":
+            draft.flags[f"screen_caption_{len(draft.attachments)}"] = check.as_data()
+        draft.attachments.append(dict(found))
     step = first_step(svc.profile, draft, has_identity=False)
     await svc.repo.save_draft(telegram_user_id, CONVERSATION, step.name, draft.to_json())

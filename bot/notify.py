@@ -79,9 +79,15 @@ def after_transition(
     after: Report,
     event: ReportEvent,
     followers: Sequence[Reporter] = (),
+    *,
+    answer_files: Sequence[Attachment | NewAttachment] = (),
 ) -> list[OutboxMessage]:
-    """Return the messages one transition causes: the card, the reporter's and followers' news."""
-    return _card_and_reporter(svc, reporter, unit_names, after, event) + to_followers(
+    """Return the messages one transition causes: the card, the reporter's and followers' news.
+
+    `answer_files` are the files of the answer this transition may deliver (the answer itself,
+    or the last approval of it); the reporter receives them after the answer's text.
+    """
+    return _card_and_reporter(svc, reporter, unit_names, after, event, answer_files) + to_followers(
         svc, followers, unit_names, after, event
     )
 
@@ -125,6 +131,7 @@ def _card_and_reporter(
     unit_names: dict[int, str],
     after: Report,
     event: ReportEvent,
+    answer_files: Sequence[Attachment | NewAttachment] = (),
 ) -> list[OutboxMessage]:
     messages = card_refresh(svc, after.id)
     action = Action(event.action)
@@ -137,7 +144,11 @@ def _card_and_reporter(
         if reporter.telegram_user_id is None:
             # Recorded with /catat: staff carry the answer back by the report's own channel.
             return messages + staff_notice(svc, after, "staff_deliver_answer")
-        return messages + answer_message(svc, reporter, after)
+        return [
+            *messages,
+            *answer_message(svc, reporter, after),
+            *answer_copies(reporter, after, answer_files),
+        ]
     unit = None
     if after.unit_id is not None and action in (Action.DISPOSE, Action.ACCEPT):
         unit = unit_names.get(after.unit_id)
@@ -186,6 +197,24 @@ def answer_message(svc: Services, reporter: Reporter, report: Report) -> list[Ou
         answer=report.answer or "",
         dispute_until=dispute_until,
     )
+
+
+def answer_copies(
+    reporter: Reporter, report: Report, files: Sequence[Attachment | NewAttachment]
+) -> list[OutboxMessage]:
+    """Return the answer's files for the reporter, copied from where staff sent them, in order."""
+    if reporter.telegram_user_id is None:
+        return []
+    return [
+        OutboxMessage(
+            chat_id=reporter.telegram_user_id,
+            kind="copy_message",
+            payload={"from_chat_id": f.source_chat_id, "message_id": f.source_message_id},
+            report_id=report.id,
+        )
+        for f in files
+        if f.source_chat_id is not None and f.source_message_id is not None
+    ]
 
 
 def thread_copy(

@@ -131,8 +131,9 @@ class OutboxSender:
         p: dict[str, Any] = {k: v for k, v in item.payload.items() if not k.startswith("_")}
         if kind in self.expanders:
             # Rendered now, from the current state: a card edited five times is sent once.
+            # An expander may ask for a new message instead of an edit ("_send_as").
             p = await self.expanders[kind](item)
-            kind = "edit_linked"
+            kind = str(p.pop("_send_as", "edit_linked"))
         markup = p.pop("reply_markup", None)
         reply_markup = InlineKeyboardMarkup.de_json(markup, self.bot) if markup else None
         result: Message | MessageId | bool

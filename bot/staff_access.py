@@ -33,6 +33,11 @@ class Denial(StrEnum):
     NOT_STAFF = "not_staff"  # not in the registry (or removed)
     NOT_MEMBER = "not_member"  # registered, but no longer in the staff group
     UNIT = "unit"  # a liaison pressing on another unit's report
+    HOLDER = "holder"  # the report was assigned to another person of the unit
+
+
+# Once a report is assigned to a person, only they (or a supervisor) take these steps.
+HOLDER_ACTIONS = frozenset({Action.ACCEPT, Action.ANSWER, Action.RETURN_TO_TRIAGE})
 
 
 @dataclass
@@ -117,4 +122,27 @@ def refusal(svc: Services, member: StaffMember, report: Report, action: Action) 
         return "stale" if outcome.reason is Refusal.STAGE else outcome.reason.value
     if not handles(member, report):
         return Denial.UNIT.value
+    if not holds(member, report, action):
+        return Denial.HOLDER.value
     return None
+
+
+def holds(member: StaffMember, report: Report, action: Action) -> bool:
+    """Tell whether the report's assignment lets this member take the step (a supervisor may)."""
+    if action not in HOLDER_ACTIONS or report.assignee_id is None:
+        return True
+    return member.id == report.assignee_id or member.role == Role.SUPERVISOR
+
+
+def assignable(staff: Iterable[StaffMember], report: Report) -> list[StaffMember]:
+    """Return the people a report can be reassigned to: its unit's active liaisons."""
+    if report.unit_id is None:
+        return []
+    return [
+        m
+        for m in staff
+        if m.active
+        and m.role == Role.LIAISON
+        and report.unit_id in m.unit_ids
+        and m.id != report.assignee_id
+    ]

@@ -6,14 +6,15 @@ answer), and `carry_out` turns them into one `perform` call plus the private mes
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from bot import notify, staff_access
 from bot.domain import Action, ReportType, Role, Stage
 from bot.services import Services
-from bot.transitions import Done, Outcome, perform
-from storage.models import OutboxMessage, Report, StaffMember
+from bot.transitions import ANSWERS, Done, Extra, Outcome, perform
+from storage.models import Attachment, NewAttachment, OutboxMessage, Report, StaffMember
 
 A = Action
 # Actions that open a picker before anything happens: what is picked.
@@ -40,6 +41,10 @@ REJECT_REASONS = ("not_relevant", "abuse", "incomplete", "outside", "other")
 # Reasons that need a few words more: where to go instead, or the reason itself.
 REASONS_WITH_TEXT = frozenset({"outside", "other"})
 EXTEND_DAYS = (1, 3, 5, 10)
+# The outbox kind of a report's details for one staff member, rendered when it is sent.
+DETAIL = "detail"
+# A reassignment to a person (rather than a unit) picks `p<staff id>`.
+PERSON = "p"
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +65,8 @@ def valid_choice(action: Action, choice: str) -> bool:
     """Tell whether a picked value has the shape the action's picker offers."""
     kind = CHOICES.get(action)
     if kind == "unit":
-        return choice.isdigit()
+        person = action is A.REASSIGN and choice.startswith(PERSON)
+        return (choice[1:] if person else choice).isdigit()
     if kind == "type":
         return choice in set(ReportType)
     if kind == "reason":
@@ -79,12 +85,17 @@ async def carry_out(
     version: int,
     choice: str | None = None,
     text: str | None = None,
+    files: Sequence[NewAttachment] = (),
 ) -> Outcome | Invalid:
-    """Perform a staff action with what was picked and typed; queue the private messages."""
+    """Perform a staff action with what was picked, typed and sent; queue the private messages.
+
+    `files` come with an answer: stored with its audit row, delivered after its text.
+    """
     built = await _arguments(svc, report, action, choice, text)
     if isinstance(built, Invalid):
         return built
     values, note, data = built
+    extra = await _follow_ups(svc, report, action)
     outcome = await perform(
         svc,
         report.id,
@@ -94,9 +105,10 @@ async def carry_out(
         note=note,
         data=data,
         values=values,
+        attachments=files if action in ANSWERS else (),
+        extra=extra,
     )
     if isinstance(outcome, Done):
-        await svc.repo.enqueue(await follow_ups(svc, outcome))
         original = outcome.report.duplicate_of_id
         if action is A.MARK_DUPLICATE and original is not None:
             # The reporter of a duplicate follows the original from now on (DESIGN.md 3).
@@ -111,6 +123,8 @@ async def _arguments(
     svc: Services, report: Report, action: Action, choice: str | None, text: str | None
 ) -> Arguments | Invalid:
     now = svc.clock()
+    if action is A.REASSIGN and (choice or "").startswith(PERSON):
+        return await _to_person(svc, report, int((choice or "")[1:]))
     if action in (A.DISPOSE, A.REASSIGN):
         unit = await svc.repo.unit(int(choice or 0))
         if unit is None or not unit.active or unit.id == report.unit_id:
@@ -148,37 +162,60 @@ async def _arguments(
     return {}, text, None
 
 
-async def follow_ups(svc: Services, done: Done) -> list[OutboxMessage]:
-    """Return the private messages a transition causes: the unit's liaisons hear of a disposal."""
-    action = done.plan.action
-    report = done.report
-    if action not in (A.DISPOSE, A.REASSIGN) or report.unit_id is None:
+async def _to_person(svc: Services, report: Report, staff_id: int) -> Arguments | Invalid:
+    """Return the arguments of a reassignment to one liaison of the report's unit."""
+    chosen = staff_access.assignable(await svc.repo.list_staff(), report)
+    person = next((m for m in chosen if m.id == staff_id), None)
+    if person is None:
+        return Invalid("person")
+    return {"assignee_id": person.id}, None, {"assignee": person.display_name}
+
+
+async def _follow_ups(svc: Services, report: Report, action: Action) -> Extra | None:
+    """Prefetch what a disposal's private messages need; return their builder for `perform`."""
+    if action not in (A.DISPOSE, A.REASSIGN):
+        return None
+    staff = await svc.repo.list_staff()
+    units = {u.id: u.name for u in await svc.repo.list_units(active_only=False)}
+    evidence = await svc.repo.attachments_of(report.id) if report.confidential else []
+    return lambda after, _event: disposal_notices(svc, after, staff, units, evidence)
+
+
+def disposal_notices(
+    svc: Services,
+    report: Report,
+    staff: Sequence[StaffMember],
+    units: dict[int, str],
+    evidence: Sequence[Attachment],
+) -> list[OutboxMessage]:
+    """Return the private messages of a disposal: the unit's liaisons (or its one holder) hear.
+
+    Called inside the transition's transaction with the report as it now is.
+    """
+    if report.unit_id is None:
         return []
     liaisons = [
         m
-        for m in await svc.repo.list_staff()
+        for m in staff
         if m.role == "liaison" and report.unit_id in m.unit_ids and m.private_chat_at
     ]
-    unit = await svc.repo.unit(report.unit_id)
+    if report.assignee_id is not None:  # reassigned to one person: only they hear of it
+        liaisons = [m for m in liaisons if m.id == report.assignee_id]
     messages: list[OutboxMessage] = []
     for liaison in liaisons:
-        messages += notify.liaison_notice(
-            svc, report, liaison.telegram_user_id, unit.name if unit else ""
-        )
+        chat_id = liaison.telegram_user_id
+        messages += notify.liaison_notice(svc, report, chat_id, units.get(report.unit_id, ""))
         if report.confidential:
-            messages += await private_detail(svc, report, liaison.telegram_user_id)
+            messages += detail_messages(svc, report, chat_id, evidence)
     return messages
 
 
-async def private_detail(svc: Services, report: Report, chat_id: int) -> list[OutboxMessage]:
-    """Return a report's full details and evidence for one staff member's private chat."""
-    from bot.cards import render_detail
-
-    payload = await render_detail(svc, report.id)
-    messages = [
-        OutboxMessage(chat_id=chat_id, kind="send_message", payload=payload, report_id=report.id)
-    ]
-    for attachment in await svc.repo.attachments_of(report.id):
+def detail_messages(
+    svc: Services, report: Report, chat_id: int, files: Sequence[Attachment]
+) -> list[OutboxMessage]:
+    """Return a report's details (rendered when sent) and its files for one staff member."""
+    messages = [OutboxMessage(chat_id=chat_id, kind=DETAIL, payload={}, report_id=report.id)]
+    for attachment in files:
         copy = notify.thread_copy(svc, report, attachment, chat_id=chat_id)
         if copy is not None:
             messages.append(
@@ -187,6 +224,11 @@ async def private_detail(svc: Services, report: Report, chat_id: int) -> list[Ou
                 )
             )
     return messages
+
+
+async def private_detail(svc: Services, report: Report, chat_id: int) -> list[OutboxMessage]:
+    """Return a report's full details and evidence for one staff member's private chat."""
+    return detail_messages(svc, report, chat_id, await svc.repo.attachments_of(report.id))
 
 
 def open_for_staff(report: Report) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -11,7 +12,20 @@ from bot.deadlines import deadline_changes
 from bot.domain import Action, Stage
 from bot.services import Services
 from bot.workflow import Actor, Plan, Refused, ReportState, plan
-from storage.models import Change, NewEvent, Report
+from storage.models import (
+    Attachment,
+    Change,
+    NewAttachment,
+    NewEvent,
+    OutboxMessage,
+    Report,
+    ReportEvent,
+)
+
+# Messages a caller adds to a transition, computed inside its transaction from data it prefetched.
+Extra = Callable[[Report, ReportEvent], Sequence[OutboxMessage]]
+# Actions whose files are the answer's (the reporter receives them with the answer text).
+ANSWERS = (Action.ANSWER, Action.ANSWER_INFO)
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,16 +68,24 @@ async def perform(
     data: dict[str, Any] | None = None,
     values: dict[str, Any] | None = None,
     at: datetime | None = None,
+    attachments: Sequence[NewAttachment] = (),
+    extra: Extra | None = None,
 ) -> Outcome:
     """Perform `action` by `actor`; re-checks stage, role and version inside the transaction.
 
     `values` are further columns the action sets (the unit of a disposition, the new type of a
-    reclassification, the answer text); the caller has validated them.
+    reclassification, the answer text); the caller has validated them. `attachments` are stored
+    linked to the audit row; `extra` adds the caller's messages in the same transaction.
     """
     now = at or svc.clock()
     reporter = await svc.repo.reporter_of_report(report_id)
     unit_names = {u.id: u.name for u in await svc.repo.list_units(active_only=False)}
     followers = await svc.repo.followers_of(report_id)
+    answer_files: Sequence[Attachment | NewAttachment] = ()
+    if action in ANSWERS:
+        answer_files = attachments
+    elif action is Action.APPROVE:
+        answer_files = await svc.repo.answer_attachments(report_id)
     seen: list[tuple[Report, Plan]] = []
 
     def decide(report: Report) -> Change | Stale | Refused:
@@ -93,13 +115,14 @@ async def perform(
             note=note,
             data=data,
         )
-        return Change(
-            columns,
-            event,
-            lambda after, stored: notify.after_transition(
-                svc, reporter, unit_names, after, stored, followers
-            ),
-        )
+
+        def messages(after: Report, stored: ReportEvent) -> list[OutboxMessage]:
+            found = notify.after_transition(
+                svc, reporter, unit_names, after, stored, followers, answer_files=answer_files
+            )
+            return [*found, *(extra(after, stored) if extra is not None else ())]
+
+        return Change(columns, event, messages, attachments)
 
     decision: Change | Stale | Refused
     current, decision = await svc.repo.change_report(report_id, decide)

@@ -141,7 +141,11 @@ def _user_id(update: Update) -> int:
 
 
 def staff_messages(
-    svc: Services, report: Report, what: str, text: str | None, stored: Sequence[Attachment]
+    svc: Services,
+    report: Report,
+    what: str,
+    text: str | None,
+    stored: Sequence[Attachment | NewAttachment],
 ) -> list[OutboxMessage]:
     """Return what staff receive: a notice in the card's thread, then copies of the files.
 
@@ -187,19 +191,17 @@ async def answer_request(
 ) -> None:
     """Answer the staff's request for information with this content, and tell staff."""
     svc = services(context)
-    outcome = await perform(svc, report.id, Action.PROVIDE_INFO, REPORTER, note=text)
+    # One transaction: the transition, the files on its audit row, and what staff receive.
+    outcome = await perform(
+        svc,
+        report.id,
+        Action.PROVIDE_INFO,
+        REPORTER,
+        note=text,
+        attachments=files,
+        extra=lambda r, _event: staff_messages(svc, r, "answered", text, files),
+    )
     if isinstance(outcome, Done):
-        event = next(
-            e for e in reversed(await svc.repo.events(report.id)) if e.action == "provide_info"
-        )
-        await svc.repo.add_information(
-            report.id,
-            note=text,
-            files=files,
-            open_stages=OPEN,
-            event_id=event.id,
-            messages=lambda r, stored: staff_messages(svc, r, "answered", text, stored),
-        )
         after = outcome.report
         what = "info_answered"
     else:  # answered meanwhile (a double delivery, a second message): it is more information
@@ -332,7 +334,7 @@ async def _keep_more(
     if waiting.data.get("asked"):
         await _offer(update, context, waiting)
         return
-    if text and waiting.data.get("offered_draft"):
+    if (text or file) and waiting.data.get("offered_draft"):
         await _offer_draft(svc, _user_id(update), waiting)
     lang = await language(update, context)
     await reply(update, context, "citizen_prompt", lang=lang, what="held_more", count=len(items))
@@ -412,10 +414,10 @@ async def _offer_draft(svc: Services, user_id: int, held: Pending) -> bool:
     draft = await svc.repo.draft(user_id, intake.CONVERSATION)
     if draft is not None and not offered_by_us(held, draft.updated_at):
         return False
-    text, _files = _held(held)
+    text, files = _held(held)
     if not text:
         return False
-    await intake.start_draft_from_text(svc, user_id, text)
+    await intake.start_draft_from_text(svc, user_id, text, [file_to_json(f) for f in files])
     saved = await svc.repo.draft(user_id, intake.CONVERSATION)
     if saved is not None:
         held.data["offered_draft"] = saved.updated_at.isoformat()

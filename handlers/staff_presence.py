@@ -6,6 +6,7 @@ from telegram import Update
 from telegram.ext import BaseHandler, ChatMemberHandler, MessageHandler, filters
 
 from bot import staff_access
+from bot.commands import publish_staff_private
 from bot.services import Services
 from handlers.common import Context, services
 
@@ -21,7 +22,10 @@ async def remember_private_chat(update: Update, context: Context) -> None:
     if user.id in seen:
         return
     seen.add(user.id)
-    await services(context).repo.mark_private_chat(user.id)
+    svc = services(context)
+    if await svc.repo.mark_private_chat(user.id):
+        # A staff member's first private message: their chat gets the staff commands too.
+        await publish_staff_private(context.bot, svc.renderer, user.id)
 
 
 async def membership_changed(update: Update, context: Context) -> None:

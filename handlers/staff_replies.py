@@ -1,21 +1,28 @@
 """Staff typing in reply: to a prompt (a question, an answer, a reason), or to a card (a note).
 
 Prompts live in the `staff_prompts` table, so a reply after a restart still finds its question.
+An answer may carry files: photos and documents sent in reply to the answer prompt are kept with
+the prompt (checked as evidence is), and the text reply that follows sends the answer with them.
+An album's caption cannot complete the answer (it comes on one photo of several), so the rule
+is one: files first, text last.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from telegram import Message, Update
 from telegram.ext import BaseHandler, MessageHandler, filters
 
-from bot import notify, staff_access
+from bot import intake, notify, staff_access
 from bot.domain import Action
 from bot.services import Services
 from bot.staff_actions import Invalid, carry_out
-from bot.transitions import Done, Stale, perform
+from bot.transitions import ANSWERS, Done, Stale, perform
 from handlers.common import Context, kick_outbox, message_of, services
+from handlers.report_input import file_of
 from handlers.staff_common import STAFF_LANG, StaffChat, alert_text, vet
-from storage.models import StaffPrompt
+from storage.models import NewAttachment, Report, StaffPrompt
 
 PROMPT_MARK = "✍️"
 CARD_MARKS = ("📋", "🔒")
@@ -61,13 +68,25 @@ async def prompt_answered(update: Update, context: Context) -> None:
     if member.id != prompt.staff_id:
         await _say(message, context, "other_person")
         return
+    found = file_of(message) if action in ANSWERS else None
+    if found is not None:
+        await _keep_file(message, context, prompt, report, found)
+        return
     text = (message.text or message.caption or "").strip()
     if not text:
         await _say(message, context, "empty")
         return
-    choice = (prompt.data or {}).get("choice")
+    data = prompt.data or {}
+    files = [NewAttachment(**f) for f in data.get("files", [])] if action in ANSWERS else []
     outcome = await carry_out(
-        svc, report, action, member, version=prompt.version, choice=choice, text=text
+        svc,
+        report,
+        action,
+        member,
+        version=prompt.version,
+        choice=data.get("choice"),
+        text=text,
+        files=files,
     )
     if isinstance(outcome, Invalid):
         await _say(message, context, outcome.problem, number=report.number)
@@ -82,6 +101,24 @@ async def prompt_answered(update: Update, context: Context) -> None:
         reason = alert_text(svc, outcome.reason.value)
         await _say(message, context, "refused", number=report.number, reason=reason)
     kick_outbox(context)
+
+
+async def _keep_file(
+    message: Message, context: Context, prompt: StaffPrompt, report: Report, found: dict[str, Any]
+) -> None:
+    """Keep a file for the answer the prompt waits for; say so once per file or album."""
+    svc = services(context)
+    held = len((prompt.data or {}).get("files", []))
+    problem = intake.file_problem(held, found["kind"], found["mime_type"], found["file_size"])
+    if problem is not None:
+        await _say(message, context, problem.problem, number=report.number, limit=problem.limit)
+        return
+    kept = await svc.repo.add_prompt_file(prompt.id, found, message.media_group_id)
+    if kept is None:
+        return  # answered meanwhile
+    count, new_album = kept
+    if new_album:
+        await _say(message, context, "file_kept", number=report.number, count=count)
 
 
 async def _refused(message: Message, context: Context, prompt: StaffPrompt, key: str) -> None:
@@ -115,7 +152,7 @@ async def card_note(update: Update, context: Context) -> None:
 
 def handlers(svc: Services) -> list[BaseHandler[Update, Context, None]]:
     """Return the handlers of this feature."""
-    content = filters.TEXT | filters.PHOTO | filters.Document.ALL
+    content = filters.TEXT | filters.PHOTO | filters.Document.ALL | filters.VIDEO
     in_reach = StaffChat(svc) | filters.ChatType.PRIVATE
     return [
         MessageHandler(content & in_reach & RepliesToBot(PROMPT_MARK), prompt_answered),

@@ -201,12 +201,14 @@ class Change:
     """What one transition writes: new column values, the audit row, and the messages it causes.
 
     `messages` is called inside the transaction with the updated report and the stored event,
-    so that notifications show the state they announce.
+    so that notifications show the state they announce. `attachments` are files that come with
+    the change (an answer's, the reporter's information); they are stored linked to its event.
     """
 
     values: dict[str, Any]
     event: NewEvent
     messages: Callable[[Report, ReportEvent], Sequence[OutboxMessage]] = lambda _r, _e: ()
+    attachments: Sequence[NewAttachment] = ()
 
 
 @dataclass(frozen=True, slots=True)

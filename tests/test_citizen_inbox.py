@@ -6,6 +6,7 @@ from pathlib import Path
 
 from bot.domain import Action
 from bot.loopback import LoopbackBotApi
+from tests.citizen import Citizen
 from tests.citizen_after import bot_texts, buttons_of, last_with, press, say, staff_do
 from tests.staff_kit import staff_world
 
@@ -231,3 +232,42 @@ async def test_messages_past_the_per_minute_limit_are_stopped_with_one_polite_me
         assert sum("mengirim banyak pesan" in t for t in texts) == 1
         assert len(texts) == 4
         await say(w, w.siti, "/laporan")  # others are not held back
+
+
+async def test_a_kept_photo_and_document_become_the_new_reports_evidence(
+    loopback: LoopbackBotApi, tmp_path: Path
+) -> None:
+    async with staff_world(loopback, tmp_path) as w:
+        text = "Jalan di desa kami rusak parah dan belum diperbaiki sejak tahun lalu sama sekali"
+        photo = w.loopback.send_photo(w.rudi, caption=text)
+        await w.loopback.wait_for("sendMessage", chat_id=w.rudi.id, count=1)
+        await w.settle()
+        offer = last_with(w, w.rudi.id, "intake:from_text")
+        document = w.loopback.send_document(
+            w.rudi, PDF, file_name="foto_jalan.pdf", mime_type="application/pdf"
+        )
+        await w.loopback.wait_for("sendMessage", chat_id=w.rudi.id, count=2)
+        await w.settle()
+        draft = await w.svc.repo.draft(w.rudi.id, "report")
+        assert draft is not None
+        kept = draft.data["attachments"]
+        assert [(f["kind"], f["source_message_id"]) for f in kept] == [
+            ("photo", photo["message_id"]),
+            ("document", document["message_id"]),
+        ]
+        assert "EVIDENCE" not in draft.data["done"], "the citizen may still add files"
+
+        await press(w, w.rudi, "intake:from_text", message=offer)
+        assert bot_texts(w, w.rudi.id)[-1].startswith("📝 Buat laporan")
+        citizen = Citizen(w.loopback, w.rudi)
+        assert "Apa jenis laporan" in await citizen.says("✅ Saya mengerti dan setuju")
+        await citizen.says("Pengaduan")
+        await citizen.says("Infrastruktur")
+        await citizen.says("Jalan dan jembatan")
+        assert "Kapan kejadiannya" in await citizen.says("Jalan desa rusak")
+        await citizen.says("📅 Hari ini")
+        await citizen.says("Desa Oesao, Kupang")
+        assert "Rahasiakan isi" in await citizen.says("👤 Tidak, tampilkan identitas saya")
+        evidence = await citizen.says("📢 Tidak perlu dirahasiakan")
+        assert "Terlampir: 2 berkas" in evidence
+        assert "Berkas diterima (3/10)" in await citizen.sends_photo()

@@ -82,6 +82,22 @@ BRANCHES: dict[str, tuple[str, tuple[str, ...]]] = {
     ),
     "catat_step": ("step", tuple(f.name for f in Field)),
     "catat_done": ("outcome", ("saved", "cancelled", "denied")),
+    "staff_reply_result": (
+        "result",
+        (
+            "done",
+            "stale",
+            "number",
+            "empty",
+            "other_person",
+            "file_kept",
+            "file_type",
+            "file_too_big",
+            "too_many_files",
+            "refused",
+        ),
+    ),
+    "staff_prompt": ("action", ("ask_info", "answer", "extend", "reject")),
     "status_update": (
         "action",
         ("ask_info", "reject", "mark_duplicate", "extend", "close", "dispose"),

@@ -69,10 +69,14 @@ class World(WorldState):
         *,
         caption: str | None = None,
         chat: FakeChat | None = None,
+        reply_to: int | None = None,
+        media_group_id: str | None = None,
     ) -> JSONDict:
         """Make the user send a photo (two PhotoSize entries of the uploaded bytes)."""
         content = self._captioned(self.media_content("photo", data), caption)
-        return self._user_message(user, chat, content)
+        if media_group_id is not None:
+            content["media_group_id"] = media_group_id
+        return self._user_message(user, chat, content, reply_to)
 
     def send_document(
         self,
@@ -83,10 +87,11 @@ class World(WorldState):
         mime_type: str,
         caption: str | None = None,
         chat: FakeChat | None = None,
+        reply_to: int | None = None,
     ) -> JSONDict:
         """Make the user send a document."""
         content = self.media_content("document", data, file_name=file_name, mime_type=mime_type)
-        return self._user_message(user, chat, self._captioned(content, caption))
+        return self._user_message(user, chat, self._captioned(content, caption), reply_to)
 
     def send_video(
         self,

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.tracking import counter_name, format_number, normalize_number, office_year
@@ -37,6 +37,8 @@ OPEN = (
     "needs_info",
     "answered",
 )
+# Audit actions that write an answer (mirrors bot.domain.Action.ANSWER and ANSWER_INFO).
+ANSWERS = ("answer", "answer_info")
 
 
 def vars_of(event: NewEvent) -> dict[str, Any]:
@@ -125,6 +127,24 @@ class ReportsRepo(RepoBase):
         stmt = (
             select(t.attachments)
             .where(t.attachments.c.report_id == report_id)
+            .order_by(t.attachments.c.id)
+        )
+        async with self.db.read() as conn:
+            return [to_model(r, Attachment) for r in await conn.execute(stmt)]
+
+    async def answer_attachments(self, report_id: int) -> list[Attachment]:
+        """Return the files of a report's latest answer (the one approvals pass on), in order."""
+        latest = (
+            select(func.max(t.report_events.c.id))
+            .where(
+                t.report_events.c.report_id == report_id,
+                t.report_events.c.action.in_(ANSWERS),
+            )
+            .scalar_subquery()
+        )
+        stmt = (
+            select(t.attachments)
+            .where(t.attachments.c.report_id == report_id, t.attachments.c.event_id == latest)
             .order_by(t.attachments.c.id)
         )
         async with self.db.read() as conn:
@@ -229,6 +249,9 @@ class ReportsRepo(RepoBase):
                     .returning(t.report_events.c.id)
                 )
             ).scalar_one()
+            await self._insert_attachments(
+                conn, report_id, decision.attachments, event.at, event_id
+            )
             after = await self._report(conn, report_id)
             stored = ReportEvent(event_id, report_id, **vars_of(event))
             await self._enqueue(conn, decision.messages(after, stored))
@@ -254,8 +277,14 @@ class ReportsRepo(RepoBase):
         return to_model(row, Reporter)
 
     async def attachment_count(self, report_id: int) -> int:
-        """Return how many files a report carries."""
-        stmt = select(func.count()).where(t.attachments.c.report_id == report_id)
+        """Return how many files the reporter's side gave a report (staff answers' files apart)."""
+        staff_events = select(t.report_events.c.id).where(
+            t.report_events.c.report_id == report_id, t.report_events.c.actor_kind == "staff"
+        )
+        stmt = select(func.count()).where(
+            t.attachments.c.report_id == report_id,
+            or_(t.attachments.c.event_id.is_(None), t.attachments.c.event_id.not_in(staff_events)),
+        )
         async with self.db.read() as conn:
             return int((await conn.execute(stmt)).scalar_one())
 

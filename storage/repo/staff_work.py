@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from typing import Any
 
-from sqlalchemy import and_, func, insert, or_, select
+from sqlalchemy import and_, func, insert, or_, select, update
 from sqlalchemy.sql.elements import ColumnElement
 
 from storage import tables as t
@@ -52,6 +52,31 @@ class StaffWorkRepo(RepoBase):
         async with self.db.read() as conn:
             row = (await conn.execute(stmt)).first()
         return None if row is None else to_model(row, StaffPrompt)
+
+    async def add_prompt_file(
+        self, prompt_id: int, file: dict[str, Any], media_group: str | None = None
+    ) -> tuple[int, bool] | None:
+        """Keep a file sent in reply to a prompt until the reply that completes it.
+
+        Return how many files the prompt holds now and whether this file opened a new album
+        (False for the second and later photos of one album); None when the prompt is gone.
+        """
+        async with self.db.write() as conn:
+            row = (
+                await conn.execute(
+                    select(t.staff_prompts.c.data).where(t.staff_prompts.c.id == prompt_id)
+                )
+            ).first()
+            if row is None:
+                return None
+            data = dict(row.data or {})
+            files = [*data.get("files", []), file]
+            new_album = media_group is None or data.get("media_group") != media_group
+            data.update(files=files, media_group=media_group)
+            await conn.execute(
+                update(t.staff_prompts).where(t.staff_prompts.c.id == prompt_id).values(data=data)
+            )
+        return len(files), new_album
 
     async def drop_prompt(self, prompt_id: int) -> None:
         """Forget a prompt that was answered (or can no longer be)."""
