@@ -24,6 +24,8 @@ if TYPE_CHECKING:
     from bot.services import Services
 
 CONVERSATION = "report"
+# The step name of a draft the bot offered to start from a plain message.
+OFFERED = "OFFERED"
 
 TITLE_MIN, TITLE_MAX = 5, 100
 DESCRIPTION_MIN, DESCRIPTION_MIN_WORDS = 50, 8
@@ -435,5 +437,6 @@ async def start_draft_from_text(
         if caption and (check := check_text(caption)).outcome != "ok":
             draft.flags[f"screen_caption_{len(draft.attachments)}"] = check.as_data()
         draft.attachments.append(dict(found))
-    step = first_step(svc.profile, draft, has_identity=False)
-    await svc.repo.save_draft(telegram_user_id, CONVERSATION, step.name, draft.to_json())
+    # Not a step: until the citizen presses "start a report", no conversation is open, and a
+    # restart must not open one (the persistence restores only drafts at a real step).
+    await svc.repo.save_draft(telegram_user_id, CONVERSATION, OFFERED, draft.to_json())

@@ -271,3 +271,21 @@ async def test_a_kept_photo_and_document_become_the_new_reports_evidence(
         evidence = await citizen.says("📢 Tidak perlu dirahasiakan")
         assert "Terlampir: 2 berkas" in evidence
         assert "Berkas diterima (3/10)" in await citizen.sends_photo()
+
+
+async def test_an_offer_survives_a_restart_without_opening_a_conversation(
+    loopback: LoopbackBotApi, tmp_path: Path
+) -> None:
+    async with staff_world(loopback, tmp_path) as w:
+        text = "Lampu penerangan jalan di depan gereja sudah mati dua minggu, gelap sekali malam"
+        await say(w, w.rudi, text)
+        await w.runner.restart()
+        # After the restart the next message is still a plain message, not a checklist answer.
+        more = await say(w, w.rudi, "Lokasinya di Jalan Soeharto, Naikoten")
+        assert "juga disimpan (2 pesan)" in more
+        message = last_with(w, w.rudi.id, "intake:from_text")
+        await press(w, w.rudi, "intake:from_text", message=message)
+        assert bot_texts(w, w.rudi.id)[-1].startswith("📝 Buat laporan")
+        draft = await w.svc.repo.draft(w.rudi.id, "report")
+        assert draft is not None
+        assert text in str(draft.data)
