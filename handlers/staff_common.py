@@ -21,7 +21,12 @@ async def acting_member(update: Update, context: Context) -> StaffMember | str:
         return staff_access.Denial.NOT_STAFF.value
     cache = staff_access.membership_cache(context.bot_data)
     found = await staff_access.staff_member(services(context), context.bot, cache, user.id)
-    return found.value if isinstance(found, staff_access.Denial) else found
+    if isinstance(found, staff_access.Denial):
+        return found.value
+    if found.display_name == str(user.id):
+        # Supervisors from ADMIN_USER_IDS start with their id as a name; use their own once seen.
+        await services(context).repo.name_bootstrapped_staff(user.id, user.full_name)
+    return found
 
 
 async def vet(

@@ -96,3 +96,16 @@ def test_the_command_line_adds_lists_and_removes_staff_and_units(tmp_path: Path)
     assert run_cli("staff", "add", "43", "liaison", cwd=tmp_path, **env).returncode == 1
     assert run_cli("staff", "remove", "4242", cwd=tmp_path, **env).returncode == 0
     assert "4242" not in run_cli("staff", "list", cwd=tmp_path, **env).stdout
+
+
+async def test_a_supervisor_from_admin_user_ids_is_shown_by_name_once_they_act(
+    loopback: LoopbackBotApi, tmp_path: Path
+) -> None:
+    head = loopback.add_user("Kepala", last_name="Biro", user_id=7777)
+    async with staff_world(loopback, tmp_path, admin_user_ids=frozenset({head.id})) as w:
+        loopback.set_member(w.group.id, head)
+        report = await w.file(w.siti)
+        await w.act(head, report, "dispose", choice=await w.unit_id("dinkes"))
+        card = (await w.card(report))["text"]
+        assert "Diteruskan ke unit · Kepala Biro" in card
+        assert "7777" not in card

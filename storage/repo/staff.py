@@ -171,6 +171,20 @@ class StaffRepo(RepoBase):
             )
         return result.rowcount > 0
 
+    async def name_bootstrapped_staff(self, telegram_user_id: int, name: str) -> None:
+        """Give an ADMIN_USER_IDS supervisor their Telegram name in place of the id placeholder."""
+        async with self.db.write() as conn:
+            await conn.execute(
+                update(t.staff)
+                .where(
+                    and_(
+                        t.staff.c.telegram_user_id == telegram_user_id,
+                        t.staff.c.display_name == str(telegram_user_id),
+                    )
+                )
+                .values(display_name=name[:200], updated_at=self.clock())
+            )
+
 
 def _member(row: Row[Any], unit_ids: set[int]) -> StaffMember:
     return StaffMember(
