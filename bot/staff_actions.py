@@ -95,6 +95,10 @@ async def carry_out(
     if isinstance(built, Invalid):
         return built
     values, note, data = built
+    if action is A.ACCEPT and report.assignee_id is None and member.role == Role.LIAISON:
+        # The unit's liaison who accepts holds the report (a supervisor accepting on the unit's
+        # behalf leaves it to the unit).
+        values = {**values, "assignee_id": member.id}
     extra = await _follow_ups(svc, report, action)
     outcome = await perform(
         svc,

@@ -20,6 +20,7 @@ async def test_a_report_is_disposed_answered_rated_and_closed(
         report = await w.file(w.siti, type=report_type, title="Usul jam buka puskesmas")
         await w.act(w.ani, report, "dispose", choice=await w.unit_id("dinkes"))
         await w.act(w.budi, report, "accept")
+        assert "Dinas Kesehatan · Budi" in (await w.card(report))["text"], "the liaison holds it"
         await w.act(w.budi, report, "answer", text="Mulai bulan depan puskesmas buka sampai 20.00.")
         answer = loopback.last_bot_message(w.siti.id)
         assert "sampai 20.00" in answer["text"]
