@@ -355,10 +355,27 @@ async def on_evidence(update: Update, context: Context, draft: ReportDraft) -> S
     draft.attachments.append(found)
     user = update.effective_user
     assert user is not None
-    await svc.repo.save_draft(user.id, intake.CONVERSATION, Step.EVIDENCE.name, draft.to_json())
-    markup = keyboard(svc, Step.EVIDENCE, draft, lang, first=False)
     count = len(draft.attachments)
-    await notice(
-        update, context, "file_added", count=count, max=intake.MAX_FILES, reply_markup=markup
+    album = draft.flags.get("album")
+    if message.media_group_id and album and album.get("id") == message.media_group_id:
+        # The rest of an album updates the first photo's receipt instead of adding one each.
+        await svc.repo.save_draft(user.id, intake.CONVERSATION, Step.EVIDENCE.name, draft.to_json())
+        text = svc.renderer.render(
+            lang, "intake_notice", kind="file_added", count=count, max=intake.MAX_FILES
+        )
+        await context.bot.edit_message_text(
+            text, chat_id=message.chat_id, message_id=album["receipt"], parse_mode="HTML"
+        )
+        return Step.EVIDENCE
+    markup = keyboard(svc, Step.EVIDENCE, draft, lang, first=False)
+    text = svc.renderer.render(
+        lang, "intake_notice", kind="file_added", count=count, max=intake.MAX_FILES
     )
+    receipt = await message.reply_text(text, parse_mode="HTML", reply_markup=markup)
+    draft.flags["album"] = (
+        {"id": message.media_group_id, "receipt": receipt.message_id}
+        if message.media_group_id
+        else None
+    )
+    await svc.repo.save_draft(user.id, intake.CONVERSATION, Step.EVIDENCE.name, draft.to_json())
     return Step.EVIDENCE

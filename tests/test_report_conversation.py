@@ -349,3 +349,22 @@ async def test_the_daily_report_limit_keeps_the_draft_and_says_why(
         assert await runner.services.repo.draft(citizen.user.id, "report") is not None
     finally:
         await runner.stop()
+
+
+async def test_an_album_of_photos_gets_one_receipt_that_counts_them(
+    loopback: LoopbackBotApi, bot: BotRunner
+) -> None:
+    citizen = Citizen(loopback, loopback.add_user("Album"))
+    await walk_content(citizen)
+    await citizen.says("🙈 Ya, anonim")
+    await citizen.says("📢 Tidak perlu dirahasiakan")
+    before = len(loopback.bot_messages(citizen.chat_id))
+    for _ in range(3):
+        loopback.send_photo(citizen.user, media_group_id="album-1")
+    await loopback.wait_for("editMessageText", chat_id=citizen.chat_id, count=2)
+    await loopback.settle()
+    receipts = loopback.bot_messages(citizen.chat_id)[before:]
+    assert len(receipts) == 1
+    assert "Berkas diterima (3/10)" in receipts[0]["text"]
+    summary = await citizen.says("✅ Selesai, lanjut")
+    assert "3 berkas" in summary
