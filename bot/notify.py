@@ -279,11 +279,16 @@ def staff_notice(
 
 
 def liaison_notice(
-    svc: Services, report: Report, chat_id: int, unit_name: str
+    svc: Services, report: Report, chat_id: int, unit_name: str, *, personal: bool = False
 ) -> list[OutboxMessage]:
-    """Return a liaison's private note that a report reached their unit."""
+    """Return a liaison's private note that a report reached their unit (or them in person)."""
     text = svc.renderer.render(
-        "id", "staff_dm_disposed", report=report, unit_name=unit_name, number=report.number
+        "id",
+        "staff_dm_disposed",
+        report=report,
+        unit_name=unit_name,
+        number=report.number,
+        personal=personal,
     )
     return [
         OutboxMessage(

@@ -208,7 +208,13 @@ def disposal_notices(
     messages: list[OutboxMessage] = []
     for liaison in liaisons:
         chat_id = liaison.telegram_user_id
-        messages += notify.liaison_notice(svc, report, chat_id, units.get(report.unit_id, ""))
+        messages += notify.liaison_notice(
+            svc,
+            report,
+            chat_id,
+            units.get(report.unit_id, ""),
+            personal=report.assignee_id is not None,
+        )
         if report.confidential:
             messages += detail_messages(svc, report, chat_id, evidence)
     return messages

@@ -48,7 +48,7 @@ async def test_a_report_reassigned_to_a_person_is_theirs_to_accept_and_answer(
             hana.id,
         )
         assert "· Hana" in (await w.card(report))["text"]
-        assert any("diteruskan ke unit Anda" in m["text"] for m in loopback.bot_messages(w.hana.id))
+        assert any("dialihkan kepada Anda" in m["text"] for m in loopback.bot_messages(w.hana.id))
         assert len(loopback.bot_messages(w.budi.id)) == dms_before  # only the holder hears
 
         for person, action, expected in TABLE:
