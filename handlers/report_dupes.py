@@ -6,6 +6,7 @@ checked; while `draft.flags["duplicates"]` is set, the step's answers go to `res
 ```mermaid
 stateDiagram-v2
     DESCRIPTION --> OFFER: similar open reports of others (bot.screening.duplicates)
+    LOCATION --> OFFER: a shared pin finds one nearby that the text alone did not
     DESCRIPTION --> EVENT_DATE: none
     OFFER --> [*]: "saya juga mengalami ini" (follow that report; the draft is dropped)
     OFFER --> EVENT_DATE: "tetap kirim" (the numbers go to the card as possible duplicates)
@@ -31,8 +32,14 @@ DECLINED = "dup_candidates"  # offered and filed anyway: copied to the card by b
 FILE_ANYWAY = "file"
 
 
-async def offer_duplicates(update: Update, context: Context, draft: ReportDraft) -> Step | None:
-    """Offer to support a similar open report; return the state to stay in, or None to go on."""
+async def offer_duplicates(
+    update: Update, context: Context, draft: ReportDraft, step: Step = Step.DESCRIPTION
+) -> Step | None:
+    """Offer to support a similar open report; return the state to stay in, or None to go on.
+
+    Asked at the description, and again at the location once a pin makes "nearby" possible;
+    reports offered before and declined are not offered twice.
+    """
     svc = services(context)
     user = update.effective_user
     assert user is not None
@@ -52,7 +59,7 @@ async def offer_duplicates(update: Update, context: Context, draft: ReportDraft)
         draft.flags.pop(OFFERED, None)
         return None
     draft.flags[OFFERED] = [{"id": d.id, "number": d.number, "score": d.score} for d in fresh]
-    await svc.repo.save_draft(user.id, CONVERSATION, Step.DESCRIPTION.name, draft.to_json())
+    await svc.repo.save_draft(user.id, CONVERSATION, step.name, draft.to_json())
     lang = await language(update, context)
     label = svc.renderer.label
     items = [
@@ -68,7 +75,7 @@ async def offer_duplicates(update: Update, context: Context, draft: ReportDraft)
     buttons.append([label(lang, "intake.back"), label(lang, "intake.cancel")])
     markup = ReplyKeyboardMarkup(buttons, resize_keyboard=True, is_persistent=True)
     await reply(update, context, "duplicates_offer", items=items, reply_markup=markup)
-    return Step.DESCRIPTION
+    return step
 
 
 def _options(context: Context, lang: str, draft: ReportDraft) -> list[Option]:

@@ -279,15 +279,23 @@ async def on_event_date(update: Update, context: Context, draft: ReportDraft) ->
     return await advance(update, context, draft, Step.EVENT_DATE)
 
 
-async def on_location(update: Update, context: Context, draft: ReportDraft) -> Step:
+async def on_location(update: Update, context: Context, draft: ReportDraft) -> Step | int:
     """Store a shared pin or a typed place, or skip."""
     svc = services(context)
     lang = await language(update, context)
     message = message_of(update)
+    if draft.flags.get("duplicates") and message.text is not None:
+        resolved = await resolve_duplicates(update, context, draft, message.text)
+        if resolved is not None:
+            return resolved
     if message.location is not None:
         draft.latitude = message.location.latitude
         draft.longitude = message.location.longitude
         draft.location_text = None
+        draft.mark(Step.LOCATION)
+        staying = await offer_duplicates(update, context, draft, Step.LOCATION)
+        if staying is not None:
+            return staying
         return await advance(update, context, draft, Step.LOCATION)
     if message.text is None:
         return await invalid(update, context, Step.LOCATION, draft, "not_text")

@@ -296,3 +296,50 @@ async def test_a_theft_by_an_official_is_a_public_service_complaint_without_a_hi
 )
 def test_remit_hints_name_where_a_text_belongs(text: str, kinds: list[str]) -> None:
     assert remit_hints(text) == kinds
+
+
+async def test_a_pin_next_to_another_report_brings_the_offer_at_the_location_step(
+    loopback: LoopbackBotApi, tmp_path: Path
+) -> None:
+    from datetime import UTC, datetime
+
+    from storage.models import NewReport
+
+    async with staff_world(loopback, tmp_path) as w:
+        svc = w.svc
+        neighbour = await svc.repo.ensure_reporter(w.rudi.id)
+        first = await svc.repo.submit_report(
+            NewReport(
+                reporter_id=neighbour.id,
+                channel="telegram",
+                type="pengaduan",
+                category="infrastruktur",
+                title="Jalan rusak parah",
+                description=(
+                    "Aspal di ruas depan sekolah hancur, banyak lubang dan genangan air saat hujan."
+                ),
+                latitude=-10.1425,
+                longitude=123.6294,
+                stage="submitted",
+                submitted_at=datetime.now(UTC),
+            ),
+            prefix=svc.profile.prefix,
+            zone=svc.profile.zone,
+        )
+        citizen = Citizen(loopback, w.siti)
+        await walk_to_title(citizen)
+        await citizen.says("Genangan di jalan")
+        # Worded differently: the text alone does not bring the offer...
+        assert "Kapan kejadiannya" in await citizen.says(
+            "Setiap hujan jalan tergenang dan berlubang, warga susah lewat ke pasar di ujung gang.",
+            replies=2,  # a gentle hint (a short story) comes first
+        )
+        await citizen.says("📅 Hari ini")
+        # ...but a pin next door does.
+        offer = await citizen.sends("location", latitude=-10.1420, longitude=123.6290)
+        assert first.number in offer
+        assert "anonim" in await citizen.says(FILE_ANYWAY)
+        draft = await svc.repo.draft(w.siti.id, "report")
+        assert draft is not None
+        assert draft.data["latitude"] == pytest.approx(-10.1420)
+        assert [c["number"] for c in draft.data["flags"]["dup_candidates"]] == [first.number]
