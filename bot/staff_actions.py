@@ -13,7 +13,7 @@ from typing import Any
 from bot import notify, staff_access
 from bot.domain import Action, ReportType, Role, Stage
 from bot.services import Services
-from bot.transitions import ANSWERS, Done, Extra, Outcome, perform
+from bot.transitions import ANSWERS, Extra, Outcome, perform
 from storage.models import Attachment, NewAttachment, OutboxMessage, Report, StaffMember
 
 A = Action
@@ -112,11 +112,6 @@ async def carry_out(
         attachments=files if action in ANSWERS else (),
         extra=extra,
     )
-    if isinstance(outcome, Done):
-        original = outcome.report.duplicate_of_id
-        if action is A.MARK_DUPLICATE and original is not None:
-            # The reporter of a duplicate follows the original from now on (DESIGN.md 3).
-            await svc.repo.follow_report(original, outcome.report.reporter_id)
     return outcome
 
 

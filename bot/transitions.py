@@ -122,7 +122,9 @@ async def perform(
             )
             return [*found, *(extra(after, stored) if extra is not None else ())]
 
-        return Change(columns, event, messages, attachments)
+        # A duplicate's reporter follows the original's news from now on (DESIGN.md section 3).
+        follow = columns.get("duplicate_of_id") if action is Action.MARK_DUPLICATE else None
+        return Change(columns, event, messages, attachments, follow=follow)
 
     decision: Change | Stale | Refused
     current, decision = await svc.repo.change_report(report_id, decide)

@@ -203,12 +203,15 @@ class Change:
     `messages` is called inside the transaction with the updated report and the stored event,
     so that notifications show the state they announce. `attachments` are files that come with
     the change (an answer's, the reporter's information); they are stored linked to its event.
+    `follow` names a report the changed report's reporter follows from now on (a duplicate's
+    reporter follows the original).
     """
 
     values: dict[str, Any]
     event: NewEvent
     messages: Callable[[Report, ReportEvent], Sequence[OutboxMessage]] = lambda _r, _e: ()
     attachments: Sequence[NewAttachment] = ()
+    follow: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -130,3 +130,39 @@ async def test_asking_for_information_pauses_the_clock_and_the_answer_resumes_it
     assert isinstance(answered, Done)
     assert answered.report.stage == Stage.SUBMITTED
     assert answered.report.paused_stage_seconds is None
+
+
+async def test_marking_a_duplicate_makes_its_reporter_follow_the_original_in_one_go(
+    svc: Services,
+) -> None:
+    original_id = await file_report(svc)
+    other = await svc.repo.ensure_reporter(5002)
+    duplicate = await svc.repo.submit_report(
+        NewReport(
+            reporter_id=other.id,
+            channel="telegram",
+            type="pengaduan",
+            title="Puskesmas tutup lagi",
+            description="Puskesmas masih tutup pada jam pelayanan, sama seperti laporan lain.",
+            stage="submitted",
+            submitted_at=MONDAY,
+        ),
+        prefix="LAPOR",
+        zone=svc.profile.zone,
+    )
+    outcome = await perform(
+        svc,
+        duplicate.id,
+        Action.MARK_DUPLICATE,
+        operator(1),
+        values={"duplicate_of_id": original_id},
+        data={"duplicate_of_number": "LAPOR-2026-000001"},
+    )
+    assert isinstance(outcome, Done)
+    assert [r.id for r in await svc.repo.followers_of(original_id)] == [other.id]
+    # Marking one's own second report a duplicate does not make one follow oneself.
+    own = await file_report(svc)
+    await perform(
+        svc, own, Action.MARK_DUPLICATE, operator(2), values={"duplicate_of_id": original_id}
+    )
+    assert [r.id for r in await svc.repo.followers_of(original_id)] == [other.id]

@@ -252,6 +252,25 @@ class ReportsRepo(RepoBase):
             await self._insert_attachments(
                 conn, report_id, decision.attachments, event.at, event_id
             )
+            owner = (
+                (
+                    await conn.execute(
+                        select(t.reports.c.reporter_id).where(t.reports.c.id == decision.follow)
+                    )
+                ).scalar()
+                if decision.follow is not None
+                else None
+            )
+            if owner is not None and owner != before.reporter_id:
+                await conn.execute(
+                    self._insert()(t.report_followers)
+                    .values(
+                        report_id=decision.follow,
+                        reporter_id=before.reporter_id,
+                        created_at=event.at,
+                    )
+                    .on_conflict_do_nothing(index_elements=["report_id", "reporter_id"])
+                )
             after = await self._report(conn, report_id)
             stored = ReportEvent(event_id, report_id, **vars_of(event))
             await self._enqueue(conn, decision.messages(after, stored))
