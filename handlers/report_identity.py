@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from telegram import Update
 
 from bot import intake
@@ -41,18 +43,6 @@ async def _skipped(update: Update, context: Context, step: Step, draft: ReportDr
     return match_option(text, options(services(context), step, draft, lang)) == "skip"
 
 
-async def on_name(update: Update, context: Context, draft: ReportDraft) -> Step:
-    """Store the reporter's name."""
-    text = message_of(update).text
-    if text is None:
-        return await invalid(update, context, Step.NAME, draft, "not_text")
-    name = intake.check_name(text)
-    if isinstance(name, Invalid):
-        return await invalid(update, context, Step.NAME, draft, name)
-    draft.name = name
-    return await advance(update, context, draft, Step.NAME)
-
-
 async def on_phone(update: Update, context: Context, draft: ReportDraft) -> Step:
     """Store the phone number from the contact button or as typed, in E.164."""
     message = message_of(update)
@@ -74,32 +64,41 @@ async def on_phone(update: Update, context: Context, draft: ReportDraft) -> Step
     return await advance(update, context, draft, Step.PHONE)
 
 
-async def on_address(update: Update, context: Context, draft: ReportDraft) -> Step:
-    """Store the address."""
-    if await _skipped(update, context, Step.ADDRESS, draft):
-        return await advance(update, context, draft, Step.ADDRESS)
+# The identity answers typed as text: the check each must pass and where it is kept.
+TEXT_FIELDS: dict[Step, Callable[[str], str | Invalid]] = {
+    Step.NAME: intake.check_name,
+    Step.ADDRESS: intake.check_address,
+    Step.EMAIL: intake.check_email,
+}
+
+
+async def on_text_field(update: Update, context: Context, draft: ReportDraft, step: Step) -> Step:
+    """Store a typed identity answer (name, address, e-mail), or skip an optional one."""
+    if await _skipped(update, context, step, draft):
+        return await advance(update, context, draft, step)
     text = message_of(update).text
     if text is None:
-        return await invalid(update, context, Step.ADDRESS, draft, "not_text")
-    address = intake.check_address(text)
-    if isinstance(address, Invalid):
-        return await invalid(update, context, Step.ADDRESS, draft, address)
-    draft.address = address
-    return await advance(update, context, draft, Step.ADDRESS)
+        return await invalid(update, context, step, draft, "not_text")
+    checked = TEXT_FIELDS[step](text)
+    if isinstance(checked, Invalid):
+        return await invalid(update, context, step, draft, checked)
+    setattr(draft, intake.IDENTITY_FIELDS[step], checked)
+    return await advance(update, context, draft, step)
+
+
+async def on_name(update: Update, context: Context, draft: ReportDraft) -> Step:
+    """Store the reporter's name."""
+    return await on_text_field(update, context, draft, Step.NAME)
+
+
+async def on_address(update: Update, context: Context, draft: ReportDraft) -> Step:
+    """Store the address."""
+    return await on_text_field(update, context, draft, Step.ADDRESS)
 
 
 async def on_email(update: Update, context: Context, draft: ReportDraft) -> Step:
     """Store the e-mail address."""
-    if await _skipped(update, context, Step.EMAIL, draft):
-        return await advance(update, context, draft, Step.EMAIL)
-    text = message_of(update).text
-    if text is None:
-        return await invalid(update, context, Step.EMAIL, draft, "not_text")
-    email = intake.check_email(text)
-    if isinstance(email, Invalid):
-        return await invalid(update, context, Step.EMAIL, draft, email)
-    draft.email = email
-    return await advance(update, context, draft, Step.EMAIL)
+    return await on_text_field(update, context, draft, Step.EMAIL)
 
 
 async def on_id_photo(update: Update, context: Context, draft: ReportDraft) -> Step:

@@ -85,7 +85,7 @@ def options(svc: Services, step: Step, draft: ReportDraft, lang: str) -> list[Op
                 Option("yes", label(lang, "intake.reuse_yes")),
                 Option("no", label(lang, "intake.reuse_no")),
             ]
-        case Step.PHONE | Step.ADDRESS | Step.EMAIL | Step.ID_PHOTO:
+        case Step.NAME | Step.PHONE | Step.ADDRESS | Step.EMAIL | Step.ID_PHOTO:
             return (
                 [] if is_required(profile, step) else [Option("skip", label(lang, "intake.skip"))]
             )
@@ -168,7 +168,7 @@ def prompt_values(
             "phone": reporter.phone if reporter else None,
             "address": reporter.address if reporter else None,
         }
-    elif step in (Step.PHONE, Step.ADDRESS, Step.EMAIL, Step.ID_PHOTO):
+    elif step in (Step.NAME, Step.PHONE, Step.ADDRESS, Step.EMAIL, Step.ID_PHOTO):
         values["optional"] = not is_required(profile, step)
     elif step is Step.RESUME:
         values["title"] = draft.title
