@@ -278,14 +278,19 @@ def _clean(text: str) -> str:
     return re.sub(r"[ \t]+", " ", text.strip())
 
 
+def _one_line(text: str, shortest: int, longest: int) -> str | Invalid:
+    """Return the text on one line with single spaces, or why its length cannot be used."""
+    cleaned = " ".join(text.split())
+    if len(cleaned) < shortest:
+        return Invalid("too_short", shortest)
+    if len(cleaned) > longest:
+        return Invalid("too_long", longest)
+    return cleaned
+
+
 def check_title(text: str) -> str | Invalid:
     """Return the cleaned title or why it cannot be used."""
-    title = " ".join(text.split())
-    if len(title) < TITLE_MIN:
-        return Invalid("too_short", TITLE_MIN)
-    if len(title) > TITLE_MAX:
-        return Invalid("too_long", TITLE_MAX)
-    return title
+    return _one_line(text, TITLE_MIN, TITLE_MAX)
 
 
 def check_description(text: str) -> str | Invalid:
@@ -327,21 +332,14 @@ def relative_date(choice: Literal["today", "yesterday"], today: date) -> date:
 
 def check_place(text: str) -> str | Invalid:
     """Return the cleaned place description or why it cannot be used."""
-    place = " ".join(text.split())
-    if len(place) < PLACE_MIN:
-        return Invalid("too_short", PLACE_MIN)
-    if len(place) > PLACE_MAX:
-        return Invalid("too_long", PLACE_MAX)
-    return place
+    return _one_line(text, PLACE_MIN, PLACE_MAX)
 
 
 def check_name(text: str) -> str | Invalid:
     """Return the cleaned name or why it cannot be used."""
-    name = " ".join(text.split())
-    if len(name) < NAME_MIN:
-        return Invalid("too_short", NAME_MIN)
-    if len(name) > NAME_MAX:
-        return Invalid("too_long", NAME_MAX)
+    name = _one_line(text, NAME_MIN, NAME_MAX)
+    if isinstance(name, Invalid):
+        return name
     if not any(ch.isalpha() for ch in name):
         return Invalid("no_letters")
     return name
@@ -357,12 +355,7 @@ def check_phone(text: str) -> str | Invalid:
 
 def check_address(text: str) -> str | Invalid:
     """Return the cleaned address or why it cannot be used."""
-    address = " ".join(text.split())
-    if len(address) < ADDRESS_MIN:
-        return Invalid("too_short", ADDRESS_MIN)
-    if len(address) > ADDRESS_MAX:
-        return Invalid("too_long", ADDRESS_MAX)
-    return address
+    return _one_line(text, ADDRESS_MIN, ADDRESS_MAX)
 
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from math import ceil
+from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
@@ -40,6 +41,7 @@ from handlers.citizen_common import (
 )
 from handlers.common import Context, kick_outbox, label, language, reply, services
 from handlers.start import menu_filter
+from storage.models import Report
 
 PAGE_SIZE = 5
 
@@ -227,21 +229,8 @@ async def ask_withdraw_reason(update: Update, context: Context, report_id: int) 
         return
     await query.answer()
     await wait_for(svc, update.effective_user.id, Pending("withdraw", report.id))
-    lang = await language(update, context)
-    markup = InlineKeyboardMarkup(
-        [
-            [button(context, lang, "citizen.withdraw_no_reason", "wdskip", report.id)],
-            [button(context, lang, "citizen.cancel", "cancel")],
-        ]
-    )
-    await reply(
-        update,
-        context,
-        "citizen_prompt",
-        lang=lang,
-        what="withdraw_ask",
-        number=report.number,
-        reply_markup=markup,
+    await _ask_or_cancel(
+        update, context, "withdraw_ask", ("citizen.withdraw_no_reason", "wdskip"), report
     )
 
 
@@ -260,22 +249,13 @@ async def confirm_withdraw(
     if update.callback_query is not None:
         await update.callback_query.answer()
     await wait_for(svc, user.id, Pending("withdraw_confirm", report.id, {"reason": reason}))
-    lang = await language(update, context)
-    markup = InlineKeyboardMarkup(
-        [
-            [button(context, lang, "citizen.withdraw_confirm", "wdok", report.id)],
-            [button(context, lang, "citizen.cancel", "cancel")],
-        ]
-    )
-    await reply(
+    await _ask_or_cancel(
         update,
         context,
-        "citizen_prompt",
-        lang=lang,
-        what="withdraw_confirm",
-        number=report.number,
+        "withdraw_confirm",
+        ("citizen.withdraw_confirm", "wdok"),
+        report,
         reason=reason,
-        reply_markup=markup,
     )
 
 
@@ -376,3 +356,32 @@ async def stale_button(update: Update, context: Context) -> None:
 def fallback_handlers() -> list[BaseHandler[Update, Context, None]]:
     """Return the handler that answers unknown `cz:` buttons; register it after the others."""
     return [CallbackQueryHandler(stale_button, pattern=callbacks.pattern(FEATURE))]
+
+
+async def _ask_or_cancel(
+    update: Update,
+    context: Context,
+    what: str,
+    go_on: tuple[str, str],
+    report: Report,
+    **values: Any,
+) -> None:
+    """Ask a withdrawal question with one button to go on and one to cancel."""
+    lang = await language(update, context)
+    label, action = go_on
+    markup = InlineKeyboardMarkup(
+        [
+            [button(context, lang, label, action, report.id)],
+            [button(context, lang, "citizen.cancel", "cancel")],
+        ]
+    )
+    await reply(
+        update,
+        context,
+        "citizen_prompt",
+        lang=lang,
+        what=what,
+        number=report.number,
+        reply_markup=markup,
+        **values,
+    )

@@ -343,16 +343,7 @@ def tokenize(text: str) -> list[Token]:
             if j == i + 1 and halves[0] == halves[1] and not trailing_star:
                 # Reduplication: both halves are words of their own.
                 for k, p in enumerate(run):
-                    tokens.append(
-                        Token(
-                            len(tokens),
-                            p.start,
-                            p.end,
-                            sentences[i + k],
-                            _unique((p.letters, p.alternative)),
-                            disguised=p.disguised,
-                        )
-                    )
+                    tokens.append(_word_token(len(tokens), p, sentences[i + k]))
                 i = j + 1
                 continue
             glued, glued_alt, wildcard = _glue(text, run, trailing_star)
@@ -371,30 +362,24 @@ def tokenize(text: str) -> list[Token]:
                 )
             )
             for k, p in enumerate(run):
-                tokens.append(
-                    Token(
-                        len(tokens),
-                        p.start,
-                        p.end,
-                        sentences[i + k],
-                        _unique((p.letters, p.alternative)),
-                        disguised=p.disguised,
-                    )
-                )
+                tokens.append(_word_token(len(tokens), p, sentences[i + k]))
             i = j + 1
             continue
-        tokens.append(
-            Token(
-                len(tokens),
-                piece.start,
-                piece.end,
-                sentences[i],
-                _unique((piece.letters, piece.alternative)),
-                disguised=piece.disguised,
-            )
-        )
+        tokens.append(_word_token(len(tokens), piece, sentences[i]))
         i += 1
     return tokens
+
+
+def _word_token(index: int, piece: _Piece, sentence: int) -> Token:
+    """Return the token of one word as written (its letters and their alternative reading)."""
+    return Token(
+        index,
+        piece.start,
+        piece.end,
+        sentence,
+        _unique((piece.letters, piece.alternative)),
+        disguised=piece.disguised,
+    )
 
 
 def _trailing_stars(text: str, end: int) -> int:
