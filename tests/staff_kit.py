@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import copy
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -125,9 +126,20 @@ class StaffWorld:
         """Wait until every update was handled and the outbox has nothing due."""
         repo = self.svc.repo
 
-        async def quiet() -> bool:
+        app = self.runner.app
+
+        async def idle_once() -> bool:
             await self.loopback.settle()
-            return not await repo.due_outbox(1)
+            queued = app is not None and not app.update_queue.empty()
+            return not queued and not await repo.due_outbox(1)
+
+        async def quiet() -> bool:
+            # A handler may still be busy with the database after its last HTTP call (slow under
+            # load), so idle must hold twice, a moment apart.
+            if not await idle_once():
+                return False
+            await asyncio.sleep(0.2)
+            return await idle_once()
 
         await eventually(quiet, within=15)
         await self.loopback.settle()
