@@ -6,7 +6,7 @@ Fills a temporary SQLite file through the real migrations (so the FTS5 triggers 
 reports as they are inserted) with reports written from templates and word lists: four
 categories, formal and informal registers, thousands of place names, 40% with a map pin around
 thirty towns, 5% `rahasia`. Then runs the check a citizen's description goes through
-(bot.screening.duplicates.find_duplicates: search words, the capped word counts, the FTS5 query
+(bot.services.duplicates.find_duplicates: search words, the capped word counts, the FTS5 query
 ranked by bm25, the bounding box on the location index, rapidfuzz) for new drafts, a third of
 them a retelling of an open report, and prints p50 and p99 and how often the retold report was
 offered.
@@ -39,7 +39,7 @@ from typing import Any
 
 from sqlalchemy import func, insert, select, text
 
-from bot.screening.duplicates import find_duplicates
+from bot.services.duplicates import find_duplicates
 from storage import tables as t
 from storage.database import Database
 from storage.repository import Repository

@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bot.screening import screen  # noqa: E402
+from bot.domain.screening import screen  # noqa: E402
 
 DATA = Path(__file__).with_name("data") / "screening_labelled.tsv"
 LABELS = ("ok", "flag", "block")

@@ -29,8 +29,8 @@ from pathlib import Path
 
 from sqlalchemy import insert
 
-from bot.jobs.sweep import run_sweep
-from bot.services import Services, build_services
+from bot.services.container import Services, build_services
+from bot.services.sla.sweep import run_sweep
 from bot.settings import Settings
 from storage import tables as t
 

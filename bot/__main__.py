@@ -8,8 +8,10 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 
-from bot import cli_profile, cli_screen, cli_staff
-from bot.profile import ProfileError
+from bot.cli import profile as cli_profile
+from bot.cli import screen as cli_screen
+from bot.cli import staff as cli_staff
+from bot.domain.profile import ProfileError
 from bot.settings import DEFAULT_DATABASE_URL, Settings, SettingsError, load_settings
 
 EXIT_CONFIG = 2
@@ -114,7 +116,7 @@ def cmd_db_revision(_settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_sandbox(settings: Settings, _args: argparse.Namespace) -> int:
     """Try the bot in the terminal against the loopback Bot API (no Telegram, no token)."""
-    from bot.sandbox import run_sandbox, scratch_database
+    from bot.cli.sandbox import run_sandbox, scratch_database
 
     if settings.database_url == DEFAULT_DATABASE_URL:
         settings = settings.model_copy(update={"database_url": scratch_database()})

@@ -9,35 +9,31 @@ from typing import Any
 from telegram import BotCommandScopeAllPrivateChats, BotCommandScopeChat, Update
 from telegram.ext import Application, ApplicationBuilder, ContextTypes
 
-from bot import offline
-from bot.cards import render_card, render_detail
-from bot.commands import Audience, publish, publish_staff_private
-from bot.intake import CONVERSATION, Step
-from bot.jobs import schedule as schedule_sla_jobs
-from bot.outbox import OutboxSender
-from bot.persistence import DraftPersistence
-from bot.profile import Profile
-from bot.ratelimit import build_rate_limiter
-from bot.services import SERVICES_KEY, Services, build_services, get_services
+from bot.domain.intake import CONVERSATION, Step
+from bot.domain.profile import Profile
+from bot.services import offline
+from bot.services.container import SERVICES_KEY, Services, build_services, get_services
+from bot.services.staff_actions import DETAIL
 from bot.settings import Settings
-from bot.staff_actions import DETAIL
-from handlers import (
-    catat,
-    citizen_feedback,
-    citizen_inbox,
-    citizen_limits,
-    citizen_reports,
-    citizen_status,
-    common,
-    language,
-    report,
-    staff_admin,
-    staff_card,
-    staff_presence,
-    staff_queue,
-    staff_replies,
-    start,
-)
+from bot.telegram.cards import render_card, render_detail
+from bot.telegram.jobs import schedule as schedule_sla_jobs
+from bot.telegram.menus import Audience, publish, publish_staff_private
+from bot.telegram.outbox import OutboxSender
+from bot.telegram.persistence import DraftPersistence
+from bot.telegram.ratelimit import build_rate_limiter
+from handlers import common, language, start
+from handlers.citizen import feedback as citizen_feedback
+from handlers.citizen import inbox as citizen_inbox
+from handlers.citizen import limits as citizen_limits
+from handlers.citizen import reports as citizen_reports
+from handlers.citizen import status as citizen_status
+from handlers.report import conversation as report
+from handlers.staff import admin as staff_admin
+from handlers.staff import card as staff_card
+from handlers.staff import catat
+from handlers.staff import presence as staff_presence
+from handlers.staff import queue as staff_queue
+from handlers.staff import replies as staff_replies
 from storage.models import OutboxItem
 from storage.repository import Clock, utc_now
 
@@ -148,7 +144,7 @@ async def _post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> 
         first=timedelta(minutes=1),
         name=PRUNE_JOB,
     )
-    # Service levels (bot/jobs): the reminder sweep, now and every SLA_SWEEP_INTERVAL_SECONDS,
+    # Service levels (bot/services/sla, scheduled by bot/telegram/jobs.py): the reminder sweep, now and every SLA_SWEEP_INTERVAL_SECONDS,
     # and the daily recap at office opening. Job names are fixed: "sla-sweep", "sla-recap".
     schedule_sla_jobs(application, svc)
 
@@ -166,7 +162,7 @@ async def _register_commands(
     Citizens (every private chat) see the citizen commands; the staff group sees the staff
     commands; each staff member who has started the bot sees both in their private chat.
     Telegram keeps a per-chat menu until it is replaced, so a staff member who starts the bot
-    later gets theirs then (handlers/staff_presence.py).
+    later gets theirs then (handlers/staff/presence.py).
     """
     bot, renderer = application.bot, svc.renderer
     await publish(bot, renderer, BotCommandScopeAllPrivateChats(), (Audience.CITIZEN,))

@@ -49,7 +49,7 @@ class Settings(BaseSettings):
     # A report takes about 20 taps; a quick citizen must never meet this limit.
     limit_messages_per_minute: int = Field(default=40, gt=0)
     limit_reports_per_day: int = Field(default=5, gt=0)
-    # Service-level jobs (bot/jobs): off, no sweep and no recap are scheduled (tests of other
+    # Service-level jobs (bot/services/sla, scheduled by bot/telegram/jobs.py): off, no sweep and no recap are scheduled (tests of other
     # features turn them off so that a recap posted at start does not depend on the time of day).
     sla_jobs_enabled: bool = True
     # Service-level sweep: seconds between sweeps, reports read per query batch.

@@ -9,7 +9,7 @@ from telegram import Message, ReplyKeyboardMarkup, Update
 from telegram.ext import ApplicationHandlerStop, ContextTypes, TypeHandler
 
 from bot.render import DEFAULT_LANGUAGE, normalize_language
-from bot.services import Services, get_services
+from bot.services.container import Services, get_services
 
 log = logging.getLogger(__name__)
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot import callbacks
 from bot.render import LANGUAGES
-from bot.services import Services
+from bot.services.container import Services
+from bot.telegram import callbacks
 from handlers.common import Context, label, language, remember_language, reply, services
 from handlers.start import main_menu, menu_filter
 

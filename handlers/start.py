@@ -5,9 +5,9 @@ from __future__ import annotations
 from telegram import ReplyKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CommandHandler, MessageHandler, filters
 
-from bot.commands import Audience, commands_for
 from bot.render import LANGUAGES, Renderer
-from bot.services import Services
+from bot.services.container import Services
+from bot.telegram.menus import Audience, commands_for
 from handlers.common import Context, keyboard, label, language, reply, services
 
 # The main menu, row by row: filing a report first, then following reports, then help.

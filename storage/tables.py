@@ -166,7 +166,7 @@ reports = Table(
     Index("ix_reports_reporter_stage", "reporter_id", "stage"),
     Index("ix_reports_reporter_submitted", "reporter_id", "submitted_at"),
     Index("ix_reports_unit_stage", "unit_id", "stage"),
-    # The SLA sweep's queries (bot/jobs/sweep.py): each partial index holds only the reports a
+    # The SLA sweep's queries (bot/services/sla/sweep.py): each partial index holds only the reports a
     # threshold has not fired for yet, so a sweep reads its candidates and nothing else.
     *_pending_mark_indexes(),
     # The daily recap counts new and answered reports of a day.

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from bot.loopback import FakeUser, LoopbackBotApi
+from loopback import FakeUser, LoopbackBotApi
 
 
 @dataclass

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.domain import Action, Role
-from bot.loopback import FakeUser
-from bot.transitions import Done, perform
-from bot.workflow import Actor, ActorKind
+from bot.domain.vocabulary import Action, Role
+from bot.domain.workflow import Actor, ActorKind
+from bot.services.transition import Done, perform
+from loopback import FakeUser
 from storage.models import Report
 from tests.harness import eventually
 from tests.staff_kit import StaffWorld

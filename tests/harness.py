@@ -9,11 +9,11 @@ from typing import Any
 
 from telegram.ext import Application
 
-from bot import lifecycle
 from bot.app import build_application
-from bot.loopback import LoopbackBotApi
-from bot.services import Services, get_services
+from bot.services.container import Services, get_services
 from bot.settings import Settings
+from bot.telegram import lifecycle
+from loopback import LoopbackBotApi
 from storage.repository import Clock, utc_now
 
 

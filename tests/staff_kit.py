@@ -11,10 +11,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bot import callbacks, notify
-from bot.loopback import LoopbackBotApi
-from bot.loopback.models import DEFAULT_PHOTO, FakeChat, FakeUser
-from bot.services import Services
+from bot.services import notify
+from bot.services.container import Services
+from bot.telegram import callbacks
+from loopback import LoopbackBotApi
+from loopback.models import DEFAULT_PHOTO, FakeChat, FakeUser
 from storage.models import NewAttachment, NewReport, Report
 from tests.harness import BotRunner, eventually, make_settings
 

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.domain import Action
-from bot.loopback import LoopbackBotApi
-from bot.transitions import Done, perform
-from bot.workflow import REPORTER
+from bot.domain.vocabulary import Action
+from bot.domain.workflow import REPORTER
+from bot.services.transition import Done, perform
+from loopback import LoopbackBotApi
 from storage.models import NewAttachment, OutboxMessage, Report, ReportEvent
 from tests.citizen_after import bot_texts
 from tests.staff_kit import staff_world

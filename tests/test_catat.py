@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from bot.loopback import LoopbackBotApi
+from loopback import LoopbackBotApi
 from tests.citizen import Citizen
 from tests.staff_kit import staff_world
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.domain import Action
-from bot.loopback import LoopbackBotApi
+from bot.domain.vocabulary import Action
+from loopback import LoopbackBotApi
 from tests.citizen import Citizen
 from tests.citizen_after import bot_texts, buttons_of, last_with, press, say, staff_do
 from tests.staff_kit import staff_world

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.domain import Action
-from bot.loopback import LoopbackBotApi
+from bot.domain.vocabulary import Action
+from loopback import LoopbackBotApi
 from tests.citizen_after import (
     answered,
     bot_texts,

@@ -91,7 +91,7 @@ async def test_run_answers_start_through_the_loopback_and_never_logs_the_token(
     import asyncio
     import signal
 
-    from bot.loopback import LoopbackBotApi
+    from loopback import LoopbackBotApi
 
     async with LoopbackBotApi() as api:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "STAFF_"))}

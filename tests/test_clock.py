@@ -23,15 +23,15 @@ from zoneinfo import ZoneInfo
 import lokal
 import pytest
 
-from bot.clock import (
+from bot.domain.clock import (
     WorkCalendar,
     describe_level,
     national_holidays,
     national_sources,
     zone_abbreviation,
 )
-from bot.domain import Channel, Stage
-from bot.profile import Profile, ServiceLevel, list_profiles, load_profile
+from bot.domain.profile import Profile, ServiceLevel, list_profiles, load_profile
+from bot.domain.vocabulary import Channel, Stage
 
 WIB = ZoneInfo("Asia/Jakarta")
 WITA = ZoneInfo("Asia/Makassar")
@@ -432,7 +432,7 @@ def test_years_without_decree_count_weekends_and_warn_once(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     clock = WorkCalendar.build("Asia/Jakarta", add=(date(2031, 1, 1),))
-    with caplog.at_level(logging.WARNING, logger="bot.clock"):
+    with caplog.at_level(logging.WARNING, logger="bot.domain.clock"):
         assert not clock.is_working_day(date(2031, 1, 1))
         assert clock.is_working_day(date(2031, 1, 2))
     warnings = [r for r in caplog.records if "2031" in r.getMessage()]

@@ -10,7 +10,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.screening.duplicates import find_duplicates, search_terms, stopwords
+from bot.domain.screening.duplicates import search_terms, stopwords
+from bot.services.duplicates import find_duplicates
 from storage.database import Database
 from storage.models import Change, NewEvent, NewReport, Report
 from storage.repository import Repository

@@ -39,8 +39,8 @@ from telegram.error import (
 )
 from telegram.ext import Application, ApplicationBuilder, CommandHandler, ContextTypes
 
-from bot.loopback import LoopbackBotApi, parse_html
-from bot.loopback.models import DEFAULT_PHOTO, image_size
+from loopback import LoopbackBotApi, parse_html
+from loopback.models import DEFAULT_PHOTO, image_size
 
 
 @pytest.fixture

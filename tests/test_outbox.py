@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from bot.loopback import LoopbackBotApi
+from loopback import LoopbackBotApi
 from storage.database import Database
 from storage.models import OutboxMessage
 from storage.repository import Repository

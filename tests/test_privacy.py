@@ -6,10 +6,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-from bot.domain import Action
-from bot.loopback import LoopbackBotApi
-from bot.transitions import perform
-from bot.workflow import REPORTER
+from bot.domain.vocabulary import Action
+from bot.domain.workflow import REPORTER
+from bot.services.transition import perform
+from loopback import LoopbackBotApi
 from tests.harness import eventually
 from tests.staff_kit import StaffWorld, staff_world
 

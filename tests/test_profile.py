@@ -9,18 +9,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from bot.domain import (
-    OPEN_STAGES,
-    REPORTER_ACTIONS,
-    STAFF_ACTIONS,
-    TERMINAL_STAGES,
-    Action,
-    Channel,
-    ReportType,
-    Role,
-    Stage,
-)
-from bot.profile import (
+from bot.domain.profile import (
     PROFILES_DIR,
     Permissions,
     Profile,
@@ -31,7 +20,18 @@ from bot.profile import (
     load_profile,
     parse_profile,
 )
-from bot.profile.loader import key_path
+from bot.domain.profile.loader import key_path
+from bot.domain.vocabulary import (
+    OPEN_STAGES,
+    REPORTER_ACTIONS,
+    STAFF_ACTIONS,
+    TERMINAL_STAGES,
+    Action,
+    Channel,
+    ReportType,
+    Role,
+    Stage,
+)
 
 # A minimal valid profile, as top-level TOML keys; cases replace keys or append tables.
 BASE: dict[str, str] = {

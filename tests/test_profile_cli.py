@@ -1,4 +1,4 @@
-"""`profile list|check|show`, called through a parser built with `bot.cli_profile.register`."""
+"""`profile list|check|show`, called through a parser built with `bot.cli.profile.register`."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from bot.cli_profile import register
-from bot.profile import PROFILES_DIR
+from bot.cli.profile import register
+from bot.domain.profile import PROFILES_DIR
 from bot.settings import Settings
 
 SHIPPED = (

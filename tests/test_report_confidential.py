@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.loopback import LoopbackBotApi
+from loopback import LoopbackBotApi
 from tests.citizen import Citizen
 from tests.staff_kit import staff_world
 from tests.test_report_conversation import DESCRIPTION, NUMBER, walk_to_title

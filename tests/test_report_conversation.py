@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.loopback import LoopbackBotApi
 from bot.settings import Settings
+from loopback import LoopbackBotApi
 from tests.citizen import Citizen
 from tests.harness import BotRunner
 

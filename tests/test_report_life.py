@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from bot import callbacks
-from bot.loopback import LoopbackBotApi
+from bot.telegram import callbacks
+from loopback import LoopbackBotApi
 from tests.harness import eventually
 from tests.staff_kit import staff_world
 

@@ -13,8 +13,8 @@ from typing import cast
 
 import pytest
 
-from bot.cli_screen import register
-from bot.screening import (
+from bot.cli.screen import register
+from bot.domain.screening import (
     HINT_SHOUTING,
     HINT_TOO_SHORT,
     Lexicon,
@@ -24,7 +24,7 @@ from bot.screening import (
     mask,
     screen,
 )
-from bot.screening.normalize import squeeze, stems, tokenize
+from bot.domain.screening.normalize import squeeze, stems, tokenize
 from bot.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent

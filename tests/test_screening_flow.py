@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.domain import Action
-from bot.loopback import FakeUser, LoopbackBotApi
-from bot.screening.relevance import remit_hints
+from bot.domain.screening.relevance import remit_hints
+from bot.domain.vocabulary import Action
+from loopback import FakeUser, LoopbackBotApi
 from tests.citizen import Citizen
 from tests.citizen_after import staff_do
 from tests.staff_kit import StaffWorld, staff_world

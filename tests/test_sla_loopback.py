@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.jobs.sweep import run_sweep
-from bot.loopback import LoopbackBotApi
+from bot.services.sla.sweep import run_sweep
+from loopback import LoopbackBotApi
 from tests.harness import BotRunner, eventually, make_settings
 from tests.test_sla_sweep import MONDAY, Clock, file_report, wib
 

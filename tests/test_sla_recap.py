@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.domain import Action
-from bot.jobs.recap import post_recap
-from bot.services import Services
-from bot.transitions import Done, perform
+from bot.domain.vocabulary import Action
+from bot.services.container import Services
+from bot.services.sla.recap import post_recap
+from bot.services.transition import Done, perform
 from tests.test_sla_sweep import (
     MONDAY,
     STAFF_GROUP,

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.domain import Action, Stage
-from bot.jobs.sweep import run_sweep
-from bot.services import Services
-from bot.transitions import Done, perform
-from bot.workflow import REPORTER
+from bot.domain.vocabulary import Action, Stage
+from bot.domain.workflow import REPORTER
+from bot.services.container import Services
+from bot.services.sla.sweep import run_sweep
+from bot.services.transition import Done, perform
 from tests.test_sla_sweep import MONDAY, clock, file_report, operator, svc, wib
 
 __all__ = ["clock", "svc"]  # the fixtures, shared with test_sla_sweep

@@ -13,15 +13,15 @@ from typing import Any
 import pytest
 from sqlalchemy import insert, select, text
 
-from bot.deadlines import submission_deadlines
-from bot.domain import Action, Role, Stage
-from bot.jobs.digest import CAPTION_LIMIT
-from bot.jobs.sweep import run_sweep
-from bot.profile import Profile, load_profile
-from bot.services import Services, build_services
+from bot.domain.deadlines import submission_deadlines
+from bot.domain.profile import Profile, load_profile
+from bot.domain.vocabulary import Action, Role, Stage
+from bot.domain.workflow import Actor, ActorKind
+from bot.services.container import Services, build_services
+from bot.services.sla.digest import CAPTION_LIMIT
+from bot.services.sla.sweep import run_sweep
+from bot.services.transition import Done, perform
 from bot.settings import Settings
-from bot.transitions import Done, perform
-from bot.workflow import Actor, ActorKind
 from storage import tables as t
 from storage.models import NewReport, OutboxItem
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.loopback import LoopbackBotApi
+from loopback import LoopbackBotApi
 from tests.harness import eventually
 from tests.staff_kit import StaffWorld, staff_world
 from tests.test_cli import run_cli

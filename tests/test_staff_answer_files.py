@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.loopback import LoopbackBotApi
-from bot.loopback.models import FakeUser
+from loopback import LoopbackBotApi
+from loopback.models import FakeUser
 from storage.models import Report
 from tests.staff_kit import StaffWorld, staff_world
 

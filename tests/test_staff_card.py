@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.loopback import LoopbackBotApi
+from loopback import LoopbackBotApi
 from tests.staff_kit import staff_world
 
 
@@ -104,9 +104,9 @@ async def test_an_answer_climbs_two_approval_levels_after_a_send_back(
 async def test_asking_for_information_reaches_the_reporter_and_the_answer_resumes_triage(
     loopback: LoopbackBotApi, tmp_path: Path
 ) -> None:
-    from bot.domain import Action
-    from bot.transitions import perform
-    from bot.workflow import REPORTER
+    from bot.domain.vocabulary import Action
+    from bot.domain.workflow import REPORTER
+    from bot.services.transition import perform
 
     async with staff_world(loopback, tmp_path) as w:
         report = await w.file(w.siti)
@@ -188,7 +188,7 @@ async def test_a_double_press_produces_one_transition_and_a_stale_alert(
         report = await w.file(w.siti)
         await w.act(w.ani, report, "dispose", choice=await w.unit_id("dinkes"))
         card = await w.card(report)
-        from bot import callbacks
+        from bot.telegram import callbacks
 
         version = (await w.report(report)).version
         data = callbacks.build("rpt", "accept", report.id, version)

@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from bot.commands import Audience, commands_for
-from bot.loopback import LoopbackBotApi
+from bot.telegram.menus import Audience, commands_for
+from loopback import LoopbackBotApi
 from tests.citizen_after import say
 from tests.staff_kit import staff_world
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.domain import Action, Role
-from bot.loopback import LoopbackBotApi
-from bot.profile import load_profile
+from bot.domain.profile import load_profile
+from bot.domain.vocabulary import Action, Role
+from loopback import LoopbackBotApi
 from storage.models import Report
 from tests.staff_kit import StaffWorld, staff_world
 

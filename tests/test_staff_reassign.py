@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.loopback import LoopbackBotApi
+from loopback import LoopbackBotApi
 from tests.staff_kit import staff_world
 
 # After the report is reassigned to Hana (a second dinkes liaison): who presses what, and the

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.commands import Audience, commands_for
-from bot.loopback import LoopbackBotApi
+from bot.telegram.menus import Audience, commands_for
+from loopback import LoopbackBotApi
 from tests.harness import BotRunner
 
 

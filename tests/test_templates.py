@@ -9,10 +9,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from jinja2 import Undefined
 
-from bot.intake import Problem, Step
-from bot.loopback import parse_html
-from bot.offline import Field
+from bot.domain.intake import Problem, Step
 from bot.render import LANGUAGES, Renderer
+from bot.services.offline import Field
+from loopback import parse_html
 
 renderer = Renderer(ZoneInfo("Asia/Makassar"))
 

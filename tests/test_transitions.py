@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.domain import Action, Role, Stage
-from bot.services import Services, build_services
+from bot.domain.vocabulary import Action, Role, Stage
+from bot.domain.workflow import REPORTER, Actor, ActorKind, Refusal, Refused
+from bot.services.container import Services, build_services
+from bot.services.transition import Done, Stale, perform
 from bot.settings import Settings
-from bot.transitions import Done, Stale, perform
-from bot.workflow import REPORTER, Actor, ActorKind, Refusal, Refused
 from storage.models import NewReport
 
 STAFF_GROUP = -1001234567890

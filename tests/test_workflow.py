@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.domain import Action, Role, Stage
-from bot.profile import Profile, load_profile
-from bot.workflow import (
+from bot.domain.profile import Profile, load_profile
+from bot.domain.vocabulary import Action, Role, Stage
+from bot.domain.workflow import (
     REPORTER,
     SYSTEM,
     Actor,

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.tracking import counter_name, format_number, normalize_number, office_year
+from bot.domain.tracking import counter_name, format_number, normalize_number, office_year
 from storage import tables as t
 from storage.models import (
     Attachment,
@@ -28,7 +28,8 @@ from storage.repo.base import RepoBase, to_model
 T = TypeVar("T")
 
 
-# Stages in which a report is open (mirrors bot.domain.OPEN_STAGES; storage stays below bot/).
+# Stages in which a report is open (mirrors bot.domain.vocabulary.OPEN_STAGES; storage stays
+# below bot/).
 OPEN = (
     "submitted",
     "disposed",
@@ -37,7 +38,7 @@ OPEN = (
     "needs_info",
     "answered",
 )
-# Audit actions that write an answer (mirrors bot.domain.Action.ANSWER and ANSWER_INFO).
+# Audit actions that write an answer (mirrors bot.domain.vocabulary.Action.ANSWER and ANSWER_INFO).
 ANSWERS = ("answer", "answer_info")
 
 

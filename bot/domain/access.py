@@ -1,0 +1,86 @@
+"""Who may act on a report now: role, unit and holder, from the registry and the profile.
+
+Every press re-checks them (and group membership, bot/telegram/membership.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from enum import StrEnum
+
+from bot.domain.profile import Profile
+from bot.domain.vocabulary import Action, Role
+from bot.domain.workflow import Actor, ActorKind, Refusal, Refused, plan, state_of
+from storage.models import Report, StaffMember
+
+
+class Denial(StrEnum):
+    """Why someone may not act at all."""
+
+    NOT_STAFF = "not_staff"  # not in the registry (or removed)
+    NOT_MEMBER = "not_member"  # registered, but no longer in the staff group
+    UNIT = "unit"  # a liaison pressing on another unit's report
+    HOLDER = "holder"  # the report was assigned to another person of the unit
+
+
+# Once a report is assigned to a person, only they (or a supervisor) take these steps.
+HOLDER_ACTIONS = frozenset({Action.ACCEPT, Action.ANSWER, Action.RETURN_TO_TRIAGE})
+
+
+def actor_of(member: StaffMember) -> Actor:
+    """Return the workflow actor for a staff member."""
+    return Actor(ActorKind.STAFF, role=Role(member.role), staff_id=member.id)
+
+
+def handles(member: StaffMember, report: Report) -> bool:
+    """Tell whether a member may act on this report: liaisons only on their units' reports."""
+    if member.role == Role.VIEWER:
+        return False
+    if member.role == Role.LIAISON:
+        return report.unit_id is not None and report.unit_id in member.unit_ids
+    return True
+
+
+def may_read(member: StaffMember, report: Report) -> bool:
+    """Tell whether a member may read the report's content (a `rahasia` report's included)."""
+    if not report.confidential:
+        return True
+    return member.role != Role.VIEWER and handles(member, report)
+
+
+def readers(staff: Iterable[StaffMember], report: Report) -> list[StaffMember]:
+    """Return the staff allowed to read a report, among those given."""
+    return [m for m in staff if m.active and may_read(m, report)]
+
+
+def refusal(profile: Profile, member: StaffMember, report: Report, action: Action) -> str | None:
+    """Return why this member cannot take this action on this report now (an alert key)."""
+    outcome = plan(profile, state_of(report), action, actor_of(member))
+    if isinstance(outcome, Refused):
+        return "stale" if outcome.reason is Refusal.STAGE else outcome.reason.value
+    if not handles(member, report):
+        return Denial.UNIT.value
+    if not holds(member, report, action):
+        return Denial.HOLDER.value
+    return None
+
+
+def holds(member: StaffMember, report: Report, action: Action) -> bool:
+    """Tell whether the report's assignment lets this member take the step (a supervisor may)."""
+    if action not in HOLDER_ACTIONS or report.assignee_id is None:
+        return True
+    return member.id == report.assignee_id or member.role == Role.SUPERVISOR
+
+
+def assignable(staff: Iterable[StaffMember], report: Report) -> list[StaffMember]:
+    """Return the people a report can be reassigned to: its unit's active liaisons."""
+    if report.unit_id is None:
+        return []
+    return [
+        m
+        for m in staff
+        if m.active
+        and m.role == Role.LIAISON
+        and report.unit_id in m.unit_ids
+        and m.id != report.assignee_id
+    ]

@@ -1,0 +1,86 @@
+"""Due dates when a report changes stage: start, pause (NEEDS_INFO) and resume the clocks."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from bot.domain.clock import WorkCalendar
+from bot.domain.profile import Profile, ServiceLevel
+from bot.domain.vocabulary import Channel, Stage
+from bot.domain.workflow import Plan
+from storage.models import Report
+
+# A new stage visit starts with clean reminder marks.
+_FRESH_MARKS = {"stage_warned_at": None, "stage_breached_at": None, "stage_escalated_at": None}
+
+
+def final_level(profile: Profile, channel: str) -> ServiceLevel | None:
+    """Return the end-to-end service level for a channel (or the profile's default)."""
+    try:
+        return profile.end_to_end_for(Channel(channel))
+    except ValueError:
+        return profile.end_to_end.default
+
+
+def submission_deadlines(
+    profile: Profile, calendar: WorkCalendar, channel: str, at: datetime
+) -> tuple[datetime | None, datetime | None]:
+    """Return the first stage's due time and the end-to-end due time of a new report."""
+    stage_level = profile.service_level(Stage.SUBMITTED)
+    end_level = final_level(profile, channel)
+    return (
+        calendar.due_at(at, stage_level) if stage_level else None,
+        calendar.due_at(at, end_level) if end_level else None,
+    )
+
+
+def deadline_changes(
+    profile: Profile, calendar: WorkCalendar, report: Report, plan: Plan, at: datetime
+) -> dict[str, Any]:
+    """Return the column values that move the clocks for one transition."""
+    if plan.to_stage is plan.from_stage:
+        return {}
+    values: dict[str, Any] = {"stage_started_at": at, **_FRESH_MARKS}
+    final = final_level(profile, report.channel)
+    if plan.pauses_clock:
+        # While the reporter owes an answer, the due time is when silence closes the report.
+        values["stage_due_at"] = calendar.due_at(at, profile.limits.needs_info_close_after)
+        values["paused_stage_seconds"] = _left(calendar, report.stage_due_at, at, profile, plan)
+        if final is not None and report.final_due_at is not None:
+            left = calendar.remaining(report.final_due_at, at, final)
+            values["paused_final_seconds"] = int(left.total_seconds())
+            values["final_due_at"] = None
+        return values
+    if plan.from_stage is Stage.NEEDS_INFO and plan.to_stage is not Stage.CLOSED:
+        level = profile.service_level(plan.to_stage)
+        if level is not None and report.paused_stage_seconds is not None:
+            left = timedelta(seconds=report.paused_stage_seconds)
+            values["stage_due_at"] = calendar.resume(left, at, level)
+        else:
+            values["stage_due_at"] = calendar.due_at(at, level) if level else None
+        if final is not None and report.paused_final_seconds is not None:
+            left = timedelta(seconds=report.paused_final_seconds)
+            values["final_due_at"] = calendar.resume(left, at, final)
+        values["paused_stage_seconds"] = None
+        values["paused_final_seconds"] = None
+        return values
+    if plan.closes:
+        values["stage_due_at"] = None
+        return values
+    if plan.to_stage is Stage.ANSWERED:
+        # An answer the reporter neither rates nor disputes closes the report at this time.
+        values["stage_due_at"] = calendar.due_at(at, profile.limits.answered_close_after)
+        return values
+    level = profile.service_level(plan.to_stage)
+    values["stage_due_at"] = calendar.due_at(at, level) if level else None
+    return values
+
+
+def _left(
+    calendar: WorkCalendar, due: datetime | None, at: datetime, profile: Profile, plan: Plan
+) -> int | None:
+    level = profile.service_level(plan.from_stage)
+    if due is None or level is None:
+        return None
+    return int(calendar.remaining(due, at, level).total_seconds())

@@ -1,0 +1,489 @@
+"""Screen a complaint before it is filed: abuse, hate speech and SARA (seed 004, point 3).
+
+`screen(text)` returns a `Verdict`:
+
+- `ok`: nothing found (or only words used plainly: "gigitan anjing", "peternakan babi");
+- `flag`: let through, marked on the staff card (mild swearing, a word that may be an insult,
+  an insult the complaint quotes: "petugas itu memaki saya 'anjing'");
+- `block`: the citizen is shown the words and asked to rephrase, or sends it as it is for staff
+  review (insults aimed at people, strong profanity, SARA attacks, threats).
+
+Being angry, writing in capitals or informally is never a reason: only the words are.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from bot.domain.screening.lexicon import Category, Entry, Lexicon, WordMatch, default_lexicon
+from bot.domain.screening.normalize import Token, tokenize, words
+
+Outcome = Literal["ok", "flag", "block"]
+_RANK: dict[str, int] = {"ok": 0, "flag": 1, "block": 2}
+
+HINT_SHOUTING = "shouting"
+HINT_TOO_SHORT = "too_short"
+SHOUTING_MIN_LETTERS = 20
+SHOUTING_RATIO = 0.7
+TOO_SHORT_WORDS = 5
+TOO_SHORT_CHARS = 25
+
+# Quoted passages in straight or curly, double or single quotes, and guillemets
+# (an apostrophe inside a word is not a quote).
+_QUOTES = (
+    re.compile(r"[\"“”„«»]([^\"“”„«»\n]{1,300})[\"“”„«»]"),
+    re.compile(r"(?<!\w)['\u2018`]([^'\u2019`\n]{1,300})['\u2019`](?!\w)"),
+)
+# Words between a hostile verb and the people it names ("usir saja semua orang X").
+_FILLERS = frozenset(
+    {
+        "saja", "aja", "semua", "para", "itu", "ini", "yang", "dari", "sini", "si", "sekalian",
+        "memang", "emang", "pada", "tuh", "nih", "sih", "kok", "ya",
+    }
+)  # fmt: skip
+# Words between a person and the insult aimed at them ("guru itu bego").
+_POINTERS = frozenset({"itu", "ini", "tuh", "nih", "tersebut", "nya"})
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One finding: which term, what it counts as, and where it was written."""
+
+    term: str
+    category: Category
+    outcome: Outcome
+    span: tuple[int, int]
+    reason: str
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What the screen decided about a text, with the words that made it decide."""
+
+    outcome: Outcome
+    categories: tuple[str, ...]
+    terms: tuple[str, ...]
+    spans: tuple[tuple[int, int], ...]
+    reasons: tuple[str, ...]
+    hits: tuple[Hit, ...] = ()
+
+    @property
+    def blocked_spans(self) -> tuple[tuple[int, int], ...]:
+        """Return the places of the words that made the text a block (to show the citizen)."""
+        return tuple(sorted({h.span for h in self.hits if h.outcome == "block"}))
+
+
+OK = Verdict("ok", (), (), (), ())
+
+
+class _Text:
+    """A text cut into words, with what the screen needs to know about each place."""
+
+    def __init__(self, text: str, lexicon: Lexicon) -> None:
+        self.text = text
+        self.lex = lexicon
+        tokens = tokenize(text)
+        seq: list[Token] = []
+        for token in words(tokens):
+            if token.parts and lexicon.lookup(token) is None:
+                seq.extend(tokens[p] for p in token.parts)
+            else:
+                seq.append(token)
+        self.seq = seq
+        self.bare = [t.bare() for t in seq]
+        self.all_words: set[str] = set().union(*self.bare) if self.bare else set()
+        self.quoted = [
+            (m.start(1), m.end(1)) for pattern in _QUOTES for m in pattern.finditer(text)
+        ]
+
+    def at(self, i: int, sentence: int) -> set[str]:
+        """Return the word forms at position `i` when it is in `sentence`, else nothing."""
+        if 0 <= i < len(self.seq) and self.seq[i].sentence == sentence:
+            return self.bare[i]
+        return set()
+
+    def span(self, i: int, j: int) -> tuple[int, int]:
+        """Return the original characters of positions i..j-1."""
+        return self.seq[i].start, self.seq[j - 1].end
+
+    def joined(self, a: int, b: int) -> bool:
+        """Tell whether positions a and b are written as one phrase (only spaces between)."""
+        if not (0 <= a < len(self.seq) and 0 <= b < len(self.seq)):
+            return False
+        return not self.text[self.seq[a].end : self.seq[b].start].strip()
+
+    def opens_quote(self, i: int) -> bool:
+        """Tell whether position `i` is the first word inside a quoted passage."""
+        start = self.seq[i].start
+        return any(qs <= start < qe and not self.text[qs:start].strip() for qs, qe in self.quoted)
+
+    def is_people(self, i: int, sentence: int) -> Category | None:
+        """Return the SARA category when position `i` names a people, religion or group."""
+        if not (0 <= i < len(self.seq)) or self.seq[i].sentence != sentence:
+            return None
+        category = self.lex.group_of(self.seq[i])
+        if category is None:
+            return None
+        if self.bare[i] & self.lex.places and not self.at(i - 1, sentence) & self.lex.markers:
+            return None
+        return category
+
+    def reported(self, i: int, j: int) -> bool:
+        """Tell whether positions i..j-1 are quoted or reported speech, not the writer's own."""
+        start, end = self.span(i, j)
+        if any(qs <= start and end <= qe for qs, qe in self.quoted):
+            return True
+        frames = self.lex.frames
+        sentence = self.seq[i].sentence
+        for k in range(i - 1, max(-1, i - 1 - frames.speech_window), -1):
+            here = self.at(k, sentence)
+            if not here:
+                break
+            if here & frames.speech_before:
+                speaker = self.at(k - 1, sentence) | self.at(k - 2, sentence)
+                active = not any(w.startswith("di") for w in here & frames.speech_before)
+                return not (active and speaker & frames.first_person)
+        return any(self.at(k, sentence) & frames.speech_after for k in range(j, j + 3))
+
+
+def screen(text: str, *, lexicon: Lexicon | None = None) -> Verdict:
+    """Screen `text` for abuse, hate speech, SARA and threats."""
+    lex = lexicon or default_lexicon()
+    doc = _Text(text, lex)
+    hits: list[Hit] = []
+    consumed: set[int] = set()
+    for i, token in enumerate(doc.seq):
+        if i in consumed:
+            continue
+        phrase = _phrase_at(doc, i)
+        if phrase is not None:
+            entry, length = phrase
+            consumed.update(range(i, i + length))
+            hit = _judge(doc, i, i + length, WordMatch(entry))
+        else:
+            match = lex.lookup(token)
+            hit = _judge(doc, i, i + 1, match) if match is not None else None
+        if hit is not None:
+            hits.append(hit)
+            consumed.add(i)
+    hits.extend(_threats(doc, consumed))
+    hits = _sara(doc, hits)
+    return _verdict(hits)
+
+
+def _phrase_at(doc: _Text, i: int) -> tuple[Entry, int] | None:
+    """Return the longest phrase entry starting at position `i`, with its length in words."""
+    best: tuple[Entry, int] | None = None
+    sentence = doc.seq[i].sentence
+    for entry, parts in doc.lex.phrases_at(doc.seq[i]):
+        if all(parts[k] in doc.at(i + k, sentence) for k in range(1, len(parts))) and (
+            best is None or len(parts) > best[1]
+        ):
+            best = (entry, len(parts))
+    return best
+
+
+def _aimed(doc: _Text, i: int, j: int, entry: Entry) -> str | None:
+    """Return why the term at i..j-1 is aimed at a person, or None."""
+    frames = doc.lex.frames
+    sentence = doc.seq[i].sentence
+    before = doc.at(i - 1, sentence)
+    if before & frames.insult_before:
+        return "aimed: " + sorted(before & frames.insult_before)[0]
+    if not entry.person_frame:
+        return None
+    person = i - 1
+    if before & _POINTERS and doc.at(i - 2, sentence) & frames.persons:
+        person = i - 2
+    here = doc.at(person, sentence)
+    if here & frames.persons or (here and doc.lex.group_of(doc.seq[person]) is not None):
+        return "aimed at a person"
+    return None
+
+
+def _neutral(doc: _Text, i: int, j: int, entry: Entry) -> bool:
+    """Tell whether the words around i..j-1 show the plain sense ("anjing liar")."""
+    if entry.context is None:
+        return False
+    context = doc.lex.contexts[entry.context]
+    sentence = doc.seq[i].sentence
+    for k in range(i - context.window, j + context.window):
+        if i <= k < j:
+            continue
+        near = (k == i - 1 and doc.joined(k, i)) or (k == j and doc.joined(j - 1, j))
+        if doc.at(k, sentence) & (context.words | context.near if near else context.words):
+            return True
+    return False
+
+
+def _judge(doc: _Text, i: int, j: int, match: WordMatch) -> Hit | None:
+    """Decide what the term at positions i..j-1 counts as, in its context."""
+    entry = match.entry
+    frames = doc.lex.frames
+    sentence = doc.seq[i].sentence
+    after = doc.at(j, sentence)
+    aimed = _aimed(doc, i, j, entry)
+    outcome: Outcome
+    if entry.addressed_only:
+        if aimed is None and after & frames.pronouns_after:
+            aimed = "aimed: " + sorted(after & frames.pronouns_after)[0]
+        if aimed is None:
+            if not doc.reported(i, j):
+                return None
+            # "dia dikatain banci": the complaint reports the word used at someone.
+            aimed = "reported insult"
+        outcome, reason = entry.severity, aimed
+    elif entry.context is not None:
+        aimed_severity: Outcome = "block" if entry.escalate else entry.severity
+        if aimed is not None and not aimed.startswith("aimed at"):
+            outcome, reason = aimed_severity, aimed
+        elif _neutral(doc, i, j, entry):
+            return None
+        elif aimed is not None:
+            outcome, reason = aimed_severity, aimed
+        elif after & frames.pronouns_after:
+            outcome, reason = aimed_severity, "aimed: " + sorted(after & frames.pronouns_after)[0]
+        elif entry.context in doc.lex.contexts and (
+            doc.all_words & doc.lex.contexts[entry.context].topic
+        ):
+            return None
+        else:
+            outcome, reason = "flag", "may be an insult"
+    else:
+        outcome, reason = entry.severity, "listed"
+        if aimed is None and after & frames.pronouns_after:
+            aimed = "aimed: " + sorted(after & frames.pronouns_after)[0]
+        if entry.escalate and aimed is not None:
+            outcome, reason = "block", aimed
+    if outcome == "block" and doc.reported(i, j):
+        outcome, reason = "flag", "quoted or reported speech"
+    return Hit(entry.term, entry.category, outcome, doc.span(i, j), f"{entry.term}: {reason}")
+
+
+def _next_content(doc: _Text, j: int, sentence: int, count: int) -> list[int]:
+    """Return up to `count` positions after j, skipping "saja", "aja" and the like."""
+    out: list[int] = []
+    k = j
+    skip = doc.lex.threats.imperative_after | _FILLERS
+    while len(out) < count and k < len(doc.seq) and doc.seq[k].sentence == sentence:
+        if not doc.bare[k] & skip:
+            out.append(k)
+        k += 1
+    return out
+
+
+def _threats(doc: _Text, consumed: set[int]) -> list[Hit]:
+    """Find violent verbs used as an order or a promise against someone."""
+    threats = doc.lex.threats
+    hits: list[Hit] = []
+    for i, token in enumerate(doc.seq):
+        if i in consumed:
+            continue
+        found = doc.lex.threat_verb(token)
+        if found is None:
+            continue
+        verb, prefix = found
+        sentence = token.sentence
+        before = set().union(*(doc.at(k, sentence) for k in range(i - 3, i)))
+        after = doc.at(i + 1, sentence)
+        targets = _next_content(doc, i + 1, sentence, 2)
+        people = threats.targets | threats.worship | doc.lex.frames.persons | threats.second_person
+        target = next(
+            (
+                k
+                for k in targets
+                if doc.bare[k] & people or doc.lex.group_of(doc.seq[k]) is not None
+            ),
+            None,
+        )
+        if prefix == "di":
+            # "kalian akan dibunuh": a passive promise to the people addressed;
+            # "pantas dibakar rumah pejabat": a call for violence against someone.
+            promised = before & threats.intent and before & threats.second_person
+            called = doc.at(i - 1, sentence) & threats.imperative_before and target is not None
+            if promised or called:
+                hits.append(_threat_hit(doc, i, i + 1, verb, "block", "promised to the reader"))
+            continue
+        second = target is not None and bool(doc.bare[target] & threats.second_person)
+        first_in_sentence = i == 0 or doc.seq[i - 1].sentence != sentence or doc.opens_quote(i)
+        intent = (
+            prefix == "ku"
+            or bool(before & threats.intent)
+            or bool(doc.at(i - 1, sentence) & threats.imperative_before)
+            or bool(after & threats.imperative_after)
+            or first_in_sentence
+            or second
+        )
+        if target is not None and intent:
+            category = doc.lex.group_of(doc.seq[target])
+            if category is None and doc.bare[target] & threats.worship:
+                category = "sara_religion"
+            hit = _threat_hit(doc, i, i + 1, verb, "block", "aimed at someone")
+            hits.append(hit)
+            if category is not None:
+                hits.append(Hit(verb, category, hit.outcome, hit.span, hit.reason))
+        elif verb in threats.strong:
+            hits.append(_threat_hit(doc, i, i + 1, verb, "flag", "violent word"))
+    return hits
+
+
+def _threat_hit(doc: _Text, i: int, j: int, verb: str, outcome: Outcome, reason: str) -> Hit:
+    """Build a threat hit, capped at flag when the complaint reports what someone said."""
+    if outcome == "block" and doc.reported(i, j):
+        outcome, reason = "flag", "quoted or reported speech"
+    return Hit(verb, "threat", outcome, doc.span(i, j), f"{verb}: {reason}")
+
+
+def _sara(doc: _Text, hits: list[Hit]) -> list[Hit]:
+    """Turn insults and calls to drive out next to a people or a religion into SARA blocks."""
+    hostility = doc.lex.hostility
+    out = list(hits)
+    by_start = {h.span[0]: h for h in hits if h.category in ("insult", "profanity")}
+    starts = {t.start: k for k, t in enumerate(doc.seq)}
+    for k in range(len(doc.seq)):
+        sentence = doc.seq[k].sentence
+        category = doc.is_people(k, sentence)
+        near_insult = doc.lex.group_of(doc.seq[k])
+        # An insult right next to the name, or within two words of a people named plainly.
+        for hit in list(by_start.values()):
+            position = starts.get(hit.span[0])
+            if position is None or doc.seq[position].sentence != sentence:
+                continue
+            distance = abs(position - k)
+            if (near_insult is not None and distance == 1) or (
+                category is not None and distance <= 2
+            ):
+                group = category or near_insult
+                assert group is not None
+                outcome = _cap(doc, position, "block")
+                out.append(
+                    Hit(
+                        _group_term(doc, k),
+                        group,
+                        outcome,
+                        hit.span,
+                        f"{hit.term} next to {_group_term(doc, k)}",
+                    )
+                )
+                if outcome == "block" and hit.outcome != "block":
+                    out.remove(hit)
+                    out.append(Hit(hit.term, hit.category, "block", hit.span, hit.reason))
+                del by_start[hit.span[0]]
+        if category is None:
+            continue
+        # "usir (saja semua) orang X", "X najis", "X harus diusir".
+        for v in range(max(0, k - hostility.window), k):
+            if doc.seq[v].sentence != sentence:
+                continue
+            between = [b for b in range(v + 1, k) if not doc.bare[b] & (_FILLERS | doc.lex.markers)]
+            if doc.bare[v] & hostility.verbs and not between:
+                out.append(_sara_hit(doc, v, k, v, category, "called to drive out or attack"))
+        for w in (k + 1, k + 2, k + 3):
+            if doc.at(w, sentence) & hostility.words and all(
+                doc.bare[b] & _FILLERS for b in range(k + 1, w)
+            ):
+                out.append(_sara_hit(doc, k, w, w, category, "words of contempt"))
+            if doc.at(w, sentence) & hostility.modal:
+                for p in (w + 1, w + 2):
+                    if doc.at(p, sentence) & hostility.passive:
+                        out.append(_sara_hit(doc, k, p, p, category, "called to drive out"))
+    return out
+
+
+def _group_term(doc: _Text, k: int) -> str:
+    """Return the group name at position k as the lexicon spells it."""
+    return next((f for f in sorted(doc.bare[k]) if f in doc.lex.groups), doc.seq[k].text)
+
+
+def _cap(doc: _Text, position: int, outcome: Outcome) -> Outcome:
+    """Cap at flag when the words at `position` are quoted or reported speech."""
+    return "flag" if outcome == "block" and doc.reported(position, position + 1) else outcome
+
+
+def _sara_hit(doc: _Text, i: int, j: int, word: int, category: Category, reason: str) -> Hit:
+    """Build a SARA hit for the group and the hostile word at positions i and j; mark `word`."""
+    outcome = _cap(doc, min(i, j), "block")
+    term = _group_term(doc, i if doc.lex.group_of(doc.seq[i]) else j)
+    return Hit(term, category, outcome, doc.span(word, word + 1), f"{term}: {reason}")
+
+
+def _verdict(hits: list[Hit]) -> Verdict:
+    """Sum the hits up into one verdict."""
+    if not hits:
+        return OK
+    outcome: Outcome = max((h.outcome for h in hits), key=_RANK.__getitem__)
+    ordered = sorted(hits, key=lambda h: (h.span[0], -_RANK[h.outcome]))
+    categories = tuple(
+        dict.fromkeys(
+            h.category for h in sorted(hits, key=lambda h: -_RANK[h.outcome]) if h.outcome != "ok"
+        )
+    )
+    return Verdict(
+        outcome=outcome,
+        categories=categories,
+        terms=tuple(dict.fromkeys(h.term for h in ordered)),
+        spans=_merge([h.span for h in ordered]),
+        reasons=tuple(dict.fromkeys(h.reason for h in ordered)),
+        hits=tuple(ordered),
+    )
+
+
+def _merge(spans: list[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
+    """Sort spans and merge the ones that overlap."""
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if merged and start < merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return tuple(merged)
+
+
+def mask(text: str, verdict: Verdict) -> str:
+    """Mask the matched words for the staff card: "anjing" -> "a****g".
+
+    Within each span, every word keeps its first and last letter; a spaced-out word
+    ("a n j i n g") keeps the first and last of its letters and its separators.
+    """
+    chars = list(text)
+    for start, end in verdict.spans:
+        for word in _masked_words(text, start, end):
+            if len(word) <= 2:
+                for k in word[1:]:
+                    chars[k] = "*"
+                continue
+            for k in word[1:-1]:
+                chars[k] = "*"
+    return "".join(chars)
+
+
+def _masked_words(text: str, start: int, end: int) -> list[list[int]]:
+    """Return the positions of the letters of each word in text[start:end]."""
+    segment = text[start:end]
+    spaced = re.fullmatch(r"\w(?:[\s.\-_*~+,/|\\]{1,3}\w){2,}", segment)
+    if spaced and all(len(w) == 1 for w in re.findall(r"\w+", segment)):
+        return [[start + m.start() for m in re.finditer(r"\w", segment)]]
+    out: list[list[int]] = []
+    for m in re.finditer(r"[^\s]+", segment):
+        positions = [start + m.start() + k for k, c in enumerate(m.group()) if c.isalnum()]
+        positions += [start + m.start() + k for k, c in enumerate(m.group()) if c in "@$!*|"]
+        positions.sort()
+        # Keep the first and last letters, mask what is between them (stars included).
+        if positions:
+            out.append(positions)
+    return out
+
+
+def hints(text: str) -> list[str]:
+    """Return gentle hint codes: the text is shouted in capitals, or very short."""
+    out: list[str] = []
+    letters = [c for c in text if c.isalpha()]
+    if len(letters) >= SHOUTING_MIN_LETTERS:
+        upper = sum(1 for c in letters if c.isupper())
+        if upper / len(letters) >= SHOUTING_RATIO:
+            out.append(HINT_SHOUTING)
+    if len(text.split()) < TOO_SHORT_WORDS or len(text.strip()) < TOO_SHORT_CHARS:
+        out.append(HINT_TOO_SHORT)
+    return out

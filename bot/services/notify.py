@@ -1,0 +1,297 @@
+"""Who hears about a change, and what they read: messages written to the outbox with the change."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from bot.domain.vocabulary import Action, Stage
+from bot.services.container import Services
+from bot.telegram import callbacks
+from storage.models import Attachment, NewAttachment, OutboxMessage, Report, Reporter, ReportEvent
+
+CARD_SLOT = "card"
+# Staff actions the reporter is told about (also what their history in /status shows).
+REPORTER_NEWS = {
+    Action.DISPOSE,
+    Action.ANSWER_INFO,
+    Action.REJECT,
+    Action.MARK_DUPLICATE,
+    Action.ASK_INFO,
+    Action.ACCEPT,
+    Action.APPROVE,
+    Action.ANSWER,
+    Action.CLOSE,
+    Action.EXTEND,
+}
+
+
+def card_refresh(svc: Services, report_id: int) -> list[OutboxMessage]:
+    """Return the outbox row that (re)draws a report's card in the staff group.
+
+    The card is rendered when it is sent, from the report as it is then, so several changes
+    in a row cost one edit.
+    """
+    if svc.staff_chat_id is None:
+        return []
+    return [
+        OutboxMessage(
+            chat_id=svc.staff_chat_id,
+            kind="card",
+            payload={},
+            report_id=report_id,
+            coalesce_key=f"card:{report_id}",
+            link=CARD_SLOT,
+        )
+    ]
+
+
+def to_reporter(
+    svc: Services,
+    reporter: Reporter,
+    report: Report,
+    template: str,
+    *,
+    reply_markup: dict[str, Any] | None = None,
+    **values: Any,
+) -> list[OutboxMessage]:
+    """Return a message to the reporter in their language, if they can be reached on Telegram."""
+    if reporter.telegram_user_id is None:
+        return []
+    text = svc.renderer.render(reporter.language, template, number=report.number, **values)
+    payload: dict[str, Any] = {"text": text}
+    if reply_markup is not None:
+        payload["reply_markup"] = reply_markup
+    return [
+        OutboxMessage(
+            chat_id=reporter.telegram_user_id,
+            kind="send_message",
+            payload=payload,
+            report_id=report.id,
+        )
+    ]
+
+
+def after_transition(
+    svc: Services,
+    reporter: Reporter,
+    unit_names: dict[int, str],
+    after: Report,
+    event: ReportEvent,
+    followers: Sequence[Reporter] = (),
+    *,
+    answer_files: Sequence[Attachment | NewAttachment] = (),
+) -> list[OutboxMessage]:
+    """Return the messages one transition causes: the card, the reporter's and followers' news.
+
+    `answer_files` are the files of the answer this transition may deliver (the answer itself,
+    or the last approval of it); the reporter receives them after the answer's text.
+    """
+    return _card_and_reporter(svc, reporter, unit_names, after, event, answer_files) + to_followers(
+        svc, followers, unit_names, after, event
+    )
+
+
+def to_followers(
+    svc: Services,
+    followers: Sequence[Reporter],
+    unit_names: dict[int, str],
+    after: Report,
+    event: ReportEvent,
+) -> list[OutboxMessage]:
+    """Return the status news for citizens who support the report ("saya juga mengalami ini").
+
+    They hear what the reporter hears, except what is meant for the reporter alone: a question
+    (ask_info), staff notes, the rating buttons. The answer is included once it is approved.
+    """
+    action = Action(event.action)
+    if event.actor_kind == "reporter" or action not in REPORTER_NEWS:
+        return []
+    if action is Action.ASK_INFO or after.stage == Stage.AWAITING_APPROVAL:
+        return []
+    unit = after.unit_id is not None and action in (Action.DISPOSE, Action.ACCEPT)
+    messages: list[OutboxMessage] = []
+    for follower in followers:
+        messages += to_reporter(
+            svc,
+            follower,
+            after,
+            "duplicates_follower_update",
+            title=after.title,
+            stage_name=svc.renderer.label(follower.language, f"stage.{after.stage}"),
+            unit_name=unit_names.get(after.unit_id or 0) if unit else None,
+            answer=after.answer if after.stage == Stage.ANSWERED else None,
+        )
+    return messages
+
+
+def _card_and_reporter(
+    svc: Services,
+    reporter: Reporter,
+    unit_names: dict[int, str],
+    after: Report,
+    event: ReportEvent,
+    answer_files: Sequence[Attachment | NewAttachment] = (),
+) -> list[OutboxMessage]:
+    messages = card_refresh(svc, after.id)
+    action = Action(event.action)
+    if event.actor_kind == "reporter" or action not in REPORTER_NEWS:
+        return messages
+    if after.stage == Stage.AWAITING_APPROVAL:
+        return messages  # the reporter hears when the answer is approved, not before
+    lang = reporter.language
+    if after.stage == Stage.ANSWERED:
+        if reporter.telegram_user_id is None:
+            # Recorded with /catat: staff carry the answer back by the report's own channel.
+            return messages + staff_notice(svc, after, "staff_deliver_answer")
+        return [
+            *messages,
+            *answer_message(svc, reporter, after),
+            *answer_copies(reporter, after, answer_files),
+        ]
+    unit = None
+    if after.unit_id is not None and action in (Action.DISPOSE, Action.ACCEPT):
+        unit = unit_names.get(after.unit_id)
+    messages += to_reporter(
+        svc,
+        reporter,
+        after,
+        "status_update",
+        action=action.value,
+        stage_name=svc.renderer.label(lang, f"stage.{after.stage}"),
+        unit_name=unit,
+        note=event.note,
+        due=after.stage_due_at if after.stage != Stage.NEEDS_INFO else None,
+        close_at=after.stage_due_at if after.stage == Stage.NEEDS_INFO else None,
+        other_number=(event.data or {}).get("duplicate_of_number"),
+    )
+    return messages
+
+
+def answer_message(svc: Services, reporter: Reporter, report: Report) -> list[OutboxMessage]:
+    """Return the answer with the rating buttons."""
+    if reporter.telegram_user_id is None:
+        return []
+    lang = reporter.language
+    rows: list[list[dict[str, Any]]] = [
+        [
+            {"text": str(n), "callback_data": callbacks.build("fb", "rate", report.id, n)}
+            for n in range(1, 6)
+        ],
+        [
+            {
+                "text": svc.renderer.label(lang, "feedback.dispute"),
+                "callback_data": callbacks.build("fb", "dispute", report.id),
+            }
+        ],
+    ]
+    dispute_until = svc.calendar.due_at(
+        report.answered_at or svc.clock(), svc.profile.limits.dispute_within
+    )
+    return to_reporter(
+        svc,
+        reporter,
+        report,
+        "answer",
+        reply_markup={"inline_keyboard": rows},
+        answer=report.answer or "",
+        dispute_until=dispute_until,
+    )
+
+
+def answer_copies(
+    reporter: Reporter, report: Report, files: Sequence[Attachment | NewAttachment]
+) -> list[OutboxMessage]:
+    """Return the answer's files for the reporter, copied from where staff sent them, in order."""
+    if reporter.telegram_user_id is None:
+        return []
+    return [
+        OutboxMessage(
+            chat_id=reporter.telegram_user_id,
+            kind="copy_message",
+            payload={"from_chat_id": f.source_chat_id, "message_id": f.source_message_id},
+            report_id=report.id,
+        )
+        for f in files
+        if f.source_chat_id is not None and f.source_message_id is not None
+    ]
+
+
+def thread_copy(
+    svc: Services,
+    report: Report,
+    attachment: Attachment | NewAttachment,
+    *,
+    chat_id: int | None = None,
+) -> OutboxMessage | None:
+    """Return a copy of a reporter's file into the card's thread (copyMessage: no sender shown)."""
+    if chat_id is None and report.confidential:
+        return None  # a `rahasia` report's evidence never goes to the shared group
+    target = chat_id if chat_id is not None else svc.staff_chat_id
+    if target is None or attachment.source_chat_id is None:
+        return None
+    return OutboxMessage(
+        chat_id=target,
+        kind="copy_to_thread",
+        payload={
+            "from_chat_id": attachment.source_chat_id,
+            "message_id": attachment.source_message_id,
+        },
+        report_id=report.id,
+    )
+
+
+def after_submission(
+    svc: Services,
+    reporter: Reporter,
+    report: Report,
+    attachments: Sequence[Attachment | NewAttachment],
+) -> list[OutboxMessage]:
+    """Return what staff receive when a report is filed: the card, then its evidence."""
+    messages = card_refresh(svc, report.id)
+    if report.confidential:
+        return messages  # the content goes privately to the staff allowed to handle it
+    messages += [m for a in attachments if (m := thread_copy(svc, report, a)) is not None]
+    return messages
+
+
+def staff_notice(
+    svc: Services, report: Report, template: str, **values: Any
+) -> list[OutboxMessage]:
+    """Return a message to the card's thread in the staff group (rendered in Indonesian).
+
+    For a `rahasia` report the reporter's words (`text`) stay out of the group: staff read them
+    privately with the card's detail button.
+    """
+    if svc.staff_chat_id is None:
+        return []
+    if report.confidential and "text" in values:
+        values["text"] = None
+    text = svc.renderer.render("id", template, number=report.number, report=report, **values)
+    return [
+        OutboxMessage(
+            chat_id=svc.staff_chat_id,
+            kind="send_to_thread",
+            payload={"text": text},
+            report_id=report.id,
+        )
+    ]
+
+
+def liaison_notice(
+    svc: Services, report: Report, chat_id: int, unit_name: str, *, personal: bool = False
+) -> list[OutboxMessage]:
+    """Return a liaison's private note that a report reached their unit (or them in person)."""
+    text = svc.renderer.render(
+        "id",
+        "staff_dm_disposed",
+        report=report,
+        unit_name=unit_name,
+        number=report.number,
+        personal=personal,
+    )
+    return [
+        OutboxMessage(
+            chat_id=chat_id, kind="send_message", payload={"text": text}, report_id=report.id
+        )
+    ]

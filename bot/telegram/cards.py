@@ -1,0 +1,234 @@
+"""The report card in the staff group: rendered when it is sent, from the report as it is then."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.domain import access
+from bot.domain.screening import mask, screen
+from bot.domain.vocabulary import Action, Channel, ReportType, Role
+from bot.domain.workflow import Actor, ActorKind, available_actions, state_of
+from bot.services.container import Services
+from bot.services.staff_actions import CHOICES, EXTEND_DAYS, PERSON, REJECT_REASONS, open_for_staff
+from bot.telegram import callbacks
+from storage.models import Report, Reporter, ReportEvent
+
+FEATURE = "rpt"
+DESCRIPTION_PREVIEW = 300
+DETAIL_LIMIT = 3500
+LAST_ACTIONS = 3
+# Actions that never appear as card buttons: notes are replies to the card.
+_NOT_BUTTONS = {Action.NOTE}
+# Card-only buttons that are not workflow actions.
+VIEW = "view"
+BACK = "back"
+
+
+def card_actions(svc: Services, report: Report) -> list[Action]:
+    """Return the actions some staff role could take now, in SOP order."""
+    state = state_of(report)
+    offered: set[Action] = set()
+    for role in Role:
+        offered.update(available_actions(svc.profile, state, Actor(ActorKind.STAFF, role=role)))
+    return [a for a in Action if a in offered and a not in _NOT_BUTTONS]
+
+
+def _button(text: str, report: Report, action: str, *extra: object) -> dict[str, str]:
+    data = callbacks.build(FEATURE, action, report.id, report.version, *extra)
+    return {"text": text, "callback_data": data}
+
+
+def _rows(buttons: list[dict[str, str]], per_row: int = 2) -> list[list[dict[str, str]]]:
+    return [buttons[i : i + per_row] for i in range(0, len(buttons), per_row)]
+
+
+def card_keyboard(svc: Services, report: Report, lang: str) -> dict[str, Any]:
+    """Return the card's buttons, two per row, each naming the report's version."""
+    label = svc.renderer.label
+    buttons = [
+        _button(label(lang, f"card_button.{action}"), report, action.value)
+        for action in card_actions(svc, report)
+    ]
+    rows = _rows(buttons)
+    rows.append([_button(label(lang, "card_button.view"), report, VIEW)])
+    return {"inline_keyboard": rows}
+
+
+async def picker_keyboard(
+    svc: Services, report: Report, action: Action, lang: str = "id"
+) -> dict[str, Any]:
+    """Return the choices an action offers before it happens (units, types, reasons, days)."""
+    label = svc.renderer.label
+    kind = CHOICES[action]
+    buttons: list[dict[str, str]]
+    if kind == "unit":
+        buttons = [
+            _button(unit.name[:60], report, action.value, unit.id)
+            for unit in await svc.repo.list_units()
+            if unit.id != report.unit_id
+        ]
+        if action is Action.REASSIGN:  # or one person of the unit that holds it
+            people = access.assignable(await svc.repo.list_staff(), report)
+            buttons += [
+                _button(
+                    label(lang, "staff.person", name=m.display_name[:50]),
+                    report,
+                    action.value,
+                    f"{PERSON}{m.id}",
+                )
+                for m in people
+            ]
+    elif kind == "type":
+        buttons = [
+            _button(label(lang, f"type.{t}"), report, action.value, t.value)
+            for t in ReportType
+            if t != report.type
+        ]
+    elif kind == "reason":
+        buttons = [
+            _button(label(lang, f"reject_reason.{r}"), report, action.value, r)
+            for r in REJECT_REASONS
+        ]
+    else:
+        buttons = [
+            _button(label(lang, "staff.extend_days", days=d), report, action.value, d)
+            for d in EXTEND_DAYS
+        ]
+    rows = _rows(buttons, 1 if kind in ("unit", "reason") else 2)
+    rows.append([_button(label(lang, "card_button.back"), report, BACK)])
+    return {"inline_keyboard": rows}
+
+
+def reporter_label(report: Report, reporter: Reporter) -> str | None:
+    """Return what staff may see of the reporter: nothing at all for an anonymous report."""
+    if report.anonymous:
+        return None
+    return reporter.name
+
+
+async def history_lines(
+    svc: Services, events: list[ReportEvent], lang: str = "id"
+) -> list[dict[str, Any]]:
+    """Return audit rows as staff read them: when, what and who (never an anonymous reporter)."""
+    names = {m.id: m.display_name for m in await svc.repo.list_staff(active_only=False)}
+    lines = []
+    for event in events:
+        if event.actor_kind == "staff" and event.actor_staff_id is not None:
+            who = names.get(event.actor_staff_id, "?")
+        else:
+            who = svc.renderer.label(lang, f"actor.{event.actor_kind}")
+        lines.append(
+            {
+                "at": event.at,
+                "what": svc.renderer.label(lang, f"action.{event.action}"),
+                "who": who,
+                "note": event.note,
+                "to_stage": event.to_stage,
+            }
+        )
+    return lines
+
+
+async def _context(svc: Services, report: Report, lang: str) -> dict[str, Any]:
+    reporter = await svc.repo.reporter_of_report(report.id)
+    unit = await svc.repo.unit(report.unit_id) if report.unit_id else None
+    holder = await svc.repo.staff_by_id(report.assignee_id) if report.assignee_id else None
+    category = svc.profile.category(report.category) if report.category else None
+    levels = len(svc.profile.steps.approval_levels)
+    return {
+        "report": report,
+        "type_name": svc.renderer.label(lang, f"type.{report.type}"),
+        "category_name": category.name.get(lang) if category else None,
+        "stage_name": svc.renderer.label(lang, f"stage.{report.stage}"),
+        "attachments": await svc.repo.attachment_count(report.id),
+        "reporter_name": reporter_label(report, reporter),
+        "reporter_phone": None if report.anonymous else reporter.phone,
+        "reporter_blocked": reporter.blocked_at is not None,
+        "reporter_offline": reporter.telegram_user_id is None,
+        "channel_name": _channel_name(svc, report.channel, lang),
+        "unit_name": unit.name if unit else None,
+        "holder_name": holder.display_name if holder else None,
+        "approval": f"{report.approval_level}/{levels}" if levels else None,
+        "answer_files": len(await svc.repo.answer_attachments(report.id)) if report.answer else 0,
+        "is_open": open_for_staff(report),
+        "title": screened_for_staff(report, report.title, "screen_title"),
+        "screening_categories": flagged_categories(report),
+    }
+
+
+def _sent_for_review(report: Report, key: str) -> bool:
+    mark = (report.screening or {}).get(key)
+    return isinstance(mark, dict) and mark.get("outcome") == "block"
+
+
+def screened_for_staff(report: Report, text: str, key: str) -> str:
+    """Return a text with the words screening blocked masked, when the citizen sent it as is."""
+    if not _sent_for_review(report, key):
+        return text
+    return mask(text, screen(text))
+
+
+def flagged_categories(report: Report) -> list[str]:
+    """Return the screening categories found in the report's texts (flagged or sent as is)."""
+    found: set[str] = set()
+    for key, mark in (report.screening or {}).items():
+        if key.startswith("screen_") and isinstance(mark, dict):
+            found.update(str(c) for c in mark.get("categories", []))
+    return sorted(found)
+
+
+async def render_card(svc: Services, report_id: int) -> dict[str, Any]:
+    """Return the card's text and buttons for the staff group (id language)."""
+    lang = "id"
+    report = await svc.repo.report(report_id)
+    assert report is not None
+    context = await _context(svc, report, lang)
+    events = await svc.repo.events(report_id)
+    template = "card_restricted" if report.confidential else "card"
+    text = svc.renderer.render(
+        lang,
+        template,
+        **context,
+        description=_preview(
+            screened_for_staff(report, report.description, "screen_description"),
+            DESCRIPTION_PREVIEW,
+        ),
+        answer_preview=_preview(report.answer or "", DESCRIPTION_PREVIEW),
+        last_actions=await history_lines(svc, events[-LAST_ACTIONS:], lang),
+    )
+    return {"text": text, "reply_markup": card_keyboard(svc, report, lang)}
+
+
+async def render_detail(svc: Services, report_id: int, *, send: bool = False) -> dict[str, Any]:
+    """Return the whole report for one staff member's private chat (id language).
+
+    With `send`, the payload asks the outbox for a new message (it is rendered when sent).
+    """
+    lang = "id"
+    report = await svc.repo.report(report_id)
+    assert report is not None
+    context = await _context(svc, report, lang)
+    text = svc.renderer.render(
+        lang,
+        "staff_detail",
+        **context,
+        description=_preview(
+            screened_for_staff(report, report.description, "screen_description"), DETAIL_LIMIT
+        ),
+        answer_preview=_preview(report.answer or "", 400),
+    )
+    return {"text": text, "_send_as": "send_message"} if send else {"text": text}
+
+
+def _channel_name(svc: Services, code: str, lang: str) -> str:
+    try:
+        option = svc.profile.channel(Channel(code))
+    except ValueError:
+        option = None
+    return option.name.get(lang) if option else code
+
+
+def _preview(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0] + " …"

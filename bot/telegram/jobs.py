@@ -1,0 +1,68 @@
+"""Scheduled jobs: the service-level sweep and the daily recap (DESIGN.md sections 5 and 7).
+
+PTB's JobQueue keeps no state and skips runs missed while the bot was down, so every job here is
+idempotent and reads its state from the database; both also run once at start to catch up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import time
+from typing import Any
+
+from telegram.ext import Application, ContextTypes
+
+from bot.services.container import Services
+from bot.services.sla.recap import post_recap
+from bot.services.sla.sweep import run_sweep
+
+log = logging.getLogger(__name__)
+
+SWEEP_JOB = "sla-sweep"
+SWEEP_START_JOB = "sla-sweep-start"
+RECAP_JOB = "sla-recap"
+RECAP_CATCH_UP_JOB = "sla-recap-catch-up"
+_SINGLE = {"max_instances": 1, "coalesce": True}
+
+
+def schedule(application: Application[Any, Any, Any, Any, Any, Any], svc: Services) -> None:
+    """Schedule the sweep (now and every interval) and the recap (at opening, and now if due)."""
+    queue = application.job_queue
+    assert queue is not None, "install python-telegram-bot[job-queue]"
+    if not svc.settings.sla_jobs_enabled:
+        log.info("SLA_JOBS_ENABLED is off: no reminder sweep, no daily recap")
+        return
+
+    # Two sweeps at once would read the same unmarked reports: the start-up run and the
+    # repeating one take turns.
+    turn = asyncio.Lock()
+
+    async def sweep(_ctx: ContextTypes.DEFAULT_TYPE) -> None:
+        async with turn:
+            await run_sweep(svc)
+        if svc.outbox is not None:
+            await svc.outbox.drain()
+
+    async def recap(_ctx: ContextTypes.DEFAULT_TYPE) -> None:
+        if await post_recap(svc) and svc.outbox is not None:
+            await svc.outbox.drain()
+
+    for name in (SWEEP_JOB, SWEEP_START_JOB, RECAP_JOB, RECAP_CATCH_UP_JOB):
+        for job in queue.get_jobs_by_name(name):
+            job.schedule_removal()
+    queue.run_repeating(
+        sweep, interval=svc.settings.sla_sweep_interval_seconds, name=SWEEP_JOB, job_kwargs=_SINGLE
+    )
+    # At start, to catch up on the downtime (PTB: a repeating job's first=0 does not run at once).
+    queue.run_once(sweep, when=0, name=SWEEP_START_JOB)
+    opens = svc.calendar.opens
+    # Every day at opening in the office's zone; post_recap skips days off itself.
+    queue.run_daily(
+        recap,
+        time=time(opens.hour, opens.minute, tzinfo=svc.calendar.zone),
+        name=RECAP_JOB,
+        job_kwargs=_SINGLE,
+    )
+    # A bot (re)started during office hours posts the morning's recap it missed, once.
+    queue.run_once(recap, when=0, name=RECAP_CATCH_UP_JOB)

@@ -1,0 +1,49 @@
+"""Add what the citizen was writing to their own similar open report instead of a new one."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import ConversationHandler
+
+from bot.domain.intake import CONVERSATION, ReportDraft, Step
+from bot.domain.vocabulary import OPEN_STAGES
+from bot.services import notify
+from handlers.common import Context, kick_outbox, language, services
+from handlers.report.prompt import advance, notice
+from handlers.start import main_menu
+from storage.models import NewAttachment
+
+
+async def add_to_existing(
+    update: Update, context: Context, draft: ReportDraft, report_id: int
+) -> int:
+    """Attach the description (and files) to the reporter's similar open report instead."""
+    svc = services(context)
+    report = await svc.repo.report(report_id)
+    user = update.effective_user
+    assert user is not None
+    reporter = await svc.repo.reporter_by_telegram(user.id)
+    if report is None or reporter is None or report.reporter_id != reporter.id:
+        return await advance(update, context, draft, Step.DESCRIPTION)
+    text = draft.description or ""
+    files = [NewAttachment(**a) for a in draft.attachments]
+    await svc.repo.add_information(
+        report.id,
+        note=text,
+        files=files,
+        open_stages=[s.value for s in OPEN_STAGES],
+        messages=lambda r, _stored: notify.staff_notice(
+            svc, r, "staff_info_added", text=None if r.confidential else text
+        ),
+    )
+    await svc.repo.drop_draft(user.id, CONVERSATION)
+    kick_outbox(context)
+    lang = await language(update, context)
+    await notice(
+        update,
+        context,
+        "added_to_existing",
+        number=report.number,
+        reply_markup=main_menu(context, lang),
+    )
+    return ConversationHandler.END

@@ -1,0 +1,110 @@
+"""/staf and /unit: supervisors keep the registry of staff and units, in the group or privately."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import BaseHandler, CommandHandler, filters
+
+from bot.domain.vocabulary import Role
+from bot.services.container import Services
+from handlers.common import Context, message_of, services
+from handlers.staff.common import STAFF_LANG, StaffChat, acting_member, alert_text
+from storage.models import StaffMember
+
+ADD, REMOVE = "tambah", "hapus"
+ROLES = {r.value for r in Role}
+
+
+async def _reply(update: Update, context: Context, template: str, **values: object) -> None:
+    text = services(context).renderer.render(STAFF_LANG, template, **values)
+    await message_of(update).reply_text(text, parse_mode="HTML")
+
+
+async def _supervisor(update: Update, context: Context) -> StaffMember | None:
+    """Return the supervisor giving the command, or tell the sender why not."""
+    member = await acting_member(update, context)
+    if isinstance(member, str) or member.role != Role.SUPERVISOR:
+        key = member if isinstance(member, str) else "role"
+        await message_of(update).reply_text(alert_text(services(context), key))
+        return None
+    return member
+
+
+async def staff_command(update: Update, context: Context) -> None:
+    """List, add or remove staff members."""
+    admin = await _supervisor(update, context)
+    if admin is None:
+        return
+    svc = services(context)
+    args = list(context.args or [])
+    if not args:
+        codes = {u.id: u.code for u in await svc.repo.list_units(active_only=False)}
+        rows = [
+            {"member": m, "units": sorted(codes[u] for u in m.unit_ids)}
+            for m in await svc.repo.list_staff()
+        ]
+        await _reply(update, context, "staff_registry", rows=rows)
+        return
+    verb = args.pop(0).lower()
+    if verb == REMOVE and args and args[0].isdigit():
+        removed = await svc.repo.remove_staff(int(args[0]))
+        await _reply(update, context, "staff_changed", change="removed" if removed else "none")
+        return
+    if verb == ADD:
+        await _add(update, context, admin, args)
+        return
+    await _reply(update, context, "staff_usage", command="staf")
+
+
+async def _add(update: Update, context: Context, admin: StaffMember, args: list[str]) -> None:
+    """Add a staff member from `<id> <role> [units] [name]`, or from a replied-to message."""
+    svc = services(context)
+    replied = message_of(update).reply_to_message
+    target = replied.from_user if replied is not None else None
+    if target is not None and not target.is_bot:
+        user_id, name = target.id, target.full_name
+    elif args and args[0].lstrip("-").isdigit():
+        user_id, name = int(args.pop(0)), ""
+    else:
+        await _reply(update, context, "staff_usage", command="staf")
+        return
+    if not args or args[0].lower() not in ROLES:
+        await _reply(update, context, "staff_usage", command="staf")
+        return
+    role = args.pop(0).lower()
+    by_code = {u.code: u.id for u in await svc.repo.list_units()}
+    codes = args.pop(0).split(",") if args and args[0].split(",")[0] in by_code else []
+    if any(code not in by_code for code in codes) or (role == Role.LIAISON and not codes):
+        await _reply(update, context, "staff_usage", command="staf")
+        return
+    name = " ".join(args) or name or str(user_id)
+    member = await svc.repo.add_staff(
+        user_id, name, role, unit_ids=[by_code[c] for c in codes], added_by=admin.telegram_user_id
+    )
+    await _reply(update, context, "staff_changed", change="added", member=member, units=codes)
+
+
+async def unit_command(update: Update, context: Context) -> None:
+    """List or add units."""
+    admin = await _supervisor(update, context)
+    if admin is None:
+        return
+    svc = services(context)
+    args = list(context.args or [])
+    if not args:
+        await _reply(update, context, "staff_units", units=await svc.repo.list_units())
+        return
+    if args[0].lower() == ADD and len(args) >= 3:
+        unit = await svc.repo.add_unit(args[1].lower(), " ".join(args[2:]))
+        await _reply(update, context, "staff_changed", change="unit", unit=unit)
+        return
+    await _reply(update, context, "staff_usage", command="unit")
+
+
+def handlers(svc: Services) -> list[BaseHandler[Update, Context, None]]:
+    """Return the handlers of this feature (in the staff group or a private chat)."""
+    where = StaffChat(svc) | filters.ChatType.PRIVATE
+    return [
+        CommandHandler("staf", staff_command, filters=where),
+        CommandHandler("unit", unit_command, filters=where),
+    ]

@@ -1,0 +1,207 @@
+"""/catat: staff record a report that came by another channel, in their private chat.
+
+```mermaid
+stateDiagram-v2
+    [*] --> CHANNEL: /catat (operators and supervisors)
+    CHANNEL --> TYPE --> CATEGORY --> SUBCATEGORY --> TITLE --> DESCRIPTION --> ANONYMOUS
+    ANONYMOUS --> NAME: identity given
+    ANONYMOUS --> SUMMARY: anonymous
+    NAME --> PHONE --> ADDRESS --> SUMMARY
+    SUMMARY --> [*]: save (tracking number, card in the group)
+```
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram import ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
+from telegram.ext import BaseHandler, CommandHandler, ConversationHandler, MessageHandler, filters
+
+from bot.domain import intake
+from bot.domain.intake import Invalid
+from bot.domain.vocabulary import Role
+from bot.services.container import Services
+from bot.services.offline import CONVERSATION, Field, OfflineDraft, channels, next_field, record
+from handlers.common import Context, kick_outbox, message_of, services
+from handlers.report.prompt import Option, match_option
+from handlers.staff.common import STAFF_LANG, acting_member
+
+RECORDING_ROLES = (Role.OPERATOR, Role.SUPERVISOR)
+
+
+def _options(svc: Services, step: Field, draft: OfflineDraft) -> list[Option]:
+    profile, lang, label = svc.profile, STAFF_LANG, svc.renderer.label
+    match step:
+        case Field.CHANNEL:
+            return [
+                Option(c.value, option.name.get(lang))
+                for c in channels(profile)
+                if (option := profile.channel(c)) is not None
+            ]
+        case Field.TYPE:
+            return [Option(t.code.value, t.name.get(lang)) for t in profile.report_types]
+        case Field.CATEGORY:
+            return [Option(c.code, c.name.get(lang)) for c in profile.categories]
+        case Field.SUBCATEGORY:
+            category = profile.category(draft.category or "")
+            subs = category.subcategories if category else ()
+            return [Option(s.code, s.name.get(lang)) for s in subs]
+        case Field.ANONYMOUS:
+            return [
+                Option("no", label(lang, "catat.identified")),
+                Option("yes", label(lang, "catat.anonymous")),
+            ]
+        case Field.PHONE | Field.ADDRESS:
+            return [Option("skip", label(lang, "intake.skip"))]
+        case Field.SUMMARY:
+            return [Option("save", label(lang, "catat.save"))]
+    return []
+
+
+async def _ask(update: Update, context: Context, step: Field, draft: OfflineDraft) -> Field:
+    """Save the draft at `step` and ask its question."""
+    svc = services(context)
+    user = update.effective_user
+    assert user is not None
+    await svc.repo.save_draft(user.id, CONVERSATION, step.name, draft.to_json())
+    rows = [[o.label] for o in _options(svc, step, draft)]
+    rows.append([svc.renderer.label(STAFF_LANG, "intake.cancel")])
+    values: dict[str, Any] = {"step": step.name, "draft": draft}
+    if step is Field.SUMMARY:
+        channel = svc.profile.channel(draft.channel) if draft.channel else None  # type: ignore[arg-type]
+        values["channel_name"] = channel.name.get(STAFF_LANG) if channel else draft.channel
+    text = svc.renderer.render(STAFF_LANG, "catat_step", **values)
+    markup = ReplyKeyboardMarkup(rows, resize_keyboard=True, one_time_keyboard=False)
+    await message_of(update).reply_text(text, parse_mode="HTML", reply_markup=markup)
+    return step
+
+
+async def start(update: Update, context: Context) -> Field | int:
+    """Begin recording, for operators and supervisors only."""
+    member = await acting_member(update, context)
+    svc = services(context)
+    if isinstance(member, str) or member.role not in RECORDING_ROLES:
+        text = svc.renderer.render(STAFF_LANG, "catat_done", outcome="denied")
+        await message_of(update).reply_text(text, parse_mode="HTML")
+        return ConversationHandler.END
+    draft = OfflineDraft()
+    return await _ask(update, context, next_field(svc.profile, draft), draft)
+
+
+async def cancel(update: Update, context: Context) -> int:
+    """Drop the recording."""
+    user = update.effective_user
+    assert user is not None
+    svc = services(context)
+    await svc.repo.drop_draft(user.id, CONVERSATION)
+    text = svc.renderer.render(STAFF_LANG, "catat_done", outcome="cancelled")
+    await message_of(update).reply_text(text, parse_mode="HTML", reply_markup=ReplyKeyboardRemove())
+    return ConversationHandler.END
+
+
+async def _invalid(update: Update, context: Context, problem: Invalid | str) -> None:
+    svc = services(context)
+    found = problem if isinstance(problem, Invalid) else None
+    text = svc.renderer.render(
+        STAFF_LANG,
+        "intake_invalid",
+        problem=found.problem if found else problem,
+        limit=found.limit if found else None,
+    )
+    await message_of(update).reply_text(text, parse_mode="HTML")
+
+
+def _on(step: Field) -> Any:
+    """Return the handler for answers at `step`."""
+
+    async def handle(update: Update, context: Context) -> Field | int:
+        svc = services(context)
+        user = update.effective_user
+        assert user is not None
+        saved = await svc.repo.draft(user.id, CONVERSATION)
+        if saved is None:
+            return ConversationHandler.END
+        draft = OfflineDraft.from_json(saved.data)
+        text = message_of(update).text
+        if text is None:
+            await _invalid(update, context, "not_text")
+            return step
+        if text == svc.renderer.label(STAFF_LANG, "intake.cancel"):
+            return await cancel(update, context)
+        choices = _options(svc, step, draft)
+        picked = match_option(text, choices) if choices else None
+        if step is Field.SUMMARY:
+            if picked != "save":
+                await _invalid(update, context, "choice")
+                return step
+            return await _save(update, context, draft)
+        problem = _apply(step, draft, text, picked, bool(choices))
+        if problem is not None:
+            await _invalid(update, context, problem)
+            return step
+        return await _ask(update, context, next_field(svc.profile, draft, after=step), draft)
+
+    handle.__doc__ = f"Handle an answer at {step.name}."
+    return handle
+
+
+def _apply(
+    step: Field, draft: OfflineDraft, text: str, picked: str | None, has_choices: bool
+) -> Invalid | str | None:
+    """Store one answer in the draft; return why it cannot be used, or None."""
+    if step in (Field.CHANNEL, Field.TYPE, Field.CATEGORY, Field.SUBCATEGORY, Field.ANONYMOUS):
+        if picked is None:
+            return "choice"
+        if step is Field.ANONYMOUS:
+            draft.anonymous = picked == "yes"
+        else:
+            setattr(draft, step.name.lower(), picked)
+        return None
+    if picked == "skip":
+        return None
+    checks = {
+        Field.TITLE: intake.check_title,
+        Field.DESCRIPTION: intake.check_description,
+        Field.NAME: intake.check_name,
+        Field.PHONE: intake.check_phone,
+        Field.ADDRESS: intake.check_address,
+    }
+    checked = checks[step](text)
+    if isinstance(checked, Invalid):
+        return checked
+    setattr(draft, step.name.lower(), checked)
+    return None
+
+
+async def _save(update: Update, context: Context, draft: OfflineDraft) -> int:
+    """File the report and give the staff member its number."""
+    svc = services(context)
+    member = await acting_member(update, context)
+    if isinstance(member, str):
+        return await cancel(update, context)
+    report = await record(svc, draft, member.id)
+    user = update.effective_user
+    assert user is not None
+    await svc.repo.drop_draft(user.id, CONVERSATION)
+    kick_outbox(context)
+    text = svc.renderer.render(
+        STAFF_LANG, "catat_done", outcome="saved", number=report.number, due=report.final_due_at
+    )
+    await message_of(update).reply_text(text, parse_mode="HTML", reply_markup=ReplyKeyboardRemove())
+    return ConversationHandler.END
+
+
+def handlers(svc: Services) -> list[BaseHandler[Update, Context, Any]]:
+    """Return the /catat conversation (private chat with the bot)."""
+    private = filters.ChatType.PRIVATE
+    answers = private & ~filters.COMMAND
+    return [
+        ConversationHandler(
+            entry_points=[CommandHandler("catat", start, filters=private)],
+            states={step: [MessageHandler(answers, _on(step))] for step in Field},
+            fallbacks=[CommandHandler("batal", cancel, filters=private)],
+            name=CONVERSATION,
+            persistent=True,
+        )
+    ]

@@ -1,0 +1,161 @@
+"""Staff typing in reply: to a prompt (a question, an answer, a reason), or to a card (a note).
+
+Prompts live in the `staff_prompts` table, so a reply after a restart still finds its question.
+An answer may carry files: photos and documents sent in reply to the answer prompt are kept with
+the prompt (checked as evidence is), and the text reply that follows sends the answer with them.
+An album's caption cannot complete the answer (it comes on one photo of several), so the rule
+is one: files first, text last.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram import Message, Update
+from telegram.ext import BaseHandler, MessageHandler, filters
+
+from bot.domain import access, intake
+from bot.domain.vocabulary import Action
+from bot.services import notify
+from bot.services.container import Services
+from bot.services.staff_actions import Invalid, carry_out
+from bot.services.transition import ANSWERS, Done, Stale, perform
+from handlers.common import Context, kick_outbox, message_of, services
+from handlers.report.steps import file_of
+from handlers.staff.common import STAFF_LANG, StaffChat, alert_text, vet
+from storage.models import NewAttachment, Report, StaffPrompt
+
+PROMPT_MARK = "✍️"
+CARD_MARKS = ("📋", "🔒")
+CARD_SLOT = notify.CARD_SLOT
+
+
+class RepliesToBot(filters.MessageFilter):
+    """Match a reply to one of the bot's own messages that starts with one of `marks`."""
+
+    def __init__(self, *marks: str) -> None:
+        super().__init__(name=f"RepliesToBot{marks}")
+        self.marks = marks
+
+    def filter(self, message: Message) -> bool:
+        """Tell whether the message answers a bot message of this kind."""
+        replied = message.reply_to_message
+        if replied is None or replied.from_user is None or not replied.from_user.is_bot:
+            return False
+        return (replied.text or "").startswith(self.marks)
+
+
+async def _say(message: Message, context: Context, result: str, **values: object) -> None:
+    text = services(context).renderer.render(
+        STAFF_LANG, "staff_reply_result", result=result, **values
+    )
+    await message.reply_text(text, parse_mode="HTML")
+
+
+async def prompt_answered(update: Update, context: Context) -> None:
+    """Complete the action a prompt asked for with the staff member's reply."""
+    message = message_of(update)
+    svc = services(context)
+    assert message.reply_to_message is not None
+    prompt = await svc.repo.prompt_at(message.chat_id, message.reply_to_message.message_id)
+    if prompt is None:
+        return  # answered before, or not a prompt of ours
+    action = Action(prompt.action)
+    vetted = await vet(update, context, prompt.report_id, action, prompt.version)
+    if isinstance(vetted, str):
+        await _refused(message, context, prompt, vetted)
+        return
+    member, report = vetted
+    if member.id != prompt.staff_id:
+        await _say(message, context, "other_person")
+        return
+    found = file_of(message) if action in ANSWERS else None
+    if found is not None:
+        await _keep_file(message, context, prompt, report, found)
+        return
+    text = (message.text or message.caption or "").strip()
+    if not text:
+        await _say(message, context, "empty")
+        return
+    data = prompt.data or {}
+    files = [NewAttachment(**f) for f in data.get("files", [])] if action in ANSWERS else []
+    outcome = await carry_out(
+        svc,
+        report,
+        action,
+        member,
+        version=prompt.version,
+        choice=data.get("choice"),
+        text=text,
+        files=files,
+    )
+    if isinstance(outcome, Invalid):
+        await _say(message, context, outcome.problem, number=report.number)
+        return
+    await svc.repo.drop_prompt(prompt.id)
+    if isinstance(outcome, Done):
+        if message.chat.type == "private":
+            await _say(message, context, "done", number=report.number)
+    elif isinstance(outcome, Stale):
+        await _say(message, context, "stale", number=report.number)
+    else:
+        reason = alert_text(svc, outcome.reason.value)
+        await _say(message, context, "refused", number=report.number, reason=reason)
+    kick_outbox(context)
+
+
+async def _keep_file(
+    message: Message, context: Context, prompt: StaffPrompt, report: Report, found: dict[str, Any]
+) -> None:
+    """Keep a file for the answer the prompt waits for; say so once per file or album."""
+    svc = services(context)
+    held = len((prompt.data or {}).get("files", []))
+    problem = intake.file_problem(held, found["kind"], found["mime_type"], found["file_size"])
+    if problem is not None:
+        await _say(message, context, problem.problem, number=report.number, limit=problem.limit)
+        return
+    kept = await svc.repo.add_prompt_file(prompt.id, found, message.media_group_id)
+    if kept is None:
+        return  # answered meanwhile
+    count, new_album = kept
+    if new_album:
+        await _say(message, context, "file_kept", number=report.number, count=count)
+
+
+async def _refused(message: Message, context: Context, prompt: StaffPrompt, key: str) -> None:
+    svc = services(context)
+    if key == "stale":
+        await svc.repo.drop_prompt(prompt.id)
+        report = await svc.repo.report(prompt.report_id)
+        await _say(message, context, "stale", number=report.number if report else "")
+        return
+    await _say(message, context, "refused", number="", reason=alert_text(svc, key))
+
+
+async def card_note(update: Update, context: Context) -> None:
+    """Record a staff reply to a card as an internal note the reporter never sees."""
+    message = message_of(update)
+    svc = services(context)
+    assert message.reply_to_message is not None
+    report_id = await svc.repo.report_of_message(
+        message.chat_id, message.reply_to_message.message_id, CARD_SLOT
+    )
+    text = (message.text or message.caption or "").strip()
+    if report_id is None or not text:
+        return
+    vetted = await vet(update, context, report_id, Action.NOTE, None)
+    if isinstance(vetted, str):
+        return  # not staff, or may not note: an ordinary chat message
+    member, _report = vetted
+    await perform(svc, report_id, Action.NOTE, access.actor_of(member), note=text)
+    kick_outbox(context)
+
+
+def handlers(svc: Services) -> list[BaseHandler[Update, Context, None]]:
+    """Return the handlers of this feature."""
+    content = filters.TEXT | filters.PHOTO | filters.Document.ALL | filters.VIDEO
+    in_reach = StaffChat(svc) | filters.ChatType.PRIVATE
+    return [
+        MessageHandler(content & in_reach & RepliesToBot(PROMPT_MARK), prompt_answered),
+        MessageHandler(content & StaffChat(svc) & RepliesToBot(*CARD_MARKS), card_note),
+    ]
