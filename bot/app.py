@@ -144,8 +144,9 @@ async def _post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> 
         first=timedelta(minutes=1),
         name=PRUNE_JOB,
     )
-    # Service levels (bot/services/sla, scheduled by bot/telegram/jobs.py): the reminder sweep, now and every SLA_SWEEP_INTERVAL_SECONDS,
-    # and the daily recap at office opening. Job names are fixed: "sla-sweep", "sla-recap".
+    # Service levels (bot/services/sla, scheduled by bot/telegram/jobs.py): the reminder sweep,
+    # now and every SLA_SWEEP_INTERVAL_SECONDS, and the daily recap at office opening. Job names
+    # are fixed: "sla-sweep", "sla-recap".
     schedule_sla_jobs(application, svc)
 
 

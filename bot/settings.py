@@ -1,4 +1,4 @@
-"""Settings from the environment and `.env`, with the names DESIGN.md section 7 fixes."""
+"""Settings from the environment and `.env`, with the names docs/architecture.md §7 fixes."""
 
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ class Settings(BaseSettings):
     aduan_profile: str | None = None
     admin_user_ids: Annotated[frozenset[int], NoDecode] = frozenset()
 
-    # Send limits (DESIGN.md section 7); settings so that tests can run fast.
+    # Send limits (docs/architecture.md §7); settings so that tests can run fast.
     rate_overall_per_second: float = Field(default=30.0, gt=0)
     # At most rate_group_max messages (edits count) into one group in any window of this length.
     rate_group_max: int = Field(default=20, ge=2)
@@ -49,8 +49,9 @@ class Settings(BaseSettings):
     # A report takes about 20 taps; a quick citizen must never meet this limit.
     limit_messages_per_minute: int = Field(default=40, gt=0)
     limit_reports_per_day: int = Field(default=5, gt=0)
-    # Service-level jobs (bot/services/sla, scheduled by bot/telegram/jobs.py): off, no sweep and no recap are scheduled (tests of other
-    # features turn them off so that a recap posted at start does not depend on the time of day).
+    # Service-level jobs (bot/services/sla, scheduled by bot/telegram/jobs.py): off, no sweep and
+    # no recap are scheduled (tests of other features turn them off so that a recap posted at
+    # start does not depend on the time of day).
     sla_jobs_enabled: bool = True
     # Service-level sweep: seconds between sweeps, reports read per query batch.
     sla_sweep_interval_seconds: float = Field(default=300.0, gt=0)

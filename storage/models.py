@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from storage.vocabulary import Action, ActorKind, Channel, OutboxStatus, ReportType, Role, Stage
+
 
 @dataclass(frozen=True, slots=True)
 class Reporter:
@@ -41,7 +43,7 @@ class StaffMember:
     id: int
     telegram_user_id: int
     display_name: str
-    role: str
+    role: Role
     active: bool
     unit_ids: frozenset[int] = frozenset()
     private_chat_at: datetime | None = None
@@ -52,11 +54,11 @@ class NewReport:
     """What a submission (from the conversation or /catat) carries into storage."""
 
     reporter_id: int
-    channel: str
-    type: str
+    channel: Channel
+    type: ReportType
     title: str
     description: str
-    stage: str
+    stage: Stage
     submitted_at: datetime
     category: str | None = None
     subcategory: str | None = None
@@ -79,8 +81,8 @@ class Report:
     id: int
     number: str
     reporter_id: int
-    channel: str
-    type: str
+    channel: Channel
+    type: ReportType
     category: str | None
     subcategory: str | None
     title: str
@@ -91,8 +93,8 @@ class Report:
     longitude: float | None
     anonymous: bool
     confidential: bool
-    stage: str
-    resume_stage: str | None
+    stage: Stage
+    resume_stage: Stage | None
     unit_id: int | None
     assignee_id: int | None
     duplicate_of_id: int | None
@@ -125,11 +127,11 @@ class ReportEvent:
     id: int
     report_id: int
     at: datetime
-    actor_kind: str
+    actor_kind: ActorKind
     actor_staff_id: int | None
-    action: str
-    from_stage: str | None
-    to_stage: str | None
+    action: Action
+    from_stage: Stage | None
+    to_stage: Stage | None
     note: str | None
     data: dict[str, Any] | None
 
@@ -173,7 +175,7 @@ class OutboxItem:
     payload: dict[str, Any]
     report_id: int | None
     coalesce_key: str | None
-    status: str
+    status: OutboxStatus
     attempts: int
     not_before: datetime
     last_error: str | None
@@ -187,11 +189,11 @@ class NewEvent:
     """An audit row to write with a change."""
 
     at: datetime
-    actor_kind: str
+    actor_kind: ActorKind
     actor_staff_id: int | None
-    action: str
-    from_stage: str | None
-    to_stage: str | None
+    action: Action
+    from_stage: Stage | None
+    to_stage: Stage | None
     note: str | None = None
     data: dict[str, Any] | None = None
 
@@ -257,7 +259,46 @@ class StaffPrompt:
     message_id: int
     staff_id: int
     report_id: int
-    action: str
+    action: Action
     version: int
     data: dict[str, Any] | None
     created_at: datetime
+
+
+# --- what a use case hands to one write transaction (storage renders nothing, decides nothing) ---
+
+# The id a use case gives a report it is about to file, in the messages it prepares for it: storage
+# writes the new report's id in its place (in `report_id`, and as the last `:` part of
+# `coalesce_key`, so that the card row "card:0" becomes "card:<id>").
+UNFILED = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Numbering:
+    """How the next tracking number is made: the counter to bump and the number's template.
+
+    bot.domain.tracking builds it (the prefix, the year in the office's zone); `template` takes
+    the counter's new value, as in "NTT-2026-{:06d}".
+    """
+
+    counter: str
+    template: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReportChange:
+    """One planned change of a report, written whole or not at all.
+
+    It applies only while the report is still at `version` (the one it was planned on); the
+    audit row, the files linked to it and the messages, rendered beforehand, go in the same
+    transaction. `follow` names a report the changed report's reporter follows from now on (a
+    duplicate's reporter follows the original).
+    """
+
+    report_id: int
+    version: int
+    values: dict[str, Any]
+    event: NewEvent
+    messages: Sequence[OutboxMessage] = ()
+    attachments: Sequence[NewAttachment] = ()
+    follow: int | None = None

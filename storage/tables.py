@@ -20,7 +20,8 @@ from sqlalchemy import (
     text,
 )
 
-from storage.types import UtcDateTime
+from storage.types import EnumText, UtcDateTime
+from storage.vocabulary import Action, ActorKind, Channel, OutboxStatus, ReportType, Role, Stage
 
 # Stable constraint names so that migrations can refer to them on every backend.
 metadata = MetaData(
@@ -71,7 +72,7 @@ staff = Table(
     Column("id", Integer, primary_key=True),
     Column("telegram_user_id", TgId, nullable=False, unique=True),
     Column("display_name", String(200), nullable=False),
-    Column("role", String(16), nullable=False),
+    Column("role", EnumText(Role, 16), nullable=False),
     Column("active", Boolean, nullable=False, server_default="1"),
     Column("added_by", TgId),
     # When the member first wrote to the bot privately: from then on it may message them there.
@@ -112,8 +113,8 @@ reports = Table(
     Column("id", Integer, primary_key=True),
     Column("number", String(32), nullable=False, unique=True),
     Column("reporter_id", ForeignKey("reporters.id"), nullable=False),
-    Column("channel", String(16), nullable=False),
-    Column("type", String(16), nullable=False),
+    Column("channel", EnumText(Channel, 16), nullable=False),
+    Column("type", EnumText(ReportType, 16), nullable=False),
     Column("category", String(64)),
     Column("subcategory", String(64)),
     Column("title", String(200), nullable=False),
@@ -124,9 +125,9 @@ reports = Table(
     Column("longitude", Float),
     Column("anonymous", Boolean, nullable=False, server_default="0"),
     Column("confidential", Boolean, nullable=False, server_default="0"),
-    Column("stage", String(24), nullable=False),
+    Column("stage", EnumText(Stage, 24), nullable=False),
     # The stage NEEDS_INFO returns to when the reporter answers.
-    Column("resume_stage", String(24)),
+    Column("resume_stage", EnumText(Stage, 24)),
     Column("unit_id", ForeignKey("units.id")),
     Column("assignee_id", ForeignKey("staff.id")),
     Column("duplicate_of_id", ForeignKey("reports.id")),
@@ -166,8 +167,8 @@ reports = Table(
     Index("ix_reports_reporter_stage", "reporter_id", "stage"),
     Index("ix_reports_reporter_submitted", "reporter_id", "submitted_at"),
     Index("ix_reports_unit_stage", "unit_id", "stage"),
-    # The SLA sweep's queries (bot/services/sla/sweep.py): each partial index holds only the reports a
-    # threshold has not fired for yet, so a sweep reads its candidates and nothing else.
+    # The SLA sweep's queries (bot/services/sla/sweep.py): each partial index holds only the
+    # reports a threshold has not fired for yet, so a sweep reads its candidates and nothing else.
     *_pending_mark_indexes(),
     # The daily recap counts new and answered reports of a day.
     Index("ix_reports_submitted_at", "submitted_at"),
@@ -182,11 +183,11 @@ report_events = Table(
     Column("id", Integer, primary_key=True),
     Column("report_id", ForeignKey("reports.id", ondelete="CASCADE"), nullable=False),
     Column("at", UtcDateTime, nullable=False),
-    Column("actor_kind", String(16), nullable=False),  # reporter | staff | system
+    Column("actor_kind", EnumText(ActorKind, 16), nullable=False),
     Column("actor_staff_id", ForeignKey("staff.id")),
-    Column("action", String(32), nullable=False),
-    Column("from_stage", String(24)),
-    Column("to_stage", String(24)),
+    Column("action", EnumText(Action, 32), nullable=False),
+    Column("from_stage", EnumText(Stage, 24)),
+    Column("to_stage", EnumText(Stage, 24)),
     Column("note", Text),
     Column("data", JSON),
     Index("ix_report_events_report", "report_id", "id"),
@@ -252,7 +253,7 @@ outbox = Table(
     # Pending rows with the same key are one message: a newer edit replaces the older one.
     Column("coalesce_key", String(64)),
     Column("report_id", ForeignKey("reports.id", ondelete="SET NULL")),
-    Column("status", String(12), nullable=False, server_default="pending"),
+    Column("status", EnumText(OutboxStatus, 12), nullable=False, server_default="pending"),
     Column("attempts", Integer, nullable=False, server_default="0"),
     Column("not_before", UtcDateTime, nullable=False),
     Column("last_error", Text),
@@ -287,7 +288,7 @@ staff_prompts = Table(
     Column("message_id", Integer, nullable=False),
     Column("staff_id", ForeignKey("staff.id", ondelete="CASCADE"), nullable=False),
     Column("report_id", ForeignKey("reports.id", ondelete="CASCADE"), nullable=False),
-    Column("action", String(32), nullable=False),
+    Column("action", EnumText(Action, 32), nullable=False),
     # The report's version when the prompt was asked: a reply to an outdated prompt is stale.
     Column("version", Integer, nullable=False),
     Column("data", JSON),

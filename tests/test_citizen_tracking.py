@@ -151,7 +151,7 @@ async def test_withdrawing_asks_a_reason_and_a_confirmation_then_tells_staff(
             forge=True,
         )
         assert again["text"] == "Laporan ini sudah ditutup."
-        assert [e.action for e in await w.svc.repo.events(report.id)].count("withdraw") == 1
+        assert [e.action for e in await w.svc.repo.events(report.id)].count(Action.WITHDRAW) == 1
 
 
 async def test_withdrawing_can_be_cancelled_and_needs_no_reason(
@@ -194,7 +194,7 @@ async def test_a_rating_closes_the_report_once_and_keeps_a_comment(
         after = await w.report(report)
         assert after.rating_comment == "Petugasnya ramah sekali"
         actions = [e.action for e in await w.svc.repo.events(report.id)]
-        assert actions.count("rate") == 1
+        assert actions.count(Action.RATE) == 1
 
 
 async def test_a_low_rating_offers_belum_puas_first_and_the_dispute_reopens_it(

@@ -15,6 +15,7 @@ from bot.services.duplicates import find_duplicates
 from storage.database import Database
 from storage.models import Change, NewEvent, NewReport, Report
 from storage.repository import Repository
+from storage.vocabulary import Action, ActorKind, Channel, ReportType, Stage
 
 WITA = ZoneInfo("Asia/Makassar")
 START = datetime(2026, 5, 4, 1, 0, tzinfo=UTC)
@@ -59,15 +60,15 @@ async def file(
     return await repo.submit_report(
         NewReport(
             reporter_id=reporter_id,
-            channel="telegram",
-            type="pengaduan",
+            channel=Channel.TELEGRAM,
+            type=ReportType.PENGADUAN,
             category=category,
             title=title,
             description=description,
             latitude=where[0] if where else None,
             longitude=where[1] if where else None,
             confidential=confidential,
-            stage="submitted",
+            stage=Stage.SUBMITTED,
             submitted_at=START,
         ),
         prefix="LAPOR",
@@ -77,7 +78,14 @@ async def file(
 
 async def move(repo: Repository, report: Report, stage: str) -> None:
     def decide(before: Report) -> Change:
-        event = NewEvent(START + timedelta(hours=1), "system", None, "close", before.stage, stage)
+        event = NewEvent(
+            START + timedelta(hours=1),
+            ActorKind.SYSTEM,
+            None,
+            Action.CLOSE,
+            before.stage,
+            Stage(stage),
+        )
         return Change({"stage": stage}, event)
 
     await repo.change_report(report.id, decide)

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from bot.domain.screening.relevance import remit_hints
-from bot.domain.vocabulary import Action
+from bot.domain.vocabulary import Action, Channel, ReportType, Stage
 from loopback import FakeUser, LoopbackBotApi
 from tests.citizen import Citizen
 from tests.citizen_after import staff_do
@@ -311,8 +311,8 @@ async def test_a_pin_next_to_another_report_brings_the_offer_at_the_location_ste
         first = await svc.repo.submit_report(
             NewReport(
                 reporter_id=neighbour.id,
-                channel="telegram",
-                type="pengaduan",
+                channel=Channel.TELEGRAM,
+                type=ReportType.PENGADUAN,
                 category="infrastruktur",
                 title="Jalan rusak parah",
                 description=(
@@ -320,7 +320,7 @@ async def test_a_pin_next_to_another_report_brings_the_offer_at_the_location_ste
                 ),
                 latitude=-10.1425,
                 longitude=123.6294,
-                stage="submitted",
+                stage=Stage.SUBMITTED,
                 submitted_at=datetime.now(UTC),
             ),
             prefix=svc.profile.prefix,

@@ -1,4 +1,4 @@
-"""The report's life as the SOP describes it (DESIGN.md section 3), without Telegram or SQL."""
+"""The report's life as the SOP describes it (docs/architecture.md §3), without Telegram or SQL."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The service-level clock: office time, working days and due dates (DESIGN.md sections 3 and 4).
+"""The service-level clock: office time, working days and due dates (docs/architecture.md §3, §4).
 
 Plain functions on a `WorkCalendar`; no Telegram, no SQL. Every datetime going in must be aware
 (any zone); every datetime coming out is aware and in UTC. Calendar questions ("is it a working

@@ -1,4 +1,4 @@
-"""The report's life (DESIGN.md section 3) as data and plain functions: no Telegram, no SQL.
+"""The report's life (docs/architecture.md §3) as data and plain functions: no Telegram, no SQL.
 
 `plan(profile, report, action, actor)` answers whether an action is possible now and, if so,
 which stage it leads to. Storage applies the plan in one transaction, re-checking the stage and
@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from bot.domain.profile import Profile
-from bot.domain.vocabulary import REPORTER_ACTIONS, TERMINAL_STAGES, Action, Role, Stage
+from bot.domain.vocabulary import REPORTER_ACTIONS, TERMINAL_STAGES, Action, ActorKind, Role, Stage
 from storage.models import Report
 
 S = Stage
@@ -40,14 +40,6 @@ SOURCES: dict[Action, frozenset[Stage]] = {
     A.EXTEND: frozenset({S.SUBMITTED, S.DISPOSED, S.IN_PROGRESS, S.AWAITING_APPROVAL}),
     A.NOTE: frozenset(set(Stage) - {S.DRAFT}),
 }
-
-
-class ActorKind(StrEnum):
-    """Who acts: the reporter, a staff member, or the bot itself (timeouts)."""
-
-    REPORTER = "reporter"
-    STAFF = "staff"
-    SYSTEM = "system"
 
 
 @dataclass(frozen=True, slots=True)

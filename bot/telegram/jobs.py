@@ -1,4 +1,4 @@
-"""Scheduled jobs: the service-level sweep and the daily recap (DESIGN.md sections 5 and 7).
+"""Scheduled jobs: the service-level sweep and the daily recap (docs/architecture.md §5, §7).
 
 PTB's JobQueue keeps no state and skips runs missed while the bot was down, so every job here is
 idempotent and reads its state from the database; both also run once at start to catch up.

@@ -14,7 +14,7 @@ from typing import Any
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 
 from bot.domain import intake
-from bot.domain.vocabulary import OPEN_STAGES, TERMINAL_STAGES, Action, Stage
+from bot.domain.vocabulary import OPEN_STAGES, TERMINAL_STAGES, Action, ActorKind, Stage
 from bot.domain.workflow import REPORTER, Plan, plan, state_of
 from bot.services import notify
 from bot.services.container import Services
@@ -209,7 +209,7 @@ def history_for_reporter(events: list[ReportEvent]) -> list[dict[str, Any]]:
     lines: list[dict[str, Any]] = []
     for event in events:
         action = Action(event.action)
-        own = event.actor_kind == "reporter"
+        own = event.actor_kind is ActorKind.REPORTER
         if action is Action.NOTE and not own:
             continue
         if not own and action is not Action.SUBMIT and action not in TOLD_ACTIONS:

@@ -1,4 +1,4 @@
-"""The SOP profile: one office's rules as validated, frozen data (DESIGN.md section 4).
+"""The SOP profile: one office's rules as validated, frozen data (docs/architecture.md §4).
 
 Conventions a profile author relies on:
 
@@ -242,7 +242,7 @@ class Permissions(_Model):
 
 
 class Steps(_Model):
-    """The optional steps of the shared workflow (DESIGN.md section 3)."""
+    """The optional steps of the shared workflow (docs/architecture.md §3)."""
 
     reclassify: Flag = True
     # Who approves an answer before it goes out, in order; empty: answers go out directly.
