@@ -514,3 +514,25 @@ def test_work_calendar_rejects_nonsense() -> None:
         WorkCalendar.build("Asia/Jakarta", weekdays=())
     with pytest.raises(ValueError, match="open before"):
         WorkCalendar.build("Asia/Jakarta", opens=time(16), closes=time(8))
+
+
+@pytest.mark.parametrize(
+    ("due", "days", "now", "extended"),
+    [
+        # The two extensions issue 10 found a day too long: +1 from 7 Dec, +3 at 16 Dec.
+        ("2026-12-07 16:00", 1, "2026-12-07 10:00", "2026-12-08 16:00"),
+        ("2026-12-16 16:00", 3, "2026-12-16 09:00", "2026-12-21 16:00"),
+        # Over a weekend: due Friday, +1 is Monday.
+        ("2026-12-04 16:00", 1, "2026-12-02 09:00", "2026-12-07 16:00"),
+        # Already late: counted from today, not from the lapsed date.
+        ("2026-12-01 16:00", 1, "2026-12-03 11:00", "2026-12-04 16:00"),
+        # Late, and extended on a Saturday: from the last working day, Friday.
+        ("2026-12-01 16:00", 1, "2026-12-05 11:00", "2026-12-07 16:00"),
+    ],
+)
+def test_an_extension_adds_exactly_the_working_days_asked(
+    due: str, days: int, now: str, extended: str
+) -> None:
+    clock = calendar("nasional")
+    got = clock.extend(local("nasional", due), days, local("nasional", now))
+    assert clock.local(got).strftime("%Y-%m-%d %H:%M") == extended

@@ -337,6 +337,22 @@ class WorkCalendar:
             day = self.next_working_day(day)
         return self.closing(day)
 
+    def extend(self, due: datetime, days: int, now: datetime) -> datetime:
+        """Return a due date moved `days` working days later (from now, if it has passed).
+
+        Counted from the due date's own day: a date due at 16:00 on 7 December, extended by one
+        working day, is due at closing on the next working day, not the one after (the closing
+        time itself is not office time, so `add_working_days` would count from the day after).
+        """
+        if days < 0:
+            raise ValueError(f"days must not be negative (got {days})")
+        day = self.local_date(max(due, now))
+        if not self.is_working_day(day):
+            day = self.previous_working_day(day)
+        for _ in range(days):
+            day = self.next_working_day(day)
+        return self.closing(day)
+
     # --- service levels ------------------------------------------------------------------------
 
     def elapsed(self, start: datetime, amount: int, level: ServiceLevel) -> datetime:
