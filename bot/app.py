@@ -7,7 +7,8 @@ from datetime import timedelta
 from typing import Any
 
 from telegram import BotCommandScopeAllPrivateChats, BotCommandScopeChat, Update
-from telegram.ext import Application, ApplicationBuilder, ContextTypes
+from telegram.constants import ParseMode
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 
 from bot.domain.intake import CONVERSATION, Step
 from bot.domain.profile import Profile
@@ -17,7 +18,13 @@ from bot.services.staff_actions import DETAIL
 from bot.settings import Settings
 from bot.telegram.cards import render_card, render_detail
 from bot.telegram.jobs import schedule as schedule_sla_jobs
-from bot.telegram.menus import Audience, publish, publish_staff_private
+from bot.telegram.menus import (
+    Audience,
+    group_commands,
+    private_commands,
+    publish,
+    publish_staff_private,
+)
 from bot.telegram.outbox import OutboxSender
 from bot.telegram.persistence import DraftPersistence
 from bot.telegram.ratelimit import build_rate_limiter
@@ -55,6 +62,8 @@ def build_application(
         .base_url(settings.telegram_base_url)
         .base_file_url(settings.file_url)
         .rate_limiter(build_rate_limiter(settings))
+        # Every template is HTML (autoescaped); one default instead of a parse_mode per call.
+        .defaults(Defaults(parse_mode=ParseMode.HTML))
         # ConversationHandler needs one update at a time per chat; the simplest safe choice.
         .concurrent_updates(False)
         # Conversation steps come back from our drafts table after a restart.
@@ -74,14 +83,16 @@ def build_application(
     application.bot_data[SERVICES_KEY] = svc
 
     # Guards first: a redelivered update must not reach any feature.
-    application.add_handler(common.redelivery_guard(), group=-2)
+    application.add_handler(common.redelivery_guard(), group=-3)
     # Citizen flood guard (its own group: only one handler runs per group): past the
     # per-minute limit a private message stops here; redelivered ones were dropped above.
-    application.add_handler(citizen_limits.flood_guard(svc), group=-1)
-    # Staff before citizens: narrow filters (card buttons, replies to the bot's staff prompts
-    # and cards), so that no citizen conversation swallows a staff member's reply.
+    application.add_handler(citizen_limits.flood_guard(svc), group=-2)
+    # Replies to the bot, in their own group: one that answers a staff prompt (looked up in the
+    # database) or notes on a card stops there; any other (a citizen's) goes on to group 0.
+    application.add_handlers(staff_replies.handlers(svc), group=-1)
+    # Staff before citizens: narrow filters (card buttons), so that no citizen conversation
+    # swallows a staff member's press.
     application.add_handlers(staff_card.handlers(svc))
-    application.add_handlers(staff_replies.handlers(svc))
     # Staff commands: lookups in private, the registry (supervisors) in the group or private.
     application.add_handlers(staff_queue.handlers(svc))
     application.add_handlers(staff_admin.handlers(svc))
@@ -160,15 +171,17 @@ async def _register_commands(
 ) -> None:
     """Publish the command menus; a failure is logged, never fatal.
 
-    Citizens (every private chat) see the citizen commands; the staff group sees the staff
-    commands; each staff member who has started the bot sees both in their private chat.
-    Telegram keeps a per-chat menu until it is replaced, so a staff member who starts the bot
-    later gets theirs then (handlers/staff/presence.py).
+    Citizens (every private chat) see the citizen commands; the staff group sees the commands
+    that answer there (/help, /staf, /unit); each staff member who has started the bot sees
+    both lists in their private chat. Telegram keeps a per-chat menu until it is replaced, so a
+    staff member who starts the bot later gets theirs then (handlers/staff/presence.py).
     """
     bot, renderer = application.bot, svc.renderer
-    await publish(bot, renderer, BotCommandScopeAllPrivateChats(), (Audience.CITIZEN,))
+    await publish(
+        bot, renderer, BotCommandScopeAllPrivateChats(), private_commands(Audience.CITIZEN)
+    )
     if svc.staff_chat_id is not None:
-        await publish(bot, renderer, BotCommandScopeChat(svc.staff_chat_id), (Audience.STAFF,))
+        await publish(bot, renderer, BotCommandScopeChat(svc.staff_chat_id), group_commands())
     for member in await svc.repo.list_staff():
         if member.private_chat_at is not None:
             await publish_staff_private(bot, renderer, member.telegram_user_id)

@@ -5,10 +5,12 @@ from __future__ import annotations
 from telegram import ReplyKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CommandHandler, MessageHandler, filters
 
+from bot.domain.vocabulary import Channel
 from bot.render import LANGUAGES, Renderer
 from bot.services.container import Services
-from bot.telegram.menus import Audience, commands_for
+from bot.telegram.menus import Audience, commands_for, group_commands
 from handlers.common import Context, keyboard, label, language, reply, services
+from handlers.staff.common import StaffChat
 
 # The main menu, row by row: filing a report first, then following reports, then help.
 MENU_ROWS: tuple[tuple[str, ...], ...] = (
@@ -34,24 +36,46 @@ async def start(update: Update, context: Context) -> None:
         lang=lang,
         office=services(context).profile.office_name(lang),
         first_name=user.first_name if user else None,
+        types=[t.name.get(lang) for t in services(context).profile.report_types],
         reply_markup=main_menu(context, lang),
     )
 
 
 async def help_command(update: Update, context: Context) -> None:
-    """List every command with its description."""
+    """List the commands this person can use here, and the office's other channels."""
+    svc = services(context)
     lang = await language(update, context)
-    commands = [
-        {"name": c.name, "description": label(context, lang, c.label_key)}
-        for c in commands_for(Audience.CITIZEN)
-    ]
+    chat = update.effective_chat
+    user = update.effective_user
+    in_group = chat is not None and chat.id == svc.staff_chat_id
+    member = await svc.repo.staff_by_telegram(user.id) if user is not None else None
+    if in_group:
+        sections = [("group", group_commands())]
+    elif member is not None:
+        sections = [
+            ("citizen", commands_for(Audience.CITIZEN)),
+            ("staff", commands_for(Audience.STAFF)),
+        ]
+    else:
+        sections = [("citizen", commands_for(Audience.CITIZEN))]
     await reply(
         update,
         context,
         "help",
         lang=lang,
-        office=services(context).profile.office_name(lang),
-        commands=commands,
+        office=svc.profile.office_name(lang),
+        sections=[
+            {
+                "audience": audience,
+                "commands": [
+                    {"name": c.name, "description": label(context, lang, c.label_key)}
+                    for c in commands
+                ],
+            }
+            for audience, commands in sections
+        ],
+        channels=[c.name.get(lang) for c in svc.profile.channels if c.code is not Channel.TELEGRAM],
+        elsewhere=[c.name for c in commands_for(Audience.STAFF) if not c.in_group],
     )
 
 
@@ -66,6 +90,6 @@ def handlers(svc: Services) -> list[BaseHandler[Update, Context, None]]:
     private = filters.ChatType.PRIVATE
     return [
         CommandHandler("start", start, filters=private),
-        CommandHandler("help", help_command, filters=private),
+        CommandHandler("help", help_command, filters=private | StaffChat(svc)),
         MessageHandler(menu_filter(svc.renderer, "menu.help"), help_command),
     ]

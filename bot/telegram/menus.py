@@ -28,6 +28,8 @@ class Command:
 
     name: str
     audience: Audience
+    # Answers in the staff group too; the others answer only in a private chat with the bot.
+    in_group: bool = False
 
     @property
     def label_key(self) -> str:
@@ -42,15 +44,15 @@ COMMANDS: tuple[Command, ...] = (
     Command("batal", Audience.CITIZEN),
     Command("status", Audience.CITIZEN),
     Command("laporan", Audience.CITIZEN),
-    Command("help", Audience.CITIZEN),
+    Command("help", Audience.CITIZEN, in_group=True),
     Command("bahasa", Audience.CITIZEN),
     Command("antrian", Audience.STAFF),
     Command("cari", Audience.STAFF),
     Command("lihat", Audience.STAFF),
     Command("riwayat", Audience.STAFF),
     Command("catat", Audience.STAFF),
-    Command("staf", Audience.STAFF),
-    Command("unit", Audience.STAFF),
+    Command("staf", Audience.STAFF, in_group=True),
+    Command("unit", Audience.STAFF, in_group=True),
 )
 
 
@@ -59,24 +61,30 @@ def commands_for(audience: Audience) -> list[Command]:
     return [c for c in COMMANDS if c.audience is audience]
 
 
-def menu(renderer: Renderer, lang: str, audiences: Sequence[Audience]) -> list[BotCommand]:
-    """Return the command menu of these audiences in one language."""
-    return [
-        BotCommand(c.name, renderer.label(lang, c.label_key))
-        for c in COMMANDS
-        if c.audience in audiences
-    ]
+def group_commands() -> list[Command]:
+    """Return what the staff group's menu offers: only commands that answer there."""
+    return [c for c in COMMANDS if c.in_group]
+
+
+def private_commands(*audiences: Audience) -> list[Command]:
+    """Return the commands of these audiences for a private chat, in menu order."""
+    return [c for c in COMMANDS if c.audience in audiences]
+
+
+def menu(renderer: Renderer, lang: str, commands: Sequence[Command]) -> list[BotCommand]:
+    """Return a command menu in one language."""
+    return [BotCommand(c.name, renderer.label(lang, c.label_key)) for c in commands]
 
 
 async def publish(
-    bot: Bot, renderer: Renderer, scope: BotCommandScope, audiences: Sequence[Audience]
+    bot: Bot, renderer: Renderer, scope: BotCommandScope, commands: Sequence[Command]
 ) -> bool:
     """Publish a menu for one scope in every language; a failure is logged, never raised."""
     published = True
     for lang in LANGUAGES:
         try:
             await bot.set_my_commands(
-                menu(renderer, lang, audiences),
+                menu(renderer, lang, commands),
                 scope=scope,
                 language_code=None if lang == "id" else lang,
             )
@@ -89,4 +97,4 @@ async def publish(
 async def publish_staff_private(bot: Bot, renderer: Renderer, chat_id: int) -> bool:
     """Give one staff member's private chat the citizen and the staff commands."""
     scope = BotCommandScopeChat(chat_id)
-    return await publish(bot, renderer, scope, (Audience.CITIZEN, Audience.STAFF))
+    return await publish(bot, renderer, scope, private_commands(Audience.CITIZEN, Audience.STAFF))
