@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from telegram import Message, ReplyKeyboardMarkup, Update
-from telegram.ext import ApplicationHandlerStop, ContextTypes, TypeHandler
+from telegram.ext import ApplicationHandlerStop, ContextTypes, TypeHandler, filters
 
-from bot.render import DEFAULT_LANGUAGE, normalize_language
+from bot.render import DEFAULT_LANGUAGE, LANGUAGES, Renderer, normalize_language
 from bot.services.container import Services, get_services
 
 log = logging.getLogger(__name__)
@@ -94,3 +95,26 @@ async def _drop_redelivered(update: Update, context: Context) -> None:
 def redelivery_guard() -> TypeHandler[Update, Context, None]:
     """Return the guard that drops updates already handled."""
     return TypeHandler(Update, _drop_redelivered)
+
+
+# Emoji and punctuation in front of a button's label, which people do not type. Not `\W`: some
+# emoji are letters to Unicode (U+2139 INFORMATION SOURCE is a lowercase letter). Labels are
+# Indonesian or English.
+_LEADING_SYMBOLS = re.compile(r"^[^0-9A-Za-z]+")
+
+
+def bare_label(text: str) -> str:
+    """Return a label as a person would type it: no leading emoji, spaces folded, any case."""
+    return _LEADING_SYMBOLS.sub("", " ".join(text.split())).casefold()
+
+
+class MenuButton(filters.MessageFilter):
+    """Match a reply-keyboard button pressed, or its label typed with or without its emoji."""
+
+    def __init__(self, renderer: Renderer, *keys: str) -> None:
+        super().__init__(name=f"MenuButton{keys}")
+        self.labels = {bare_label(renderer.label(lang, k)) for lang in LANGUAGES for k in keys}
+
+    def filter(self, message: Message) -> bool:
+        """Tell whether the message's text is one of the labels."""
+        return message.text is not None and bare_label(message.text) in self.labels

@@ -6,10 +6,10 @@ from telegram import ReplyKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CommandHandler, MessageHandler, filters
 
 from bot.domain.vocabulary import Channel
-from bot.render import LANGUAGES, Renderer
+from bot.render import Renderer
 from bot.services.container import Services
 from bot.telegram.menus import Audience, commands_for, group_commands
-from handlers.common import Context, keyboard, label, language, reply, services
+from handlers.common import Context, MenuButton, keyboard, label, language, reply, services
 from handlers.staff.common import StaffChat
 
 # The main menu, row by row: filing a report first, then following reports, then help.
@@ -80,9 +80,8 @@ async def help_command(update: Update, context: Context) -> None:
 
 
 def menu_filter(renderer: Renderer, key: str) -> filters.BaseFilter:
-    """Match a main-menu button (its label in any language) in a private chat."""
-    texts = [renderer.label(lang, key) for lang in LANGUAGES]
-    return filters.ChatType.PRIVATE & filters.Text(texts)
+    """Match a main-menu button (its label in any language, emoji or not) in a private chat."""
+    return filters.ChatType.PRIVATE & MenuButton(renderer, key)
 
 
 def handlers(svc: Services) -> list[BaseHandler[Update, Context, None]]:

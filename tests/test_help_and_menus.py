@@ -87,3 +87,20 @@ async def test_the_welcome_offers_only_the_report_types_the_office_takes(
             assert name in welcome
         for name in not_offered:
             assert name not in welcome
+
+
+@pytest.mark.parametrize(
+    ("typed", "answer_starts"),
+    [
+        ("Bantuan", "Bantuan"),
+        ("bantuan", "Bantuan"),
+        ("ℹ️ Bantuan", "Bantuan"),
+        ("cek status", "Ketik nomor"),
+    ],
+)
+async def test_a_menu_label_typed_without_its_emoji_works_like_the_button(
+    loopback: LoopbackBotApi, tmp_path: Path, typed: str, answer_starts: str
+) -> None:
+    async with staff_world(loopback, tmp_path) as w:
+        await say(w, w.siti, "/start")
+        assert (await say(w, w.siti, typed)).startswith(answer_starts)

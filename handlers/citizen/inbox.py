@@ -29,12 +29,10 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, MessageHandler, filt
 
 from bot.domain import intake
 from bot.domain.tracking import normalize_number
-from bot.domain.vocabulary import Action, Stage
-from bot.domain.workflow import REPORTER
+from bot.domain.vocabulary import Stage
 from bot.render import LANGUAGES
-from bot.services import notify, submit
+from bot.services import citizen, submit
 from bot.services.container import Services
-from bot.services.transition import Done, perform
 from bot.telegram import callbacks
 from handlers.citizen import feedback as citizen_feedback
 from handlers.citizen import reports as citizen_reports
@@ -58,8 +56,17 @@ from handlers.citizen.common import (
     stop_waiting,
     wait_for,
 )
-from handlers.common import Context, kick_outbox, label, language, message_of, reply, services
-from storage.models import Attachment, NewAttachment, OutboxMessage, Report
+from handlers.common import (
+    Context,
+    MenuButton,
+    kick_outbox,
+    label,
+    language,
+    message_of,
+    reply,
+    services,
+)
+from storage.models import NewAttachment, Report
 
 # Reports offered as "add to" buttons under a kept message.
 OFFERED_REPORTS = 5
@@ -144,46 +151,6 @@ def _user_id(update: Update) -> int:
 # --- information for a report ------------------------------------------------------------
 
 
-def staff_messages(
-    svc: Services,
-    report: Report,
-    what: str,
-    text: str | None,
-    stored: Sequence[Attachment | NewAttachment],
-) -> list[OutboxMessage]:
-    """Return what staff receive: a notice in the card's thread, then copies of the files.
-
-    A confidential report's content stays out of the group: the notice only says that
-    something was added. Files are copied (copyMessage), never forwarded, so no sender shows.
-    """
-    messages = notify.staff_notice(
-        svc,
-        report,
-        "citizen_staff",
-        what=what,
-        text=text,
-        files=len(stored),
-        confidential=report.confidential,
-    )
-    if not report.confidential:
-        messages += [m for a in stored if (m := notify.thread_copy(svc, report, a)) is not None]
-    return messages
-
-
-async def add_information(
-    svc: Services, report_id: int, text: str | None, files: Sequence[NewAttachment]
-) -> Report | None:
-    """Attach text and files to an open report and tell staff; None when it is not open."""
-    added = await svc.repo.add_information(
-        report_id,
-        note=text,
-        files=files,
-        open_stages=OPEN,
-        messages=lambda report, stored: staff_messages(svc, report, "info", text, stored),
-    )
-    return None if added is None else added[0]
-
-
 async def answer_request(
     update: Update,
     context: Context,
@@ -195,25 +162,11 @@ async def answer_request(
 ) -> None:
     """Answer the staff's request for information with this content, and tell staff."""
     svc = services(context)
-    # One transaction: the transition, the files on its audit row, and what staff receive.
-    outcome = await perform(
-        svc,
-        report.id,
-        Action.PROVIDE_INFO,
-        REPORTER,
-        note=text,
-        attachments=files,
-        extra=lambda r, _event: staff_messages(svc, r, "answered", text, files),
-    )
-    if isinstance(outcome, Done):
-        after = outcome.report
-        what = "info_answered"
-    else:  # answered meanwhile (a double delivery, a second message): it is more information
-        added = await add_information(svc, report.id, text, files)
-        if added is None:
-            await reply(update, context, "citizen_prompt", what="not_open", number=report.number)
-            return
-        after, what = added, "info_added"
+    answered = await citizen.answer_request(svc, report.id, text, files)
+    if answered is None:
+        await reply(update, context, "citizen_prompt", what="not_open", number=report.number)
+        return
+    after, what = answered[0], "info_answered" if answered[1] else "info_added"
     kick_outbox(context)
     group = media_group or _media_group(update)
     await wait_for(svc, _user_id(update), Pending("info", report.id, {"media_group": group}))
@@ -260,7 +213,7 @@ async def _more_information(
     if report.stage == Stage.NEEDS_INFO:
         await answer_request(update, context, report, text, files, media_group=group)
         return
-    added = await add_information(svc, report.id, text, files)
+    added = await citizen.add_information(svc, report.id, text, files)
     if added is None:
         await reply(update, context, "citizen_prompt", what="not_open", number=report.number)
         return
@@ -465,7 +418,7 @@ async def on_button(update: Update, context: Context) -> None:
     if data.action == "ans" and report.stage == Stage.NEEDS_INFO:
         await answer_request(update, context, report, text, files)
         return
-    added = await add_information(svc, report.id, text, files)
+    added = await citizen.add_information(svc, report.id, text, files)
     if added is None:
         await reply(update, context, "citizen_prompt", what="not_open", number=report.number)
         return
@@ -484,13 +437,13 @@ async def on_button(update: Update, context: Context) -> None:
     )
 
 
-def _menu_texts(svc: Services) -> list[str]:
-    """Return every main-menu label, in every language (they belong to their features)."""
+def _menu_keys(svc: Services) -> list[str]:
+    """Return every main-menu label key (the buttons belong to their features)."""
     return sorted(
         {
-            text
+            key
             for lang in LANGUAGES
-            for key, text in svc.renderer.labels(lang).items()
+            for key in svc.renderer.labels(lang)
             if key.startswith(("menu.", "menu_"))
         }
     )
@@ -507,6 +460,6 @@ def catch_all(svc: Services) -> list[BaseHandler[Update, Context, None]]:
         filters.ChatType.PRIVATE
         & filters.UpdateType.MESSAGE
         & ~filters.COMMAND
-        & ~filters.Text(_menu_texts(svc))
+        & ~MenuButton(svc.renderer, *_menu_keys(svc))
     )
     return [MessageHandler(plain, on_message)]

@@ -41,10 +41,17 @@ from telegram.warnings import PTBUserWarning
 from bot.domain import intake
 from bot.domain.intake import CONVERSATION, ReportDraft, Step
 from bot.domain.vocabulary import Action, Stage
-from bot.render import LANGUAGES
 from bot.services.container import Services
 from bot.services.submit import DailyLimit, submit
-from handlers.common import Context, kick_outbox, language, message_of, reply, services
+from handlers.common import (
+    Context,
+    MenuButton,
+    kick_outbox,
+    language,
+    message_of,
+    reply,
+    services,
+)
 from handlers.report import identity
 from handlers.report import steps as answers
 from handlers.report.prompt import (
@@ -240,7 +247,7 @@ async def on_edit(update: Update, context: Context, draft: ReportDraft) -> Step:
 def handlers(svc: Services) -> list[BaseHandler[Update, Context, Any]]:
     """Return the report conversation."""
     private = filters.ChatType.PRIVATE
-    menu = filters.Text([svc.renderer.label(lang, "menu_report.new") for lang in LANGUAGES])
+    menu = MenuButton(svc.renderer, "menu_report.new")
     answers = private & ~filters.COMMAND
     states: dict[object, list[BaseHandler[Update, Context, Any]]] = {
         step: [MessageHandler(answers, _on_step(step))] for step in Step if step is not Step.RESUME

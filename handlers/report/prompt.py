@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -25,7 +24,7 @@ from bot.domain.intake import (
     previous_step,
 )
 from bot.services.container import Services
-from handlers.common import Context, language, message_of, services
+from handlers.common import Context, bare_label, language, message_of, services
 from storage.models import Reporter
 
 
@@ -110,15 +109,11 @@ def options(svc: Services, step: Step, draft: ReportDraft, lang: str) -> list[Op
     return []
 
 
-# Emoji and punctuation in front of a label, which people do not type.
-_LEADING_SYMBOLS = re.compile(r"^[\W_]+")
-
-
 def match_option(text: str, choices: list[Option]) -> str | None:
     """Return the value of the choice a person pressed or typed (label, name or number)."""
     typed = " ".join(text.split()).casefold()
     for number, option in enumerate(choices, start=1):
-        bare = _LEADING_SYMBOLS.sub("", option.label.casefold())
+        bare = bare_label(option.label)
         if typed in (option.label.casefold(), bare, option.value.casefold(), str(number)):
             return option.value
     return None
