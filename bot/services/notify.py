@@ -5,25 +5,26 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from bot.domain.actions import SPECS, Notices
 from bot.domain.vocabulary import Action, Stage
 from bot.services.container import Services
 from bot.telegram import callbacks
-from storage.models import Attachment, NewAttachment, OutboxMessage, Report, Reporter, ReportEvent
+from storage.models import (
+    Attachment,
+    NewAttachment,
+    NewEvent,
+    OutboxMessage,
+    Report,
+    Reporter,
+    ReportEvent,
+)
 
 CARD_SLOT = "card"
-# Staff actions the reporter is told about (also what their history in /status shows).
-REPORTER_NEWS = {
-    Action.DISPOSE,
-    Action.ANSWER_INFO,
-    Action.REJECT,
-    Action.MARK_DUPLICATE,
-    Action.ASK_INFO,
-    Action.ACCEPT,
-    Action.APPROVE,
-    Action.ANSWER,
-    Action.CLOSE,
-    Action.EXTEND,
-}
+# Staff actions the reporter is told about (also what their history in /status shows): each
+# action's spec says who hears of it (bot/domain/actions.py).
+REPORTER_NEWS = frozenset(a for a, spec in SPECS.items() if spec.notices.reporter)
+# Staff actions whose note is the reporter's to read (their history shows it).
+NOTES_FOR_REPORTER = frozenset(a for a, spec in SPECS.items() if spec.notices.note_for_reporter)
 
 
 def card_refresh(svc: Services, report_id: int) -> list[OutboxMessage]:
@@ -77,7 +78,7 @@ def after_transition(
     reporter: Reporter,
     unit_names: dict[int, str],
     after: Report,
-    event: ReportEvent,
+    event: NewEvent | ReportEvent,
     followers: Sequence[Reporter] = (),
     *,
     answer_files: Sequence[Attachment | NewAttachment] = (),
@@ -97,26 +98,24 @@ def to_followers(
     followers: Sequence[Reporter],
     unit_names: dict[int, str],
     after: Report,
-    event: ReportEvent,
+    event: NewEvent | ReportEvent,
 ) -> list[OutboxMessage]:
     """Return the status news for citizens who support the report ("saya juga mengalami ini").
 
     They hear what the reporter hears, except what is meant for the reporter alone: a question
     (ask_info), staff notes, the rating buttons. The answer is included once it is approved.
     """
-    action = Action(event.action)
-    if event.actor_kind == "reporter" or action not in REPORTER_NEWS:
+    notices = _staff_notices(event)
+    if notices is None or notices.followers is None or after.stage == Stage.AWAITING_APPROVAL:
         return []
-    if action is Action.ASK_INFO or after.stage == Stage.AWAITING_APPROVAL:
-        return []
-    unit = after.unit_id is not None and action in (Action.DISPOSE, Action.ACCEPT)
+    unit = after.unit_id is not None and notices.names_unit
     messages: list[OutboxMessage] = []
     for follower in followers:
         messages += to_reporter(
             svc,
             follower,
             after,
-            "duplicates_follower_update",
+            notices.followers,
             title=after.title,
             stage_name=svc.renderer.label(follower.language, f"stage.{after.stage}"),
             unit_name=unit_names.get(after.unit_id or 0) if unit else None,
@@ -130,12 +129,12 @@ def _card_and_reporter(
     reporter: Reporter,
     unit_names: dict[int, str],
     after: Report,
-    event: ReportEvent,
+    event: NewEvent | ReportEvent,
     answer_files: Sequence[Attachment | NewAttachment] = (),
 ) -> list[OutboxMessage]:
     messages = card_refresh(svc, after.id)
-    action = Action(event.action)
-    if event.actor_kind == "reporter" or action not in REPORTER_NEWS:
+    notices = _staff_notices(event)
+    if notices is None or notices.reporter is None:
         return messages
     if after.stage == Stage.AWAITING_APPROVAL:
         return messages  # the reporter hears when the answer is approved, not before
@@ -150,14 +149,14 @@ def _card_and_reporter(
             *answer_copies(reporter, after, answer_files),
         ]
     unit = None
-    if after.unit_id is not None and action in (Action.DISPOSE, Action.ACCEPT):
+    if after.unit_id is not None and notices.names_unit:
         unit = unit_names.get(after.unit_id)
     messages += to_reporter(
         svc,
         reporter,
         after,
-        "status_update",
-        action=action.value,
+        notices.reporter,
+        action=Action(event.action).value,
         stage_name=svc.renderer.label(lang, f"stage.{after.stage}"),
         unit_name=unit,
         note=event.note,
@@ -166,6 +165,14 @@ def _card_and_reporter(
         other_number=(event.data or {}).get("duplicate_of_number"),
     )
     return messages
+
+
+def _staff_notices(event: NewEvent | ReportEvent) -> Notices | None:
+    """Return who hears of a staff (or system) action; None for the reporter's own steps."""
+    if event.actor_kind == "reporter":
+        return None
+    spec = SPECS.get(Action(event.action))
+    return spec.notices if spec is not None else None
 
 
 def answer_message(svc: Services, reporter: Reporter, report: Report) -> list[OutboxMessage]:
@@ -279,12 +286,18 @@ def staff_notice(
 
 
 def liaison_notice(
-    svc: Services, report: Report, chat_id: int, unit_name: str, *, personal: bool = False
+    svc: Services,
+    report: Report,
+    chat_id: int,
+    unit_name: str,
+    *,
+    personal: bool = False,
+    template: str = "staff_dm_disposed",
 ) -> list[OutboxMessage]:
     """Return a liaison's private note that a report reached their unit (or them in person)."""
     text = svc.renderer.render(
         "id",
-        "staff_dm_disposed",
+        template,
         report=report,
         unit_name=unit_name,
         number=report.number,

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from bot.domain import access
+from bot.domain.actions import PERSON, REGISTRY_PICKERS, SPECS, ActionSpec, PickerKind
 from bot.domain.screening import mask, screen
-from bot.domain.vocabulary import Action, Channel, ReportType, Role
+from bot.domain.vocabulary import Action, Channel, Role
 from bot.domain.workflow import Actor, ActorKind, available_actions, state_of
+from bot.render import Renderer
 from bot.services.container import Services
-from bot.services.staff_actions import CHOICES, EXTEND_DAYS, PERSON, REJECT_REASONS, open_for_staff
+from bot.services.staff_actions import open_for_staff
 from bot.telegram import callbacks
 from storage.models import Report, Reporter, ReportEvent
 
@@ -17,20 +20,22 @@ FEATURE = "rpt"
 DESCRIPTION_PREVIEW = 300
 DETAIL_LIMIT = 3500
 LAST_ACTIONS = 3
-# Actions that never appear as card buttons: notes are replies to the card.
-_NOT_BUTTONS = {Action.NOTE}
+UNIT_NAME_MAX = 60
+PERSON_NAME_MAX = 50
 # Card-only buttons that are not workflow actions.
 VIEW = "view"
 BACK = "back"
+# A picker's choice: the value the button carries, and its text.
+Option = tuple[str, str]
 
 
 def card_actions(svc: Services, report: Report) -> list[Action]:
-    """Return the actions some staff role could take now, in SOP order."""
+    """Return the actions some staff role could take now, in SOP order (those with a button)."""
     state = state_of(report)
     offered: set[Action] = set()
     for role in Role:
         offered.update(available_actions(svc.profile, state, Actor(ActorKind.STAFF, role=role)))
-    return [a for a in Action if a in offered and a not in _NOT_BUTTONS]
+    return [a for a in Action if a in offered and a in SPECS and SPECS[a].button]
 
 
 def _button(text: str, report: Report, action: str, *extra: object) -> dict[str, str]:
@@ -42,15 +47,21 @@ def _rows(buttons: list[dict[str, str]], per_row: int = 2) -> list[list[dict[str
     return [buttons[i : i + per_row] for i in range(0, len(buttons), per_row)]
 
 
+def action_button(
+    renderer: Renderer, report: Report, spec: ActionSpec, lang: str
+) -> dict[str, str]:
+    """Return an action's card button, naming the report's version."""
+    return _button(renderer.label(lang, spec.label), report, spec.action.value)
+
+
 def card_keyboard(svc: Services, report: Report, lang: str) -> dict[str, Any]:
     """Return the card's buttons, two per row, each naming the report's version."""
-    label = svc.renderer.label
     buttons = [
-        _button(label(lang, f"card_button.{action}"), report, action.value)
+        action_button(svc.renderer, report, SPECS[action], lang)
         for action in card_actions(svc, report)
     ]
     rows = _rows(buttons)
-    rows.append([_button(label(lang, "card_button.view"), report, VIEW)])
+    rows.append([_button(svc.renderer.label(lang, "card_button.view"), report, VIEW)])
     return {"inline_keyboard": rows}
 
 
@@ -58,45 +69,78 @@ async def picker_keyboard(
     svc: Services, report: Report, action: Action, lang: str = "id"
 ) -> dict[str, Any]:
     """Return the choices an action offers before it happens (units, types, reasons, days)."""
-    label = svc.renderer.label
-    kind = CHOICES[action]
-    buttons: list[dict[str, str]]
-    if kind == "unit":
-        buttons = [
-            _button(unit.name[:60], report, action.value, unit.id)
-            for unit in await svc.repo.list_units()
-            if unit.id != report.unit_id
+    spec = SPECS[action]
+    assert spec.picker is not None, f"{action} has no picker"
+    registry: list[Option] = []
+    if spec.picker.kind in REGISTRY_PICKERS:
+        registry = await registry_options(svc, report, spec.picker.kind, lang)
+    return picker_markup(svc.renderer, report, spec, lang, registry)
+
+
+async def registry_options(
+    svc: Services, report: Report, kind: PickerKind, lang: str
+) -> list[Option]:
+    """Return a registry picker's choices: active units, and for a holder the unit's liaisons."""
+    options = [(str(u.id), u.name[:UNIT_NAME_MAX]) for u in await svc.repo.list_units()]
+    if kind is PickerKind.HOLDER:  # or one person of the unit that holds it
+        people = access.assignable(await svc.repo.list_staff(), report)
+        options += [
+            (
+                f"{PERSON}{m.id}",
+                svc.renderer.label(lang, "staff.person", name=m.display_name[:PERSON_NAME_MAX]),
+            )
+            for m in people
         ]
-        if action is Action.REASSIGN:  # or one person of the unit that holds it
-            people = access.assignable(await svc.repo.list_staff(), report)
-            buttons += [
-                _button(
-                    label(lang, "staff.person", name=m.display_name[:50]),
-                    report,
-                    action.value,
-                    f"{PERSON}{m.id}",
-                )
-                for m in people
-            ]
-    elif kind == "type":
-        buttons = [
-            _button(label(lang, f"type.{t}"), report, action.value, t.value)
-            for t in ReportType
-            if t != report.type
-        ]
-    elif kind == "reason":
-        buttons = [
-            _button(label(lang, f"reject_reason.{r}"), report, action.value, r)
-            for r in REJECT_REASONS
-        ]
-    else:
-        buttons = [
-            _button(label(lang, "staff.extend_days", days=d), report, action.value, d)
-            for d in EXTEND_DAYS
-        ]
-    rows = _rows(buttons, 1 if kind in ("unit", "reason") else 2)
-    rows.append([_button(label(lang, "card_button.back"), report, BACK)])
+    return options
+
+
+def picker_markup(
+    renderer: Renderer,
+    report: Report,
+    spec: ActionSpec,
+    lang: str,
+    registry: Sequence[Option] = (),
+) -> dict[str, Any]:
+    """Return a picker's keyboard: its choices (fixed, or `registry`'s), then back to the card."""
+    picker = spec.picker
+    assert picker is not None, f"{spec.action} has no picker"
+    options = (
+        list(registry)
+        if picker.kind in REGISTRY_PICKERS
+        else [(c, renderer.label(lang, picker.choice_label(c), choice=c)) for c in picker.choices]
+    )
+    current = getattr(report, picker.current) if picker.current else None
+    buttons = [
+        _button(text, report, spec.action.value, value)
+        for value, text in options
+        if current is None or value != str(current)
+    ]
+    rows = _rows(buttons, picker.per_row)
+    rows.append([_button(renderer.label(lang, "card_button.back"), report, BACK)])
     return {"inline_keyboard": rows}
+
+
+def prompt_text(
+    renderer: Renderer,
+    spec: ActionSpec,
+    choice: str | None,
+    lang: str,
+    *,
+    number: str,
+    staff_name: str,
+    username: str | None = None,
+) -> str:
+    """Return the ForceReply prompt asking the presser for the action's text."""
+    assert spec.reply is not None, f"{spec.action} asks for no text"
+    return renderer.render(
+        lang,
+        "staff_prompt",
+        username=username,
+        staff_name=staff_name,
+        ask=renderer.label(lang, spec.reply.prompt_key(choice), choice=choice),
+        files=spec.reply.files,
+        number=number,
+    )
 
 
 def reporter_label(report: Report, reporter: Reporter) -> str | None:

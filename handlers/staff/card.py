@@ -22,16 +22,10 @@ from telegram.error import Forbidden
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from bot.domain import access
+from bot.domain.actions import SPECS
 from bot.domain.vocabulary import Action
 from bot.services.container import Services
-from bot.services.staff_actions import (
-    CHOICES,
-    Invalid,
-    carry_out,
-    needs_text,
-    private_detail,
-    valid_choice,
-)
+from bot.services.staff_actions import Invalid, carry_out, private_detail
 from bot.services.transition import Done, Stale
 from bot.telegram import callbacks, cards
 from handlers.common import Context, kick_outbox, services
@@ -84,15 +78,16 @@ async def pressed(update: Update, context: Context) -> None:
         return
     member, report = vetted
     svc = services(context)
-    if action in CHOICES and press.choice is None:
+    spec = SPECS[action]  # vetted: a staff action (the reporter's own are refused above)
+    if spec.needs_picker(press.choice):
         keyboard = await cards.picker_keyboard(svc, report, action)
         await query.answer(svc.renderer.label(STAFF_LANG, "staff_alert.choose"))
         await query.edit_message_reply_markup(reply_markup=_markup(keyboard, context))
         return
-    if press.choice is not None and not valid_choice(action, press.choice):
+    if press.choice is not None and not spec.valid_choice(press.choice):
         await alert(query, context, "invalid")
         return
-    if needs_text(action, press.choice):
+    if spec.needs_text(press.choice):
         await _ask_for_text(context, query, member, report, action, press.choice)
         return
     await _act(context, query, member, report, action, press.choice)
@@ -130,15 +125,14 @@ async def _ask_for_text(
 ) -> None:
     """Ask the presser to type: in the group under the card, or privately for `rahasia`."""
     svc = services(context)
-    text = svc.renderer.render(
+    text = cards.prompt_text(
+        svc.renderer,
+        SPECS[action],
+        choice,
         STAFF_LANG,
-        "staff_prompt",
-        username=query.from_user.username,
-        staff_name=member.display_name,
-        action=action.value,
         number=report.number,
-        days=choice,
-        reason=choice,
+        staff_name=member.display_name,
+        username=query.from_user.username,
     )
     card = query.message
     private = report.confidential or card is None

@@ -1,6 +1,9 @@
 """Staff typing in reply: to a prompt (a question, an answer, a reason), or to a card (a note).
 
-Prompts live in the `staff_prompts` table, so a reply after a restart still finds its question.
+What a reply answers is looked up, never guessed from the replied message's text: a prompt is
+a row of the `staff_prompts` table (so a reply after a restart still finds its question), a
+card is a message linked to its report. A reply to any other bot message goes on to the
+handlers after this one (a citizen answering the bot in private is not a staff member).
 An answer may carry files: photos and documents sent in reply to the answer prompt are kept with
 the prompt (checked as evidence is), and the text reply that follows sends the answer with them.
 An album's caption cannot complete the answer (it comes on one photo of several), so the rule
@@ -12,37 +15,53 @@ from __future__ import annotations
 from typing import Any
 
 from telegram import Message, Update
-from telegram.ext import BaseHandler, MessageHandler, filters
+from telegram.ext import ApplicationHandlerStop, BaseHandler, MessageHandler, filters
 
 from bot.domain import access, intake
+from bot.domain.actions import SPECS
 from bot.domain.vocabulary import Action
 from bot.services import notify
 from bot.services.container import Services
 from bot.services.staff_actions import Invalid, carry_out
-from bot.services.transition import ANSWERS, Done, Stale, perform
+from bot.services.transition import Done, Stale, perform
 from handlers.common import Context, kick_outbox, message_of, services
 from handlers.report.steps import file_of
 from handlers.staff.common import STAFF_LANG, StaffChat, alert_text, vet
 from storage.models import NewAttachment, Report, StaffPrompt
 
-PROMPT_MARK = "✍️"
-CARD_MARKS = ("📋", "🔒")
 CARD_SLOT = notify.CARD_SLOT
 
 
 class RepliesToBot(filters.MessageFilter):
-    """Match a reply to one of the bot's own messages that starts with one of `marks`."""
+    """Match a reply to one of the bot's own messages (what it answers is looked up later)."""
 
-    def __init__(self, *marks: str) -> None:
-        super().__init__(name=f"RepliesToBot{marks}")
-        self.marks = marks
+    def __init__(self) -> None:
+        super().__init__(name="RepliesToBot")
 
     def filter(self, message: Message) -> bool:
-        """Tell whether the message answers a bot message of this kind."""
+        """Tell whether the message replies to a message the bot sent."""
         replied = message.reply_to_message
-        if replied is None or replied.from_user is None or not replied.from_user.is_bot:
-            return False
-        return (replied.text or "").startswith(self.marks)
+        return replied is not None and replied.from_user is not None and replied.from_user.is_bot
+
+
+async def replied_to_bot(update: Update, context: Context) -> None:
+    """Route a reply to the bot: a prompt's answer, or a note on a card; else let it go on.
+
+    A reply this handler consumed stops here; any other goes on to the next group's handlers.
+    """
+    message = message_of(update)
+    assert message.reply_to_message is not None
+    svc = services(context)
+    replied_id = message.reply_to_message.message_id
+    prompt = await svc.repo.prompt_at(message.chat_id, replied_id)
+    if prompt is not None:
+        await prompt_answered(update, context, prompt)
+        raise ApplicationHandlerStop
+    if message.chat_id != svc.staff_chat_id:
+        return
+    report_id = await svc.repo.report_of_message(message.chat_id, replied_id, CARD_SLOT)
+    if report_id is not None and await card_note(update, context, report_id):
+        raise ApplicationHandlerStop
 
 
 async def _say(message: Message, context: Context, result: str, **values: object) -> None:
@@ -52,15 +71,12 @@ async def _say(message: Message, context: Context, result: str, **values: object
     await message.reply_text(text, parse_mode="HTML")
 
 
-async def prompt_answered(update: Update, context: Context) -> None:
+async def prompt_answered(update: Update, context: Context, prompt: StaffPrompt) -> None:
     """Complete the action a prompt asked for with the staff member's reply."""
     message = message_of(update)
     svc = services(context)
-    assert message.reply_to_message is not None
-    prompt = await svc.repo.prompt_at(message.chat_id, message.reply_to_message.message_id)
-    if prompt is None:
-        return  # answered before, or not a prompt of ours
     action = Action(prompt.action)
+    spec = SPECS[action]
     vetted = await vet(update, context, prompt.report_id, action, prompt.version)
     if isinstance(vetted, str):
         await _refused(message, context, prompt, vetted)
@@ -69,7 +85,7 @@ async def prompt_answered(update: Update, context: Context) -> None:
     if member.id != prompt.staff_id:
         await _say(message, context, "other_person")
         return
-    found = file_of(message) if action in ANSWERS else None
+    found = file_of(message) if spec.takes_files else None
     if found is not None:
         await _keep_file(message, context, prompt, report, found)
         return
@@ -78,7 +94,7 @@ async def prompt_answered(update: Update, context: Context) -> None:
         await _say(message, context, "empty")
         return
     data = prompt.data or {}
-    files = [NewAttachment(**f) for f in data.get("files", [])] if action in ANSWERS else []
+    files = [NewAttachment(**f) for f in data.get("files", [])] if spec.takes_files else []
     outcome = await carry_out(
         svc,
         report,
@@ -132,30 +148,31 @@ async def _refused(message: Message, context: Context, prompt: StaffPrompt, key:
     await _say(message, context, "refused", number="", reason=alert_text(svc, key))
 
 
-async def card_note(update: Update, context: Context) -> None:
-    """Record a staff reply to a card as an internal note the reporter never sees."""
+async def card_note(update: Update, context: Context, report_id: int) -> bool:
+    """Record a staff reply to a card as an internal note the reporter never sees.
+
+    Return False when it is no note (no text, not staff, may not note): an ordinary message.
+    """
     message = message_of(update)
     svc = services(context)
-    assert message.reply_to_message is not None
-    report_id = await svc.repo.report_of_message(
-        message.chat_id, message.reply_to_message.message_id, CARD_SLOT
-    )
     text = (message.text or message.caption or "").strip()
-    if report_id is None or not text:
-        return
+    if not text:
+        return False
     vetted = await vet(update, context, report_id, Action.NOTE, None)
     if isinstance(vetted, str):
-        return  # not staff, or may not note: an ordinary chat message
+        return False
     member, _report = vetted
     await perform(svc, report_id, Action.NOTE, access.actor_of(member), note=text)
     kick_outbox(context)
+    return True
 
 
 def handlers(svc: Services) -> list[BaseHandler[Update, Context, None]]:
-    """Return the handlers of this feature."""
+    """Return the handlers of this feature, for a group of their own before the features'.
+
+    Only the first matching handler of a group runs, so a reply this one lets go on reaches
+    the citizen and staff handlers of the next group; one it consumed stops there.
+    """
     content = filters.TEXT | filters.PHOTO | filters.Document.ALL | filters.VIDEO
     in_reach = StaffChat(svc) | filters.ChatType.PRIVATE
-    return [
-        MessageHandler(content & in_reach & RepliesToBot(PROMPT_MARK), prompt_answered),
-        MessageHandler(content & StaffChat(svc) & RepliesToBot(*CARD_MARKS), card_note),
-    ]
+    return [MessageHandler(content & in_reach & RepliesToBot(), replied_to_bot)]
