@@ -51,6 +51,8 @@ class Renderer:
             fmt_date=lambda d: self.format_date(d, lang),
             fmt_datetime=lambda d: self.format_datetime(d, lang),
             fmt_number=lambda n: format_decimal(n, locale=_LOCALES[lang]),
+            # A button's own label, so that a text naming a button names it as it reads.
+            button=lambda key, **values: self.label(lang, key, **values),
             **context,
         ).strip()
 
@@ -93,12 +95,17 @@ class Renderer:
         return format_date(value, format="medium", locale=_LOCALES[lang])
 
     def format_datetime(self, value: datetime, lang: str) -> str:
-        """Format a time in the office's zone and the user's locale, with the zone's name."""
+        """Format a time in the office's zone and locale: "2 Des 2026 pukul 09.30 WITA"."""
         local = value.astimezone(self.zone)
         locale = _LOCALES[lang]
         day = format_date(local, format="d MMM yyyy", locale=locale)
         clock = format_time(local, format="short", locale=locale)
-        return f"{day} {clock} {_zone_abbreviation(self.zone)}"
+        at = _AT.get(lang, "")
+        return f"{day}{at}{clock} {_zone_abbreviation(self.zone)}"
+
+
+# Between the date and the time: Indonesian says "pukul" before a time of day.
+_AT = {"id": " pukul ", "en": ", "}
 
 
 def _zone_abbreviation(zone: ZoneInfo) -> str:

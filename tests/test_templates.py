@@ -162,6 +162,6 @@ def test_button_labels_fit_telegram() -> None:
 
 def test_dates_follow_the_users_language_and_the_offices_zone() -> None:
     at = datetime(2026, 8, 17, 1, 30, tzinfo=UTC)
-    assert renderer.format_datetime(at, "id") == "17 Agu 2026 09.30 WITA"
-    assert renderer.format_datetime(at, "en") == "17 Aug 2026 09:30 WITA"
+    assert renderer.format_datetime(at, "id") == "17 Agu 2026 pukul 09.30 WITA"
+    assert renderer.format_datetime(at, "en") == "17 Aug 2026, 09:30 WITA"
     assert renderer.format_date(date(2026, 8, 17), "id") == "17 Agu 2026"

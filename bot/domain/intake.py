@@ -19,6 +19,7 @@ import lokal
 
 from bot.domain.profile import Profile
 from bot.domain.screening import Verdict, mask, screen
+from bot.domain.vocabulary import ReportType
 from storage.models import Report
 
 CONVERSATION = "report"
@@ -177,6 +178,15 @@ class ReportDraft:
         return step.name in self.done
 
 
+def chosen_type(profile: Profile, draft: ReportDraft) -> ReportType:
+    """Return the draft's report type: the citizen's choice, or the office's only one."""
+    return ReportType(draft.type) if draft.type else profile.report_types[0].code
+
+
+# A request for information asks a question: there is no incident to date or to place.
+_INCIDENT_STEPS = frozenset({Step.EVENT_DATE, Step.LOCATION})
+
+
 def applies(step: Step, profile: Profile, draft: ReportDraft, *, has_identity: bool) -> bool:
     """Tell whether this office asks this step of this draft."""
     identity = profile.identity
@@ -205,6 +215,8 @@ def applies(step: Step, profile: Profile, draft: ReportDraft, *, has_identity: b
             )
         case Step.RESUME | Step.EDIT:
             return False
+    if step in _INCIDENT_STEPS:
+        return chosen_type(profile, draft) is not ReportType.INFORMASI
     return True
 
 

@@ -110,13 +110,21 @@ def options(svc: Services, step: Step, draft: ReportDraft, lang: str) -> list[Op
 
 
 def match_option(text: str, choices: list[Option]) -> str | None:
-    """Return the value of the choice a person pressed or typed (label, name or number)."""
+    """Return the value of the choice a person pressed or typed (label, name or number).
+
+    A label's first words before its comma also count when no other choice starts the same
+    way: "Selesai" picks "✅ Selesai, lanjut", "ya" picks "🙈 Ya, anonim".
+    """
     typed = " ".join(text.split()).casefold()
     for number, option in enumerate(choices, start=1):
         bare = bare_label(option.label)
         if typed in (option.label.casefold(), bare, option.value.casefold(), str(number)):
             return option.value
-    return None
+    bare_typed = bare_label(text)
+    heads = [
+        o for o in choices if "," in o.label and bare_label(o.label.split(",")[0]) == bare_typed
+    ]
+    return heads[0].value if len(heads) == 1 and bare_typed else None
 
 
 def keyboard(
@@ -156,7 +164,11 @@ def prompt_values(
     elif step is Step.TITLE:
         values.update(min=TITLE_MIN, max=TITLE_MAX)
     elif step is Step.DESCRIPTION:
-        values.update(min=DESCRIPTION_MIN, earlier=draft.flags.get("quick_text"))
+        values.update(
+            min=DESCRIPTION_MIN,
+            earlier=draft.flags.get("quick_text"),
+            report_type=intake.chosen_type(profile, draft).value,
+        )
     elif step is Step.EVIDENCE:
         values.update(max=MAX_FILES, anonymous=draft.anonymous, count=len(draft.attachments))
     elif step is Step.IDENTITY_REUSE:
@@ -177,7 +189,7 @@ def summary_values(
 ) -> dict[str, Any]:
     """Return what the summary template needs."""
     profile = svc.profile
-    report_type = next((t for t in profile.report_types if t.code.value == draft.type), None)
+    report_type = profile.report_type(intake.chosen_type(profile, draft))
     category = profile.category(draft.category or "")
     sub = category.subcategory(draft.subcategory or "") if category else None
     known = reporter if draft.reuse_identity else None
@@ -246,6 +258,7 @@ async def invalid(
         "intake_invalid",
         problem=found.problem if found else problem,
         limit=found.limit if found else None,
+        has_files=bool(draft.attachments),
     )
     await message_of(update).reply_text(text, parse_mode="HTML")
     return step
