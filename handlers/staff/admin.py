@@ -16,7 +16,10 @@ ROLES = {r.value for r in Role}
 
 
 async def _reply(update: Update, context: Context, template: str, **values: object) -> None:
-    text = services(context).renderer.render(STAFF_LANG, template, **values)
+    svc = services(context)
+    # People read the office's own names for roles ("Tim NKK Pembantu"), not our codes.
+    roles = {role.value: svc.profile.roles.get(role).get(STAFF_LANG) for role in Role}
+    text = svc.renderer.render(STAFF_LANG, template, role_names=roles, **values)
     await message_of(update).reply_text(text, parse_mode="HTML")
 
 
