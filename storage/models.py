@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -196,24 +196,6 @@ class NewEvent:
     to_stage: Stage | None
     note: str | None = None
     data: dict[str, Any] | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Change:
-    """What one transition writes: new column values, the audit row, and the messages it causes.
-
-    `messages` is called inside the transaction with the updated report and the stored event,
-    so that notifications show the state they announce. `attachments` are files that come with
-    the change (an answer's, the reporter's information); they are stored linked to its event.
-    `follow` names a report the changed report's reporter follows from now on (a duplicate's
-    reporter follows the original).
-    """
-
-    values: dict[str, Any]
-    event: NewEvent
-    messages: Callable[[Report, ReportEvent], Sequence[OutboxMessage]] = lambda _r, _e: ()
-    attachments: Sequence[NewAttachment] = ()
-    follow: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

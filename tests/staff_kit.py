@@ -11,12 +11,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bot.domain.tracking import numbering
 from bot.services import notify
 from bot.services.container import Services
+from bot.services.submit import unfiled_report
 from bot.telegram import callbacks
 from loopback import LoopbackBotApi
 from loopback.models import DEFAULT_PHOTO, FakeChat, FakeUser
 from storage.models import NewAttachment, NewReport, Report
+from storage.vocabulary import Channel, ReportType, Stage
 from tests.harness import BotRunner, eventually, make_settings
 
 JSONDict = dict[str, Any]
@@ -82,24 +85,24 @@ class StaffWorld:
         files = [self._photo(citizen, f"bukti {n + 1}") for n in range(evidence)]
         identity = {k: v for k, v in {"name": name, "phone": phone}.items() if v}
         now = datetime.now(UTC)
+        new = NewReport(
+            reporter_id=reporter.id,
+            channel=Channel.TELEGRAM,
+            type=ReportType(type),
+            title=title,
+            description=description,
+            stage=Stage.SUBMITTED,
+            submitted_at=now,
+            anonymous=anonymous,
+            confidential=confidential,
+            location_text="Kel. Oebobo, Kupang",
+        )
         report = await svc.repo.submit_report(
-            NewReport(
-                reporter_id=reporter.id,
-                channel="telegram",
-                type=type,
-                title=title,
-                description=description,
-                stage="submitted",
-                submitted_at=now,
-                anonymous=anonymous,
-                confidential=confidential,
-                location_text="Kel. Oebobo, Kupang",
-            ),
-            prefix=svc.profile.prefix,
-            zone=svc.profile.zone,
+            new,
+            numbering=numbering(svc.profile.prefix, now, svc.profile.zone),
             attachments=files,
             identity=identity or None,
-            notify=lambda r: notify.after_submission(svc, reporter, r, []),
+            messages=notify.after_submission(svc, reporter, unfiled_report(new), []),
         )
         stored = await svc.repo.attachments_of(report.id)
         copies = [c for a in stored if (c := notify.thread_copy(svc, report, a)) is not None]

@@ -10,7 +10,7 @@ from bot.domain.vocabulary import Action
 from bot.domain.workflow import REPORTER
 from bot.services.transition import Done, perform
 from loopback import LoopbackBotApi
-from storage.models import NewAttachment, OutboxMessage, Report, ReportEvent
+from storage.models import NewAttachment, NewEvent, OutboxMessage, Report
 from tests.citizen_after import bot_texts
 from tests.staff_kit import staff_world
 
@@ -53,7 +53,7 @@ async def test_a_follow_up_that_fails_leaves_the_report_its_files_and_the_outbox
         events_before = len(await w.svc.repo.events(report.id))
         file = NewAttachment("photo", "f-1", "u-1", source_chat_id=w.siti.id, source_message_id=1)
 
-        def broken(_report: Report, _event: ReportEvent) -> list[OutboxMessage]:
+        def broken(_report: Report, _event: NewEvent) -> list[OutboxMessage]:
             raise RuntimeError("the follow-up could not be built")
 
         with pytest.raises(RuntimeError):
@@ -66,10 +66,10 @@ async def test_a_follow_up_that_fails_leaves_the_report_its_files_and_the_outbox
         assert len(await w.svc.repo.attachments_of(report.id)) == files_before
         assert len(await w.svc.repo.outbox_items()) == outbox_before
 
-        seen: list[int] = []
+        seen: list[NewEvent] = []
 
-        def extra(after: Report, event: ReportEvent) -> list[OutboxMessage]:
-            seen.append(event.id)
+        def extra(after: Report, event: NewEvent) -> list[OutboxMessage]:
+            seen.append(event)
             return [OutboxMessage(chat_id=w.citra.id, kind="send_message", payload={"text": "ok"})]
 
         outcome = await perform(
@@ -78,8 +78,10 @@ async def test_a_follow_up_that_fails_leaves_the_report_its_files_and_the_outbox
         )  # fmt: skip
         assert isinstance(outcome, Done)
         stored = await w.svc.repo.attachments_of(report.id)
-        assert stored[-1].event_id == seen[0]
-        assert (await w.svc.repo.events(report.id))[-1].id == seen[0]
+        last = (await w.svc.repo.events(report.id))[-1]
+        assert stored[-1].event_id == last.id
+        # The follow-up announced the audit row that was written with it.
+        assert [(e.action, e.note, e.at) for e in seen] == [(last.action, last.note, last.at)]
 
 
 async def test_a_confidential_disposal_reaches_the_liaison_with_details_rendered_when_sent(

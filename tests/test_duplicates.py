@@ -11,9 +11,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.domain.screening.duplicates import search_terms, stopwords
+from bot.domain.tracking import numbering
 from bot.services.duplicates import find_duplicates
 from storage.database import Database
-from storage.models import Change, NewEvent, NewReport, Report
+from storage.models import NewEvent, NewReport, Report, ReportChange
 from storage.repository import Repository
 from storage.vocabulary import Action, ActorKind, Channel, ReportType, Stage
 
@@ -71,24 +72,25 @@ async def file(
             stage=Stage.SUBMITTED,
             submitted_at=START,
         ),
-        prefix="LAPOR",
-        zone=WITA,
+        numbering=numbering("LAPOR", START, WITA),
     )
 
 
 async def move(repo: Repository, report: Report, stage: str) -> None:
-    def decide(before: Report) -> Change:
-        event = NewEvent(
-            START + timedelta(hours=1),
-            ActorKind.SYSTEM,
-            None,
-            Action.CLOSE,
-            before.stage,
-            Stage(stage),
-        )
-        return Change({"stage": stage}, event)
-
-    await repo.change_report(report.id, decide)
+    before = await repo.report(report.id)
+    assert before is not None
+    event = NewEvent(
+        START + timedelta(hours=1),
+        ActorKind.SYSTEM,
+        None,
+        Action.CLOSE,
+        before.stage,
+        Stage(stage),
+    )
+    moved = await repo.apply_change(
+        ReportChange(before.id, before.version, {"stage": stage}, event)
+    )
+    assert moved is not None
 
 
 async def numbers_found(

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from bot.domain.screening.relevance import remit_hints
+from bot.domain.tracking import numbering
 from bot.domain.vocabulary import Action, Channel, ReportType, Stage
 from loopback import FakeUser, LoopbackBotApi
 from tests.citizen import Citizen
@@ -323,8 +324,7 @@ async def test_a_pin_next_to_another_report_brings_the_offer_at_the_location_ste
                 stage=Stage.SUBMITTED,
                 submitted_at=datetime.now(UTC),
             ),
-            prefix=svc.profile.prefix,
-            zone=svc.profile.zone,
+            numbering=numbering(svc.profile.prefix, datetime.now(UTC), svc.profile.zone),
         )
         citizen = Citizen(loopback, w.siti)
         await walk_to_title(citizen)

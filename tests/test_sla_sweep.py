@@ -15,15 +15,17 @@ from sqlalchemy import insert, select, text
 
 from bot.domain.deadlines import submission_deadlines
 from bot.domain.profile import Profile, load_profile
-from bot.domain.vocabulary import Action, Role, Stage
+from bot.domain.tracking import numbering
+from bot.domain.vocabulary import Action, Channel, Role, Stage
 from bot.domain.workflow import Actor, ActorKind
 from bot.services.container import Services, build_services
 from bot.services.sla.digest import CAPTION_LIMIT
-from bot.services.sla.sweep import run_sweep
+from bot.services.sla.sweep import record_marks, run_sweep
 from bot.services.transition import Done, perform
 from bot.settings import Settings
 from storage import tables as t
 from storage.models import NewReport, OutboxItem
+from storage.vocabulary import ReportType
 
 STAFF_GROUP = -1001234567890
 WIB = timedelta(hours=7)
@@ -97,18 +99,17 @@ async def file_report(
     report = await svc.repo.submit_report(
         NewReport(
             reporter_id=reporter.id,
-            channel=channel,
-            type="pengaduan",
+            channel=Channel(channel),
+            type=ReportType.PENGADUAN,
             title=title,
             description="Puskesmas tutup pada jam pelayanan tanpa pemberitahuan kepada warga.",
-            stage="submitted",
+            stage=Stage.SUBMITTED,
             submitted_at=at,
             confidential=confidential,
             stage_due_at=stage_due,
             final_due_at=final_due,
         ),
-        prefix=svc.profile.prefix,
-        zone=svc.profile.zone,
+        numbering=numbering(svc.profile.prefix, at, svc.profile.zone),
     )
     return report.id
 
@@ -359,10 +360,9 @@ async def test_a_report_that_moved_while_the_sweep_ran_is_not_marked(svc: Servic
     await perform(svc, report_id, Action.DISPOSE, operator(1), values={"unit_id": unit.id})
     from storage.repo.sla import SlaMarks
 
-    kept = await svc.repo.record_sla_marks(
-        [SlaMarks(r.id, r.version, {"stage_breached_at": wib(8, 9)}) for r in rows], lambda _k: []
-    )
-    assert kept == set()
+    marks = [SlaMarks(r.id, r.version, {"stage_breached_at": wib(8, 9)}) for r in rows]
+    assert await svc.repo.record_sla_marks(marks, []) == {report_id}
+    assert await record_marks(svc, marks, lambda _k: []) == set()
     report = await svc.repo.report(report_id)
     assert report is not None
     assert report.stage == Stage.DISPOSED

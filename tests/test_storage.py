@@ -13,10 +13,12 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
 
+from bot.domain.tracking import normalize_number, numbering
 from storage.database import Database, include_object
 from storage.models import NewReport
 from storage.repository import Repository
 from storage.tables import metadata
+from storage.vocabulary import Channel, ReportType, Stage
 
 WIT = ZoneInfo("Asia/Jayapura")
 
@@ -37,11 +39,11 @@ def repo(db: Database) -> Repository:
 def new_report(reporter_id: int, at: datetime, title: str = "Jalan rusak") -> NewReport:
     return NewReport(
         reporter_id=reporter_id,
-        channel="telegram",
-        type="pengaduan",
+        channel=Channel.TELEGRAM,
+        type=ReportType.PENGADUAN,
         title=title,
         description="Jalan di depan kantor desa berlubang sejak dua bulan.",
-        stage="submitted",
+        stage=Stage.SUBMITTED,
         submitted_at=at,
     )
 
@@ -83,7 +85,7 @@ async def test_tracking_numbers_never_collide_under_concurrent_submissions(
     at = datetime(2026, 5, 4, 3, 0, tzinfo=UTC)
     reports = await asyncio.gather(
         *(
-            repo.submit_report(new_report(reporter.id, at), prefix="LAPOR", zone=WIT)
+            repo.submit_report(new_report(reporter.id, at), numbering=numbering("LAPOR", at, WIT))
             for _ in range(60)
         )
     )
@@ -97,9 +99,10 @@ async def test_sequence_restarts_each_year_in_the_offices_timezone(repo: Reposit
     reporter = await repo.ensure_reporter(1001)
     late_2026_utc = datetime(2026, 12, 31, 14, 0, tzinfo=UTC)  # 23:00 WIT, still 2026
     new_year_wit = datetime(2026, 12, 31, 16, 0, tzinfo=UTC)  # 01:00 WIT on 1 Jan 2027
-    first = await repo.submit_report(new_report(reporter.id, late_2026_utc), prefix="NTT", zone=WIT)
-    second = await repo.submit_report(new_report(reporter.id, new_year_wit), prefix="NTT", zone=WIT)
-    third = await repo.submit_report(new_report(reporter.id, new_year_wit), prefix="NTT", zone=WIT)
+    first, second, third = [
+        await repo.submit_report(new_report(reporter.id, at), numbering=numbering("NTT", at, WIT))
+        for at in (late_2026_utc, new_year_wit, new_year_wit)
+    ]
     assert [first.number, second.number, third.number] == [
         "NTT-2026-000001",
         "NTT-2027-000001",
@@ -115,8 +118,12 @@ async def test_a_number_typed_in_lower_case_or_with_spaces_still_finds_the_repor
 ) -> None:
     reporter = await repo.ensure_reporter(1001)
     at = datetime(2026, 5, 4, 3, 0, tzinfo=UTC)
-    report = await repo.submit_report(new_report(reporter.id, at), prefix="LAPOR", zone=WIT)
-    found = await repo.report_by_number(typed)
+    report = await repo.submit_report(
+        new_report(reporter.id, at), numbering=numbering("LAPOR", at, WIT)
+    )
+    number = normalize_number(typed)
+    assert number is not None
+    found = await repo.report_by_number(number)
     assert found is not None
     assert found.id == report.id
 
@@ -126,7 +133,9 @@ async def test_submission_writes_the_report_its_audit_row_and_its_times_in_utc(
 ) -> None:
     reporter = await repo.ensure_reporter(1001)
     at = datetime(2026, 5, 4, 10, 0, tzinfo=ZoneInfo("Asia/Makassar"))
-    report = await repo.submit_report(new_report(reporter.id, at), prefix="LAPOR", zone=WIT)
+    report = await repo.submit_report(
+        new_report(reporter.id, at), numbering=numbering("LAPOR", at, WIT)
+    )
     events = await repo.events(report.id)
     assert report.submitted_at == at
     assert report.submitted_at.tzinfo is not None
@@ -169,7 +178,7 @@ async def test_two_processes_writing_the_same_file_still_get_distinct_numbers(
     at = datetime(2026, 5, 4, 3, 0, tzinfo=UTC)
     reports = await asyncio.gather(
         *(
-            repo.submit_report(new_report(reporter.id, at), prefix="LAPOR", zone=WIT)
+            repo.submit_report(new_report(reporter.id, at), numbering=numbering("LAPOR", at, WIT))
             for _ in range(20)
             for repo in (first, second)
         )

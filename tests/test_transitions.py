@@ -9,12 +9,14 @@ from pathlib import Path
 
 import pytest
 
+from bot.domain.tracking import numbering
 from bot.domain.vocabulary import Action, Role, Stage
 from bot.domain.workflow import REPORTER, Actor, ActorKind, Refusal, Refused
 from bot.services.container import Services, build_services
 from bot.services.transition import Done, Stale, perform
 from bot.settings import Settings
 from storage.models import NewReport
+from storage.vocabulary import Channel, ReportType
 
 STAFF_GROUP = -1001234567890
 # Monday 4 May 2026, 09:00 WIB: an ordinary working morning.
@@ -42,15 +44,14 @@ async def file_report(svc: Services) -> int:
     report = await svc.repo.submit_report(
         NewReport(
             reporter_id=reporter.id,
-            channel="telegram",
-            type="pengaduan",
+            channel=Channel.TELEGRAM,
+            type=ReportType.PENGADUAN,
             title="Puskesmas tutup",
             description="Puskesmas tutup pada jam pelayanan tanpa pemberitahuan kepada warga.",
-            stage="submitted",
+            stage=Stage.SUBMITTED,
             submitted_at=MONDAY,
         ),
-        prefix="LAPOR",
-        zone=svc.profile.zone,
+        numbering=numbering("LAPOR", MONDAY, svc.profile.zone),
     )
     return report.id
 
@@ -140,15 +141,14 @@ async def test_marking_a_duplicate_makes_its_reporter_follow_the_original_in_one
     duplicate = await svc.repo.submit_report(
         NewReport(
             reporter_id=other.id,
-            channel="telegram",
-            type="pengaduan",
+            channel=Channel.TELEGRAM,
+            type=ReportType.PENGADUAN,
             title="Puskesmas tutup lagi",
             description="Puskesmas masih tutup pada jam pelayanan, sama seperti laporan lain.",
-            stage="submitted",
+            stage=Stage.SUBMITTED,
             submitted_at=MONDAY,
         ),
-        prefix="LAPOR",
-        zone=svc.profile.zone,
+        numbering=numbering("LAPOR", MONDAY, svc.profile.zone),
     )
     outcome = await perform(
         svc,

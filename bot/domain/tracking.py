@@ -6,6 +6,17 @@ import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from storage.models import Numbering
+
+__all__ = [
+    "Numbering",
+    "counter_name",
+    "format_number",
+    "normalize_number",
+    "numbering",
+    "office_year",
+]
+
 SEQUENCE_DIGITS = 6
 _NUMBER = re.compile(r"^([A-Z0-9]{2,8}?)-?(\d{4})-?(\d{1,6})$")
 
@@ -23,6 +34,13 @@ def counter_name(prefix: str, year: int) -> str:
 def office_year(at: datetime, zone: ZoneInfo) -> int:
     """Return the year of `at` in the office's timezone (31 Dec 20:00 UTC is 1 Jan in WIT)."""
     return at.astimezone(zone).year
+
+
+def numbering(prefix: str, at: datetime, zone: ZoneInfo) -> Numbering:
+    """Return how a report filed at `at` is numbered: its year's counter and number template."""
+    year = office_year(at, zone)
+    template = f"{prefix}-{year:04d}-{{:0{SEQUENCE_DIGITS}d}}"
+    return Numbering(counter=counter_name(prefix, year), template=template)
 
 
 def normalize_number(text: str) -> str | None:

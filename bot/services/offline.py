@@ -13,9 +13,11 @@ from typing import Any
 
 from bot.domain.deadlines import submission_deadlines
 from bot.domain.profile import Profile
-from bot.domain.vocabulary import Channel, Stage
+from bot.domain.tracking import numbering
+from bot.domain.vocabulary import Channel, ReportType, Stage
 from bot.services import notify
 from bot.services.container import Services
+from bot.services.submit import unfiled_report
 from storage.models import NewReport, Report
 
 CONVERSATION = "catat"
@@ -101,28 +103,28 @@ async def record(svc: Services, draft: OfflineDraft, staff_id: int) -> Report:
         phone=None if draft.anonymous else draft.phone,
         address=None if draft.anonymous else draft.address,
     )
-    channel = draft.channel or Channel.TATAP_MUKA.value
+    channel = Channel(draft.channel) if draft.channel else Channel.TATAP_MUKA
     stage_due, final_due = submission_deadlines(svc.profile, svc.calendar, channel, now)
     new = NewReport(
         reporter_id=reporter.id,
         channel=channel,
-        type=draft.type or svc.profile.report_types[0].code.value,
+        type=ReportType(draft.type) if draft.type else svc.profile.report_types[0].code,
         category=draft.category,
         subcategory=draft.subcategory,
         title=draft.title or "",
         description=draft.description or "",
         anonymous=draft.anonymous,
-        stage=Stage.SUBMITTED.value,
+        stage=Stage.SUBMITTED,
         submitted_at=now,
         stage_due_at=stage_due,
         final_due_at=final_due,
         submission_key=draft.key,
     )
+    unfiled = unfiled_report(new)
     return await svc.repo.submit_report(
         new,
-        prefix=svc.profile.prefix,
-        zone=svc.profile.zone,
+        numbering=numbering(svc.profile.prefix, now, svc.profile.zone),
         event_data={"channel": channel},
         recorded_by=staff_id,
-        notify=lambda report: notify.after_submission(svc, reporter, report, []),
+        messages=notify.after_submission(svc, reporter, unfiled, []),
     )

@@ -1,4 +1,8 @@
-"""File a finished draft as a report: number, due dates, screening marks, files, notifications."""
+"""File a finished draft as a report: number, due dates, screening marks, files, notifications.
+
+Everything a submission writes (the report, its first audit row, files, identity and messages)
+goes in one transaction; the messages are prepared before it.
+"""
 
 from __future__ import annotations
 
@@ -17,10 +21,11 @@ from bot.domain.intake import (
     quick_draft,
     screening_marks,
 )
-from bot.domain.vocabulary import Channel, Stage
+from bot.domain.tracking import numbering
+from bot.domain.vocabulary import Channel, ReportType, Stage
 from bot.services import notify, staff_actions
 from bot.services.container import Services
-from storage.models import NewAttachment, NewReport, Report, Reporter
+from storage.models import UNFILED, NewAttachment, NewReport, Report, Reporter
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,8 +50,8 @@ async def submit(
     screening = screening_marks(draft)
     new = NewReport(
         reporter_id=reporter.id,
-        channel=Channel.TELEGRAM.value,
-        type=draft.type or svc.profile.report_types[0].code.value,
+        channel=Channel.TELEGRAM,
+        type=ReportType(draft.type) if draft.type else svc.profile.report_types[0].code,
         category=draft.category,
         subcategory=draft.subcategory,
         title=draft.title or "",
@@ -57,7 +62,7 @@ async def submit(
         longitude=draft.longitude,
         anonymous=draft.anonymous,
         confidential=draft.confidential,
-        stage=Stage.SUBMITTED.value,
+        stage=Stage.SUBMITTED,
         submitted_at=now,
         stage_due_at=stage_due,
         final_due_at=final_due,
@@ -65,16 +70,53 @@ async def submit(
         submission_key=draft.key,
     )
     files = [NewAttachment(**a) for a in draft.attachments]
-    report = await svc.repo.submit_report(
+    unfiled = unfiled_report(new)
+    # One transaction: the report, its card and evidence, and for a `rahasia` report the details
+    # that reach the staff who may triage it (rendered here, before the write).
+    messages = [
+        *notify.after_submission(svc, reporter, unfiled, files),
+        *await staff_actions.confidential_arrival(svc, unfiled, files),
+    ]
+    return await svc.repo.submit_report(
         new,
-        prefix=svc.profile.prefix,
-        zone=svc.profile.zone,
+        numbering=numbering(svc.profile.prefix, now, svc.profile.zone),
+        messages=messages,
         attachments=files,
         identity=_identity(draft, now),
-        notify=lambda filed: notify.after_submission(svc, reporter, filed, files),
     )
-    await svc.repo.enqueue(await staff_actions.confidential_arrival(svc, report))
-    return report
+
+
+def unfiled_report(new: NewReport) -> Report:
+    """Return the report a submission is about to file, to prepare its messages with.
+
+    It has no id and no number yet: its id is `UNFILED` (storage writes the new id in the
+    messages) and its number is empty (messages that show it are rendered when they are sent).
+    """
+    values = {name: getattr(new, name) for name in NewReport.__dataclass_fields__}
+    return Report(
+        **values,
+        id=UNFILED,
+        number="",
+        resume_stage=None,
+        unit_id=None,
+        assignee_id=None,
+        duplicate_of_id=None,
+        stage_started_at=new.submitted_at,
+        rating=None,
+        rating_comment=None,
+        approval_level=0,
+        approvers=None,
+        answer=None,
+        answered_at=None,
+        paused_stage_seconds=None,
+        paused_final_seconds=None,
+        stage_warned_at=None,
+        stage_breached_at=None,
+        stage_escalated_at=None,
+        version=1,
+        updated_at=new.submitted_at,
+        closed_at=None,
+    )
 
 
 def _identity(draft: ReportDraft, now: datetime) -> dict[str, Any] | None:

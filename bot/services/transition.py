@@ -1,9 +1,15 @@
-"""Perform an action on a report: plan it, move the clocks, write it, notify, in one transaction."""
+"""Perform an action on a report: plan it, move the clocks, render its messages, write it at once.
+
+The report is read, the action planned and every message rendered outside the write transaction;
+one repository write then applies the change only if the report is still at the version read
+(optimistic locking), with its audit row, files and messages (DESIGN.md section 3).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from dataclasses import fields as fields_of
 from datetime import datetime
 from typing import Any
 
@@ -14,16 +20,20 @@ from bot.services import notify
 from bot.services.container import Services
 from storage.models import (
     Attachment,
-    Change,
     NewAttachment,
     NewEvent,
     OutboxMessage,
     Report,
-    ReportEvent,
+    ReportChange,
 )
 
-# Messages a caller adds to a transition, computed inside its transaction from data it prefetched.
-Extra = Callable[[Report, ReportEvent], Sequence[OutboxMessage]]
+# Messages a caller adds to a transition, rendered (before the write) from data it prefetched,
+# the report as the transition leaves it and the audit row it writes.
+Extra = Callable[[Report, NewEvent], Sequence[OutboxMessage]]
+# How often a transition is planned again when someone changed the report between the read and
+# the write (only without an expected version: a button pressed on an old card is Stale at once).
+ATTEMPTS = 5
+REPORT_FIELDS = frozenset(f.name for f in fields_of(Report))
 # Actions whose files are the answer's (the reporter receives them with the answer text).
 ANSWERS = (Action.ANSWER, Action.ANSWER_INFO)
 
@@ -61,11 +71,13 @@ async def perform(
     attachments: Sequence[NewAttachment] = (),
     extra: Extra | None = None,
 ) -> Outcome:
-    """Perform `action` by `actor`; re-checks stage, role and version inside the transaction.
+    """Perform `action` by `actor`, planned on the report as it is; written only if still so.
 
+    With `expected_version` (a button pressed on a card of that version) a report that moved on
+    is Stale; without it, a change that loses a race is planned again on the fresh report.
     `values` are further columns the action sets (the unit of a disposition, the new type of a
     reclassification, the answer text); the caller has validated them. `attachments` are stored
-    linked to the audit row; `extra` adds the caller's messages in the same transaction.
+    linked to the audit row; `extra` adds the caller's messages to the same transaction.
     """
     now = at or svc.clock()
     reporter = await svc.repo.reporter_of_report(report_id)
@@ -76,52 +88,68 @@ async def perform(
         answer_files = attachments
     elif action is Action.APPROVE:
         answer_files = await svc.repo.answer_attachments(report_id)
-    seen: list[tuple[Report, Plan]] = []
-
-    def decide(report: Report) -> Change | Stale | Refused:
+    for _attempt in range(ATTEMPTS):
+        report = await svc.repo.report(report_id)
+        if report is None:
+            raise LookupError(f"report {report_id} does not exist")
         if expected_version is not None and report.version != expected_version:
             return Stale(report)
         outcome = plan(svc.profile, state_of(report), action, actor)
         if isinstance(outcome, Refused):
             return outcome
         columns: dict[str, Any] = {
-            "stage": outcome.to_stage.value,
-            "resume_stage": outcome.resume_stage.value if outcome.resume_stage else None,
+            "stage": outcome.to_stage,
+            "resume_stage": outcome.resume_stage,
             "approval_level": outcome.approval_level,
             "approvers": _approvers(report, outcome, actor),
             **deadline_changes(svc.profile, svc.calendar, report, outcome, now),
+            "updated_at": now,
             **(values or {}),
         }
         if outcome.closes:
             columns["closed_at"] = now
-        seen.append((report, outcome))
         event = NewEvent(
             at=now,
-            actor_kind=actor.kind.value,
+            actor_kind=actor.kind,
             actor_staff_id=actor.staff_id,
-            action=action.value,
-            from_stage=outcome.from_stage.value,
-            to_stage=outcome.to_stage.value,
+            action=action,
+            from_stage=outcome.from_stage,
+            to_stage=outcome.to_stage,
             note=note,
             data=data,
         )
+        # Rendered here, before the write: the write lock is held only while rows are written.
+        after = _after(report, columns)
+        messages = [
+            *notify.after_transition(
+                svc, reporter, unit_names, after, event, followers, answer_files=answer_files
+            ),
+            *(extra(after, event) if extra is not None else ()),
+        ]
+        change = ReportChange(
+            report_id=report_id,
+            version=report.version,
+            values=columns,
+            event=event,
+            messages=messages,
+            attachments=attachments,
+            # A duplicate's reporter follows the original's news from now on (DESIGN.md 3).
+            follow=columns.get("duplicate_of_id") if action is Action.MARK_DUPLICATE else None,
+        )
+        stored = await svc.repo.apply_change(change)
+        if stored is not None:
+            return Done(stored, report, outcome)
+        if expected_version is not None:  # pressed on the version someone else just changed
+            break
+    current = await svc.repo.report(report_id)
+    assert current is not None
+    return Stale(current)
 
-        def messages(after: Report, stored: ReportEvent) -> list[OutboxMessage]:
-            found = notify.after_transition(
-                svc, reporter, unit_names, after, stored, followers, answer_files=answer_files
-            )
-            return [*found, *(extra(after, stored) if extra is not None else ())]
 
-        # A duplicate's reporter follows the original's news from now on (DESIGN.md section 3).
-        follow = columns.get("duplicate_of_id") if action is Action.MARK_DUPLICATE else None
-        return Change(columns, event, messages, attachments, follow=follow)
-
-    decision: Change | Stale | Refused
-    current, decision = await svc.repo.change_report(report_id, decide)
-    if isinstance(decision, Change):
-        before, planned = seen[-1]
-        return Done(current, before, planned)
-    return decision
+def _after(report: Report, columns: dict[str, Any]) -> Report:
+    """Return the report as the change will leave it (what its messages announce)."""
+    fields = {k: v for k, v in columns.items() if k in REPORT_FIELDS}
+    return replace(report, **fields, version=report.version + 1)
 
 
 def _approvers(report: Report, outcome: Plan, actor: Actor) -> list[int] | None:

@@ -18,11 +18,10 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
-from bot.domain.vocabulary import Action, Stage
-from bot.domain.workflow import REPORTER
-from bot.services import notify
+from bot.domain.vocabulary import Stage
+from bot.services import citizen
 from bot.services.container import Services
-from bot.services.transition import Done, perform
+from bot.services.transition import Done
 from bot.telegram import callbacks
 from handlers.citizen.common import (
     REASON_MAX,
@@ -115,14 +114,7 @@ async def _rate(update: Update, context: Context, report_id: int, number: str, r
     query = update.callback_query
     assert query is not None
     assert update.effective_user is not None
-    outcome = await perform(
-        svc,
-        report_id,
-        Action.RATE,
-        REPORTER,
-        data={"rating": rating},
-        values={"rating": rating, "rating_comment": None},
-    )
+    outcome = await citizen.rate(svc, report_id, rating)
     if not isinstance(outcome, Done):
         await alert(update, context, "citizen_alert.already_rated")
         return
@@ -212,23 +204,10 @@ async def receive_dispute_reason(
             until=dispute_until(svc, report),
         )
         return
-    outcome = await perform(
-        svc, report.id, Action.DISPUTE, REPORTER, note=reason, expected_version=report.version
-    )
+    outcome = await citizen.dispute(svc, report, reason)
     if not isinstance(outcome, Done):
         await reply(update, context, "citizen_prompt", what="not_open", number=report.number)
         return
-    await svc.repo.enqueue(
-        notify.staff_notice(
-            svc,
-            outcome.report,
-            "citizen_staff",
-            what="disputed",
-            text=reason,
-            files=0,
-            confidential=outcome.report.confidential,
-        )
-    )
     kick_outbox(context)
     await reply(update, context, "citizen_prompt", what="disputed", number=report.number)
 
@@ -246,7 +225,7 @@ async def receive_comment(update: Update, context: Context, waiting: Pending, te
     await stop_waiting(svc, update.effective_user.id)
     if report is None:
         return
-    await svc.repo.set_rating_comment(report.id, comment)
+    await citizen.comment(svc, report.id, comment)
     await reply(update, context, "citizen_prompt", what="comment_saved", number=report.number)
 
 

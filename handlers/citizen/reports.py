@@ -20,10 +20,9 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.domain.vocabulary import Action
-from bot.domain.workflow import REPORTER
-from bot.services import notify
+from bot.services import citizen
 from bot.services.container import Services
-from bot.services.transition import Done, perform
+from bot.services.transition import Done
 from bot.telegram import callbacks
 from handlers.citizen.common import (
     FEATURE,
@@ -284,23 +283,12 @@ async def withdraw(update: Update, context: Context, report_id: int) -> None:
         and waiting.report_id == report.id
     ):
         reason = waiting.data.get("reason")
-    outcome = await perform(svc, report.id, Action.WITHDRAW, REPORTER, note=reason)
+    outcome = await citizen.withdraw(svc, report.id, reason)
     if not isinstance(outcome, Done):
         await alert(update, context, "citizen_alert.not_open")
         return
     await query.answer()
     await stop_waiting(svc, user_id)
-    await svc.repo.enqueue(
-        notify.staff_notice(
-            svc,
-            outcome.report,
-            "citizen_staff",
-            what="withdrawn",
-            text=reason,
-            files=0,
-            confidential=outcome.report.confidential,
-        )
-    )
     kick_outbox(context)
     await query.edit_message_reply_markup(None)
     await reply(update, context, "citizen_prompt", what="withdrawn", number=report.number)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler, MessageHandler, filters
 
-from bot.domain.tracking import format_number
+from bot.domain.tracking import format_number, normalize_number
 from bot.services.container import Services
 from handlers.citizen.common import Pending, report_actions, report_view, stop_waiting, wait_for
 from handlers.common import Context, language, reply, services
@@ -45,7 +45,8 @@ async def show_status(update: Update, context: Context, text: str) -> None:
     lang = await language(update, context)
     user = update.effective_user
     assert user is not None
-    report = await svc.repo.report_by_number(text)
+    number = normalize_number(text)
+    report = await svc.repo.report_by_number(number) if number is not None else None
     if report is None:
         await reply(
             update,

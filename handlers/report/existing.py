@@ -6,8 +6,7 @@ from telegram import Update
 from telegram.ext import ConversationHandler
 
 from bot.domain.intake import CONVERSATION, ReportDraft, Step
-from bot.domain.vocabulary import OPEN_STAGES
-from bot.services import notify
+from bot.services import citizen
 from handlers.common import Context, kick_outbox, language, services
 from handlers.report.prompt import advance, notice
 from handlers.start import main_menu
@@ -27,15 +26,7 @@ async def add_to_existing(
         return await advance(update, context, draft, Step.DESCRIPTION)
     text = draft.description or ""
     files = [NewAttachment(**a) for a in draft.attachments]
-    await svc.repo.add_information(
-        report.id,
-        note=text,
-        files=files,
-        open_stages=[s.value for s in OPEN_STAGES],
-        messages=lambda r, _stored: notify.staff_notice(
-            svc, r, "staff_info_added", text=None if r.confidential else text
-        ),
-    )
+    await citizen.add_from_draft(svc, report.id, text, files)
     await svc.repo.drop_draft(user.id, CONVERSATION)
     kick_outbox(context)
     lang = await language(update, context)

@@ -6,6 +6,7 @@ from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler, filters
 
 from bot.domain import access
+from bot.domain.tracking import normalize_number
 from bot.domain.vocabulary import OPEN_STAGES, Role, Stage
 from bot.services.container import Services
 from bot.services.staff_actions import private_detail
@@ -78,7 +79,8 @@ async def search(update: Update, context: Context) -> None:
 
 async def _report_arg(update: Update, context: Context, command: str) -> Report | None:
     svc = services(context)
-    report = await svc.repo.report_by_number(" ".join(context.args or []))
+    number = normalize_number(" ".join(context.args or []))
+    report = await svc.repo.report_by_number(number) if number is not None else None
     if report is None:
         await _reply(update, context, "staff_usage", command=command)
     return report

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Collection, Sequence
 
 from sqlalchemy import and_, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage import tables as t
-from storage.models import Attachment, NewAttachment, OutboxMessage, Report
+from storage.models import NewAttachment, OutboxMessage, Report
 from storage.repo.base import RepoBase, to_model
-
-# Builds the messages an addition causes, from the report and the stored files.
-InfoMessages = Callable[[Report, list[Attachment]], Sequence[OutboxMessage]]
 
 
 class CitizenRepo(RepoBase):
@@ -46,45 +43,41 @@ class CitizenRepo(RepoBase):
         self,
         report_id: int,
         *,
+        stage: str,
         note: str | None,
         files: Sequence[NewAttachment],
-        open_stages: Collection[str],
-        event_id: int | None = None,
-        messages: InfoMessages = lambda _r, _a: (),
-    ) -> tuple[Report, list[Attachment]] | None:
+        messages: Sequence[OutboxMessage] = (),
+    ) -> Report | None:
         """Attach a reporter's text and files to a report, with the staff's notice, at once.
 
-        Without `event_id` an audit row `note` by the reporter is written for them (the report
-        must still be in `open_stages`, else None); with it, the files join that event (the
-        `provide_info` a transition has just written).
+        An audit row `note` by the reporter carries them; the report keeps its version (staff
+        buttons stay valid). Nothing is written, and None returned, unless the report is still
+        at `stage`, the one the caller saw when it prepared the messages.
         """
         now = self.clock()
         async with self.db.write() as conn:
             report = await self._locked_report(conn, report_id)
-            if report is None:
+            if report is None or report.stage != stage:
                 return None
-            if event_id is None:
-                if report.stage not in open_stages:
-                    return None
-                event_id = (
-                    await conn.execute(
-                        insert(t.report_events)
-                        .values(
-                            report_id=report_id,
-                            at=now,
-                            actor_kind="reporter",
-                            action="note",
-                            from_stage=report.stage,
-                            to_stage=report.stage,
-                            note=note,
-                            data={"files": len(files)} if files else None,
-                        )
-                        .returning(t.report_events.c.id)
+            event_id = (
+                await conn.execute(
+                    insert(t.report_events)
+                    .values(
+                        report_id=report_id,
+                        at=now,
+                        actor_kind="reporter",
+                        action="note",
+                        from_stage=report.stage,
+                        to_stage=report.stage,
+                        note=note,
+                        data={"files": len(files)} if files else None,
                     )
-                ).scalar_one()
-            stored = await self._insert_attachments(conn, report_id, files, now, event_id)
-            await self._enqueue(conn, messages(report, stored))
-            return report, stored
+                    .returning(t.report_events.c.id)
+                )
+            ).scalar_one()
+            await self._insert_attachments(conn, report_id, files, now, event_id)
+            await self._enqueue(conn, messages)
+            return report
 
     async def set_rating_comment(self, report_id: int, comment: str) -> bool:
         """Keep the comment the reporter gave after rating; False when there is no fresh rating."""

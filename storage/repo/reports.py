@@ -2,31 +2,29 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
-from typing import Any, TypeVar
-from zoneinfo import ZoneInfo
+from typing import Any
 
 from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.domain.tracking import counter_name, format_number, normalize_number, office_year
 from storage import tables as t
 from storage.models import (
+    UNFILED,
     Attachment,
-    Change,
     NewAttachment,
     NewEvent,
     NewReport,
+    Numbering,
     OutboxMessage,
     Report,
+    ReportChange,
     Reporter,
     ReportEvent,
 )
 from storage.repo.base import RepoBase, to_model
-
-T = TypeVar("T")
-
 
 # Stages in which a report is open (mirrors bot.domain.vocabulary.OPEN_STAGES; storage stays
 # below bot/).
@@ -47,6 +45,16 @@ def vars_of(event: NewEvent) -> dict[str, Any]:
     return {name: getattr(event, name) for name in NewEvent.__dataclass_fields__}
 
 
+def _filed(message: OutboxMessage, report_id: int) -> OutboxMessage:
+    """Return a message prepared for a report being filed, naming the report's new id."""
+    if message.report_id != UNFILED:
+        return message
+    key = message.coalesce_key
+    if key is not None and key.endswith(f":{UNFILED}"):
+        key = f"{key.removesuffix(str(UNFILED))}{report_id}"
+    return replace(message, report_id=report_id, coalesce_key=key)
+
+
 class ReportsRepo(RepoBase):
     """Reports: submission, lookup and the audit trail."""
 
@@ -54,18 +62,18 @@ class ReportsRepo(RepoBase):
         self,
         new: NewReport,
         *,
-        prefix: str,
-        zone: ZoneInfo,
-        notify: Callable[[Report], Sequence[OutboxMessage]] = lambda _r: (),
+        numbering: Numbering,
+        messages: Sequence[OutboxMessage] = (),
         event_data: dict[str, Any] | None = None,
         attachments: Sequence[NewAttachment] = (),
         identity: dict[str, Any] | None = None,
         recorded_by: int | None = None,
     ) -> Report:
-        """File a report: number it, write it, its first audit row and its notifications.
+        """File a report: number it, write it, its first audit row, its files and its messages.
 
-        A draft submitted twice (a double tap, a redelivered update) carries the same
-        submission key, and the second call returns the report the first one filed.
+        The messages were prepared before the report had an id: those naming `UNFILED` get the
+        new report's. A draft submitted twice (a double tap, a redelivered update) carries the
+        same submission key, and the second call returns the report the first one filed.
         """
         async with self.db.write() as conn:
             if new.submission_key is not None:
@@ -76,8 +84,7 @@ class ReportsRepo(RepoBase):
                 ).first()
                 if existing is not None:
                     return to_model(existing, Report)
-            year = office_year(new.submitted_at, zone)
-            sequence = await self._bump_counter(conn, counter_name(prefix, year))
+            sequence = await self._bump_counter(conn, numbering.counter)
             values = {
                 name: getattr(new, name) for name in NewReport.__dataclass_fields__ if name != "id"
             }
@@ -86,7 +93,7 @@ class ReportsRepo(RepoBase):
                     insert(t.reports)
                     .values(
                         **values,
-                        number=format_number(prefix, year, sequence),
+                        number=numbering.template.format(sequence),
                         stage_started_at=new.submitted_at,
                         updated_at=new.submitted_at,
                     )
@@ -112,9 +119,8 @@ class ReportsRepo(RepoBase):
                     .where(t.reporters.c.id == new.reporter_id)
                     .values(**identity, updated_at=new.submitted_at)
                 )
-            report = await self._report(conn, report_id)
-            await self._enqueue(conn, notify(report))
-            return report
+            await self._enqueue(conn, [_filed(m, report_id) for m in messages])
+            return await self._report(conn, report_id)
 
     async def add_attachments(
         self, report_id: int, items: Sequence[NewAttachment], *, event_id: int | None = None
@@ -183,11 +189,8 @@ class ReportsRepo(RepoBase):
         row = (await conn.execute(select(t.reports).where(t.reports.c.id == report_id))).one()
         return to_model(row, Report)
 
-    async def report_by_number(self, text: str) -> Report | None:
-        """Find a report by its tracking number as a person typed it."""
-        number = normalize_number(text)
-        if number is None:
-            return None
+    async def report_by_number(self, number: str) -> Report | None:
+        """Find a report by its exact tracking number (callers normalize what a person typed)."""
         async with self.db.read() as conn:
             row = (
                 await conn.execute(select(t.reports).where(t.reports.c.number == number))
@@ -204,78 +207,57 @@ class ReportsRepo(RepoBase):
             )
             return [to_model(r, ReportEvent) for r in rows]
 
-    async def change_report(
-        self, report_id: int, decide: Callable[[Report], Change | T]
-    ) -> tuple[Report, Change | T]:
-        """Change a report in one transaction, as `decide` rules on seeing it as it is now.
+    async def apply_change(self, change: ReportChange) -> Report | None:
+        """Write a planned change in one transaction, if the report is still at its version.
 
-        `decide` returns a Change (new values, the audit row and the messages to send) or anything
-        else to change nothing. The write lock is held from the read to the write, so two presses
-        decide one after the other and the second sees the first one's result.
+        The report's columns, its audit row, the files linked to that row, the follower a
+        duplicate brings and the messages are written together; None (and nothing written) when
+        someone changed the report since it was read, so that the caller plans again.
         """
+        event = change.event
+        values = {**change.values, "version": change.version + 1}
+        values.setdefault("updated_at", event.at)
         async with self.db.write() as conn:
-            row = (
-                await conn.execute(
-                    select(t.reports).where(t.reports.c.id == report_id).with_for_update()
-                )
-            ).first()
-            if row is None:
-                raise LookupError(f"report {report_id} does not exist")
-            before: Report = to_model(row, Report)
-            decision = decide(before)
-            if not isinstance(decision, Change):
-                return before, decision
-            values = {**decision.values, "version": before.version + 1}
-            values.setdefault("updated_at", decision.event.at)
-            await conn.execute(
+            updated = await conn.execute(
                 update(t.reports)
-                .where(t.reports.c.id == report_id, t.reports.c.version == before.version)
+                .where(t.reports.c.id == change.report_id, t.reports.c.version == change.version)
                 .values(**values)
             )
-            event = decision.event
+            if updated.rowcount != 1:
+                return None
             event_id = (
                 await conn.execute(
                     insert(t.report_events)
-                    .values(
-                        report_id=report_id,
-                        at=event.at,
-                        actor_kind=event.actor_kind,
-                        actor_staff_id=event.actor_staff_id,
-                        action=event.action,
-                        from_stage=event.from_stage,
-                        to_stage=event.to_stage,
-                        note=event.note,
-                        data=event.data,
-                    )
+                    .values(report_id=change.report_id, **vars_of(event))
                     .returning(t.report_events.c.id)
                 )
             ).scalar_one()
             await self._insert_attachments(
-                conn, report_id, decision.attachments, event.at, event_id
+                conn, change.report_id, change.attachments, event.at, event_id
             )
-            owner = (
-                (
-                    await conn.execute(
-                        select(t.reports.c.reporter_id).where(t.reports.c.id == decision.follow)
-                    )
-                ).scalar()
-                if decision.follow is not None
-                else None
+            if change.follow is not None:
+                await self._follow(conn, change.follow, change.report_id, event.at)
+            await self._enqueue(conn, change.messages)
+            return await self._report(conn, change.report_id)
+
+    async def _follow(
+        self, conn: AsyncConnection, original_id: int, duplicate_id: int, at: datetime
+    ) -> None:
+        """Make a duplicate's reporter follow the original (not when they filed both)."""
+        rows = await conn.execute(
+            select(t.reports.c.id, t.reports.c.reporter_id).where(
+                t.reports.c.id.in_([original_id, duplicate_id])
             )
-            if owner is not None and owner != before.reporter_id:
-                await conn.execute(
-                    self._insert()(t.report_followers)
-                    .values(
-                        report_id=decision.follow,
-                        reporter_id=before.reporter_id,
-                        created_at=event.at,
-                    )
-                    .on_conflict_do_nothing(index_elements=["report_id", "reporter_id"])
-                )
-            after = await self._report(conn, report_id)
-            stored = ReportEvent(event_id, report_id, **vars_of(event))
-            await self._enqueue(conn, decision.messages(after, stored))
-            return after, decision
+        )
+        reporters = {row.id: row.reporter_id for row in rows}
+        owner, follower = reporters.get(original_id), reporters.get(duplicate_id)
+        if owner is None or follower is None or owner == follower:
+            return
+        await conn.execute(
+            self._insert()(t.report_followers)
+            .values(report_id=original_id, reporter_id=follower, created_at=at)
+            .on_conflict_do_nothing(index_elements=["report_id", "reporter_id"])
+        )
 
     async def report(self, report_id: int) -> Report | None:
         """Return a report by id."""

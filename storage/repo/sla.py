@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
@@ -146,23 +146,24 @@ class SlaRepo(RepoBase):
             return [_sla_row(r) for r in await conn.execute(stmt)]
 
     async def record_sla_marks(
-        self,
-        marks: Sequence[SlaMarks],
-        messages: Callable[[set[int]], Sequence[OutboxMessage]],
+        self, marks: Sequence[SlaMarks], messages: Sequence[OutboxMessage]
     ) -> set[int]:
-        """Set the marks and queue the messages they cause, in one transaction.
+        """Set the marks and queue the messages they cause, in one transaction, or do nothing.
 
-        Reports that changed since the sweep read them (a transition bumps the version and
-        starts a fresh stage visit) are left alone; `messages` is called with the ids that were
-        marked, so that a digest names only those. Returns the marked ids.
+        The messages were rendered for exactly these marks. When a report changed since the
+        sweep read it (a transition bumps the version and starts a fresh stage visit), nothing
+        is written and the ids of the reports that changed are returned, so that the caller
+        renders again without them; an empty set means everything was written.
         """
         if not marks:
             return set()
         async with self.db.write() as conn:
             current = await self._versions(conn, [m.report_id for m in marks])
-            kept = [m for m in marks if current.get(m.report_id) == m.version]
+            moved = {m.report_id for m in marks if current.get(m.report_id) != m.version}
+            if moved:
+                return moved
             groups: dict[tuple[tuple[str, ...], bool], list[dict[str, Any]]] = defaultdict(list)
-            for mark in kept:
+            for mark in marks:
                 key = (tuple(sorted(mark.values)), mark.breached_at is not None)
                 params: dict[str, Any] = {"_id": mark.report_id, **mark.values}
                 if mark.breached_at is not None:
@@ -176,9 +177,8 @@ class SlaRepo(RepoBase):
                     )
                 stmt = update(t.reports).where(t.reports.c.id == bindparam("_id")).values(values)
                 await conn.execute(stmt, rows)
-            ids = {m.report_id for m in kept}
-            await self._enqueue(conn, messages(ids))
-        return ids
+            await self._enqueue(conn, messages)
+        return set()
 
     async def _versions(self, conn: AsyncConnection, ids: list[int]) -> dict[int, int]:
         found: dict[int, int] = {}

@@ -14,7 +14,7 @@ any hour: messages to citizens are not held.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -205,11 +205,29 @@ async def alert_staff(svc: Services, now: datetime) -> tuple[list[Alert], int]:
 
     def messages(kept: set[int]) -> list[OutboxMessage]:
         fired = [a for a in alerts if a.row.id in kept]
-        sent.extend(digest_messages(svc, fired, staff, unit_names, now))
+        sent[:] = digest_messages(svc, fired, staff, unit_names, now)
         return sent
 
-    kept = await svc.repo.record_sla_marks(list(marks.values()), messages)
+    kept = await record_marks(svc, list(marks.values()), messages)
     return [a for a in alerts if a.row.id in kept], len(sent)
+
+
+async def record_marks(
+    svc: Services, marks: list[SlaMarks], messages: Callable[[set[int]], list[OutboxMessage]]
+) -> set[int]:
+    """Write the marks with the messages rendered for them (outside the write); return the ids.
+
+    A report that changed since the sweep read it is left out and the messages are rendered
+    again without it, so that a digest names only the reports it marks. Every retry drops at
+    least one report, so this ends.
+    """
+    while marks:
+        ids = {m.report_id for m in marks}
+        moved = await svc.repo.record_sla_marks(marks, messages(ids))
+        if not moved:
+            return ids
+        marks = [m for m in marks if m.report_id not in moved]
+    return set()
 
 
 # --- the reporter: reminders and closing ----------------------------------------------------------
@@ -236,7 +254,7 @@ async def remind_reporters(svc: Services, now: datetime) -> int:
         def messages(kept: set[int], by_id: dict[int, SlaRow] = by_id) -> list[OutboxMessage]:
             return [m for i in sorted(kept) if (m := _reminder(svc, by_id[i])) is not None]
 
-        kept = await svc.repo.record_sla_marks(marks, messages)
+        kept = await record_marks(svc, marks, messages)
         reminded += len(kept)
     return reminded
 
