@@ -80,6 +80,7 @@ class Channel(StrEnum):
     MEDIA_SOSIAL = "media_sosial"
     SMS = "sms"
     LAPOR = "lapor"
+    WEBSITE = "website"  # the office's own web form (seed 003)
 
 
 class ActorKind(StrEnum):

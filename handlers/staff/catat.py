@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from telegram import ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
+from telegram import ReplyKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CommandHandler, ConversationHandler, MessageHandler, filters
 
 from bot.domain import intake
@@ -26,6 +26,7 @@ from bot.services.offline import CONVERSATION, Field, OfflineDraft, channels, ne
 from handlers.common import Context, kick_outbox, message_of, services
 from handlers.report.prompt import Option, match_option
 from handlers.staff.common import STAFF_LANG, acting_member
+from handlers.start import main_menu
 
 RECORDING_ROLES = (Role.OPERATOR, Role.SUPERVISOR)
 
@@ -85,6 +86,11 @@ async def start(update: Update, context: Context) -> Field | int:
         text = svc.renderer.render(STAFF_LANG, "catat_done", outcome="denied")
         await message_of(update).reply_text(text, parse_mode="HTML")
         return ConversationHandler.END
+    if not channels(svc.profile):
+        # An office whose only channel is this bot has nothing to record from elsewhere.
+        text = svc.renderer.render(STAFF_LANG, "catat_done", outcome="no_channels")
+        await message_of(update).reply_text(text, parse_mode="HTML")
+        return ConversationHandler.END
     draft = OfflineDraft()
     return await _ask(update, context, next_field(svc.profile, draft), draft)
 
@@ -96,7 +102,10 @@ async def cancel(update: Update, context: Context) -> int:
     svc = services(context)
     await svc.repo.drop_draft(user.id, CONVERSATION)
     text = svc.renderer.render(STAFF_LANG, "catat_done", outcome="cancelled")
-    await message_of(update).reply_text(text, parse_mode="HTML", reply_markup=ReplyKeyboardRemove())
+    # Back to the menu the staff member had before (their private chat's main menu).
+    await message_of(update).reply_text(
+        text, parse_mode="HTML", reply_markup=main_menu(context, STAFF_LANG)
+    )
     return ConversationHandler.END
 
 
@@ -188,7 +197,10 @@ async def _save(update: Update, context: Context, draft: OfflineDraft) -> int:
     text = svc.renderer.render(
         STAFF_LANG, "catat_done", outcome="saved", number=report.number, due=report.final_due_at
     )
-    await message_of(update).reply_text(text, parse_mode="HTML", reply_markup=ReplyKeyboardRemove())
+    # Back to the menu the staff member had before (their private chat's main menu).
+    await message_of(update).reply_text(
+        text, parse_mode="HTML", reply_markup=main_menu(context, STAFF_LANG)
+    )
     return ConversationHandler.END
 
 
