@@ -307,8 +307,8 @@ async def on_evidence(update: Update, context: Context, draft: ReportDraft) -> S
     if found is None:
         if message.text and match_option(message.text, options(svc, Step.EVIDENCE, draft, lang)):
             return await advance(update, context, draft, Step.EVIDENCE)
-        problem = "evidence_text" if message.text else "file_type"
-        return await invalid(update, context, Step.EVIDENCE, draft, problem)
+        why = "evidence_text" if message.text else "file_type"
+        return await invalid(update, context, Step.EVIDENCE, draft, why)
     problem = intake.check_file(draft, found["kind"], found["mime_type"], found["file_size"])
     if problem is not None:
         return await invalid(update, context, Step.EVIDENCE, draft, problem)
