@@ -1,8 +1,9 @@
 """Engines, SQLite pragmas and schema migrations.
 
 SQLite gets one writer connection (writes queue for it instead of colliding: docs/architecture.md
-§7) and a small pool of readers; every write transaction starts with BEGIN IMMEDIATE so that it holds
-the write lock from its first statement. Other databases use one ordinary pool for both.
+§7) and a small pool of readers; every write transaction starts with BEGIN IMMEDIATE so that it
+holds the write lock from its first statement. Other databases use one ordinary pool for both.
+Callers read, decide and render before they write, so that the write lock is held briefly.
 """
 
 from __future__ import annotations
