@@ -80,7 +80,7 @@ async def test_bad_files_and_stickers_are_refused_politely_and_nothing_is_attach
             w.siti, b"MZ", file_name="virus.exe", mime_type="application/x-msdownload"
         )
         await w.loopback.wait_for("sendMessage", chat_id=w.siti.id, count=4)
-        assert "jenis berkas ini tidak bisa" in bot_texts(w, w.siti.id)[-1]
+        assert "jenis berkas ini tidak dapat" in bot_texts(w, w.siti.id)[-1]
         big = b"0" * (20 * 1024 * 1024 + 1)
         w.loopback.send_document(w.siti, big, file_name="besar.pdf", mime_type="application/pdf")
         await w.loopback.wait_for("sendMessage", chat_id=w.siti.id, count=5)
@@ -270,7 +270,7 @@ async def test_a_kept_photo_and_document_become_the_new_reports_evidence(
         assert "Rahasiakan isi" in await citizen.says("👤 Tidak, tampilkan identitas saya")
         evidence = await citizen.says("📢 Tidak perlu dirahasiakan")
         assert "Terlampir: 2 berkas" in evidence
-        assert "Berkas diterima (3/10)" in await citizen.sends_photo()
+        assert "Berkas tersimpan (3/10)" in await citizen.sends_photo()
 
 
 async def test_an_offer_survives_a_restart_without_opening_a_conversation(

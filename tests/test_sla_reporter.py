@@ -54,7 +54,7 @@ async def test_the_reporter_is_reminded_once_then_the_silent_report_closes(svc: 
     assert report.stage == Stage.CLOSED
     event = (await svc.repo.events(report_id))[-1]
     assert (event.action, event.actor_kind) == ("close", "system")
-    assert event.note == "Tidak ada keterangan dari pelapor sampai batas waktu."
+    assert event.note == "Keterangan yang diminta belum diterima sampai batas waktu."
     assert "ditutup" in (await reporter_texts(svc))[-1]
     assert (await run_sweep(svc, close_at + timedelta(days=1))).closed == 0
 
@@ -80,7 +80,7 @@ async def test_an_answer_the_reporter_does_not_react_to_closes_after_the_period(
     assert report is not None
     assert report.stage == Stage.CLOSED
     event = (await svc.repo.events(report_id))[-1]
-    assert event.note == "Tidak ada tanggapan atas jawaban sampai batas waktu."
+    assert event.note == "Jawaban tidak ditanggapi sampai batas waktu."
 
 
 async def test_a_reporter_who_answers_in_time_is_neither_reminded_nor_closed(
