@@ -3,22 +3,26 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from bot.domain.vocabulary import Action
 from bot.domain.workflow import REPORTER
 from bot.services.transition import perform
-from loopback import LoopbackBotApi
+from loopback import FakeUser, LoopbackBotApi
 from tests.harness import eventually
 from tests.staff_kit import StaffWorld, staff_world
 
 STAFF = ("ani", "budi", "citra", "dedi", "eka")
 
 
-def seen_by_staff(w: StaffWorld) -> list[dict[str, Any]]:
-    """Return every message staff can see: the group and each staff member's private chat."""
-    chats = [w.group.id, *(w.people[name].id for name in STAFF)]
+def seen_by_staff(w: StaffWorld, followers: Sequence[FakeUser] = ()) -> list[dict[str, Any]]:
+    """Return every message staff can see: the group and each staff member's private chat.
+
+    With `followers`, also what those citizens (following the report) were sent.
+    """
+    chats = [w.group.id, *(w.people[name].id for name in STAFF), *(f.id for f in followers)]
     return [m for chat in chats for m in w.loopback.bot_messages(chat)]
 
 
@@ -27,9 +31,12 @@ def identity_of(w: StaffWorld) -> list[str]:
     return ["Siti", "Aminah", "081234567890", "siti_a", str(siti.id)]
 
 
-def assert_hidden(w: StaffWorld, secrets: list[str]) -> None:
-    """Check texts, captions, buttons, forward headers and callback answers for the secrets."""
-    messages = seen_by_staff(w)
+def assert_hidden(w: StaffWorld, secrets: list[str], *, followers: Sequence[FakeUser] = ()) -> None:
+    """Check texts, captions, buttons, forward headers and callback answers for the secrets.
+
+    Staff's chats are checked, and those of the report's `followers`.
+    """
+    messages = seen_by_staff(w, followers)
     assert messages
     for message in messages:
         assert "forward_origin" not in message, message
@@ -131,3 +138,79 @@ async def test_a_named_report_shows_the_reporter_to_staff(
         card = await w.card(report)
         assert "Siti Aminah · 081234567890" in card["text"]
         assert str(w.siti.id) not in json.dumps(card)
+
+
+# Issue 10: "A confidential and anonymous report marked as the original of a duplicate: the
+# duplicate's reporter received '🔔 Laporan … yang Anda dukung (Pegawai meminta uang untuk izin
+# menara)' and later the full answer."
+BRIBE = "Pegawai meminta uang untuk izin menara"
+BRIBE_DETAIL = "Petugas loket perizinan meminta Rp5 juta agar izin menara cepat keluar."
+BRIBE_ANSWER = "Pegawai tersebut sudah diperiksa Inspektorat dan dibebastugaskan."
+
+
+def sent_to(w: StaffWorld, citizen: FakeUser) -> list[dict[str, Any]]:
+    return w.loopback.bot_messages(citizen.id)
+
+
+async def test_a_follower_of_a_confidential_original_gets_a_neutral_progress_notice_only(
+    loopback: LoopbackBotApi, tmp_path: Path
+) -> None:
+    async with staff_world(loopback, tmp_path) as w:
+        original = await w.file(
+            w.siti, anonymous=True, confidential=True, title=BRIBE, description=BRIBE_DETAIL
+        )
+        duplicate = await w.file(
+            w.rudi, name="Rudi Lado", phone="085299990000", title="Pungutan izin menara"
+        )
+        await w.act(w.ani, duplicate, "mark_duplicate", text=original.number)
+        assert (await w.report(duplicate)).duplicate_of_id == original.id
+        merged = len(sent_to(w, w.rudi))
+
+        await w.act(w.ani, original, "dispose", choice=await w.unit_id("dinkes"))
+        await w.act(w.budi, original, "accept")
+        await w.act(w.budi, original, "answer", text=BRIBE_ANSWER)
+        assert BRIBE_ANSWER in sent_to(w, w.siti)[-1]["text"], "the reporter reads the answer"
+
+        news = sent_to(w, w.rudi)[merged:]
+        assert [m["text"].split("\n")[0] for m in news] == [
+            f"🔔 Ada perkembangan pada laporan {original.number} yang Anda ikuti: {stage}."
+            for stage in ("Diteruskan ke unit", "Sedang ditindaklanjuti", "Sudah dijawab")
+        ]
+        assert all("reply_markup" not in m for m in news), "no rating buttons for a follower"
+        # Nothing of the report's content, its unit or its answer reaches the follower.
+        follower = json.dumps(sent_to(w, w.rudi), ensure_ascii=False)
+        for content in (BRIBE, "Rp5 juta", "loket", "Inspektorat", "Dinas Kesehatan"):
+            assert content not in follower, content
+        assert_hidden(w, identity_of(w), followers=[w.rudi])
+
+
+async def test_a_follower_of_an_ordinary_report_hears_its_title_stage_unit_and_answer_only(
+    loopback: LoopbackBotApi, tmp_path: Path
+) -> None:
+    async with staff_world(loopback, tmp_path) as w:
+        original = await w.file(w.siti, anonymous=True)
+        duplicate = await w.file(
+            w.rudi, name="Rudi Lado", phone="085299990000", title="Puskesmas tutup lagi"
+        )
+        await w.act(w.ani, duplicate, "mark_duplicate", text=original.number)
+        merged = len(sent_to(w, w.rudi))
+
+        await w.act(w.ani, original, "dispose", choice=await w.unit_id("dinkes"))
+        await w.act(w.budi, original, "accept")
+        await w.act(w.budi, original, "ask_info", text="Jam berapa Anda datang ke puskesmas?")
+        await perform(w.svc, original.id, Action.PROVIDE_INFO, REPORTER, note="Pukul sembilan.")
+        await w.settle()
+        await w.act(w.budi, original, "answer", text="Puskesmas kembali buka sesuai jadwal.")
+
+        news = [m["text"] for m in sent_to(w, w.rudi)[merged:]]
+        assert news[0] == (
+            f"🔔 Laporan {original.number} yang Anda dukung (Puskesmas tutup): "
+            "Diteruskan ke unit (Dinas Kesehatan)."
+        )
+        assert len(news) == 3, "the reporter's question is not the follower's"
+        assert news[-1].endswith("Jawaban petugas:\nPuskesmas kembali buka sesuai jadwal.")
+        assert all("reply_markup" not in m for m in sent_to(w, w.rudi)[merged:])
+        follower = json.dumps(sent_to(w, w.rudi), ensure_ascii=False)
+        for for_the_reporter in ("Jam berapa", "Pukul sembilan", "fb:"):
+            assert for_the_reporter not in follower, for_the_reporter
+        assert_hidden(w, identity_of(w), followers=[w.rudi])

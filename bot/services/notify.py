@@ -102,13 +102,17 @@ def to_followers(
 ) -> list[OutboxMessage]:
     """Return the status news for citizens who support the report ("saya juga mengalami ini").
 
-    They hear what the reporter hears, except what is meant for the reporter alone: a question
-    (ask_info), staff notes, the rating buttons. The answer is included once it is approved.
+    Of an ordinary report they hear what the reporter hears, except what is meant for the
+    reporter alone: a question (ask_info), staff notes, the rating buttons; the answer is included
+    once it is approved. Of a `rahasia` report they hear only that it moved on: its number and
+    stage, never its title, unit or answer (docs/architecture.md section 3).
     """
     notices = _staff_notices(event)
     if notices is None or notices.followers is None or after.stage == Stage.AWAITING_APPROVAL:
         return []
-    unit = after.unit_id is not None and notices.names_unit
+    # Left out here, not only in the template: what a confidential report says never leaves.
+    content = not after.confidential
+    unit = content and after.unit_id is not None and notices.names_unit
     messages: list[OutboxMessage] = []
     for follower in followers:
         messages += to_reporter(
@@ -116,10 +120,11 @@ def to_followers(
             follower,
             after,
             notices.followers,
-            title=after.title,
+            confidential=after.confidential,
+            title=after.title if content else None,
             stage_name=svc.renderer.label(follower.language, f"stage.{after.stage}"),
             unit_name=unit_names.get(after.unit_id or 0) if unit else None,
-            answer=after.answer if after.stage == Stage.ANSWERED else None,
+            answer=after.answer if content and after.stage == Stage.ANSWERED else None,
         )
     return messages
 

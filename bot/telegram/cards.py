@@ -143,6 +143,12 @@ def prompt_text(
     )
 
 
+def type_name(svc: Services, report: Report, lang: str) -> str:
+    """Return the report's type as the office names it ("Saran", "Informasi")."""
+    option = svc.profile.report_type(report.type)
+    return option.name.get(lang) if option else svc.renderer.label(lang, f"type.{report.type}")
+
+
 def reporter_label(report: Report, reporter: Reporter) -> str | None:
     """Return what staff may see of the reporter: nothing at all for an anonymous report."""
     if report.anonymous:
@@ -181,12 +187,14 @@ async def _context(svc: Services, report: Report, lang: str) -> dict[str, Any]:
     levels = len(svc.profile.steps.approval_levels)
     return {
         "report": report,
-        "type_name": svc.renderer.label(lang, f"type.{report.type}"),
+        "type_name": type_name(svc, report, lang),
         "category_name": category.name.get(lang) if category else None,
-        "stage_name": svc.renderer.label(lang, f"stage.{report.stage}"),
+        "stage_name": svc.renderer.label(lang, f"staff_stage.{report.stage}"),
         "attachments": await svc.repo.attachment_count(report.id),
         "reporter_name": reporter_label(report, reporter),
         "reporter_phone": None if report.anonymous else reporter.phone,
+        "reporter_address": None if report.anonymous else reporter.address,
+        "reporter_email": None if report.anonymous else reporter.email,
         "reporter_blocked": reporter.blocked_at is not None,
         "reporter_offline": reporter.telegram_user_id is None,
         "channel_name": _channel_name(svc, report.channel, lang),

@@ -18,7 +18,7 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
-from bot.domain.vocabulary import Stage
+from bot.domain.vocabulary import OPEN_STAGES, Stage
 from bot.services import citizen
 from bot.services.container import Services
 from bot.services.transition import Done
@@ -35,6 +35,7 @@ from handlers.citizen.common import (
     wait_for,
 )
 from handlers.common import Context, kick_outbox, language, reply, services
+from storage.models import Report
 
 FEATURE = "fb"
 LOW_RATING = 2
@@ -64,6 +65,11 @@ async def on_button(update: Update, context: Context) -> None:
     if data.action == "skip":
         await query.answer()
         await stop_waiting(svc, update.effective_user.id)
+        await _drop_buttons(update)
+        return
+    if _reopened(report):
+        # Reopened ("belum puas"): these buttons belong to the old answer; say so, take them away.
+        await alert(update, context, "feedback.reopened")
         await _drop_buttons(update)
         return
     if report.stage != Stage.ANSWERED:
@@ -227,6 +233,12 @@ async def receive_comment(update: Update, context: Context, waiting: Pending, te
         return
     await citizen.comment(svc, report.id, comment)
     await reply(update, context, "citizen_prompt", what="comment_saved", number=report.number)
+
+
+def _reopened(report: Report) -> bool:
+    """Tell whether an answered report is being handled again ("belum puas")."""
+    stage = report.stage
+    return report.answered_at is not None and stage in OPEN_STAGES and stage != Stage.ANSWERED
 
 
 async def _drop_buttons(update: Update) -> None:

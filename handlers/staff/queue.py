@@ -43,7 +43,7 @@ def _rows(svc: Services, member: StaffMember, reports: list[Report]) -> list[dic
         {
             "report": r,
             "readable": access.may_read(member, r),
-            "stage_name": svc.renderer.label(STAFF_LANG, f"stage.{r.stage}"),
+            "stage_name": svc.renderer.label(STAFF_LANG, f"staff_stage.{r.stage}"),
         }
         for r in reports
     ]
