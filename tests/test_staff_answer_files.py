@@ -30,7 +30,7 @@ async def test_a_liaison_answers_with_a_photo_and_a_document_sent_after_the_text
 
         photo = loopback.send_photo(w.budi, caption="Jadwal baru", chat=w.group, reply_to=prompt)
         await w.settle()
-        assert "(1 file)" in loopback.last_bot_message(w.group.id)["text"]
+        assert "(1 berkas)" in loopback.last_bot_message(w.group.id)["text"]
         loopback.send_document(
             w.budi, b"MZ", file_name="x.exe", mime_type="application/x-msdownload",
             chat=w.group, reply_to=prompt,
@@ -42,7 +42,7 @@ async def test_a_liaison_answers_with_a_photo_and_a_document_sent_after_the_text
             chat=w.group, reply_to=prompt,
         )  # fmt: skip
         await w.settle()
-        assert "(2 file)" in loopback.last_bot_message(w.group.id)["text"]
+        assert "(2 berkas)" in loopback.last_bot_message(w.group.id)["text"]
         assert (await w.report(report)).stage == "in_progress"  # files alone send nothing
 
         await w.reply(w.budi, "Puskesmas buka lagi mulai Senin, jadwal terlampir.")
