@@ -37,6 +37,9 @@ class Action(StrEnum):
     MARK_DUPLICATE = "mark_duplicate"
     ASK_INFO = "ask_info"
     PROVIDE_INFO = "provide_info"
+    # Staff record what a reporter without Telegram said, or that they tried to reach them.
+    RECORD_INFO = "record_info"
+    RECORD_CONTACT = "record_contact"
     ACCEPT = "accept"
     RETURN_TO_TRIAGE = "return_to_triage"
     REASSIGN = "reassign"

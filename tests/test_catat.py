@@ -28,8 +28,8 @@ async def test_an_operator_records_a_letter_and_it_joins_the_same_workflow(
         assert "Judul" in await ani.says("Jalan dan jembatan")
         assert "Uraian" in await ani.says("Jembatan Noelbaki rusak")
         assert "terlalu pendek" in (await ani.says("pendek")).lower()
-        assert "identitas" in await ani.says(DESCRIPTION)
-        assert "Nama pelapor" in await ani.says("👤 Pelapor menyebutkan identitas")
+        # A letter requires the reporter's identity: no "anonymous" question (issue 10).
+        assert "Nama pelapor" in await ani.says(DESCRIPTION)
         assert "Nomor HP" in await ani.says("Yakobus Nenobais")
         assert "Alamat" in await ani.says("⏭️ Lewati")
         summary = await ani.says("Desa Noelbaki RT 03, Kupang Tengah")
@@ -76,7 +76,8 @@ async def test_the_answer_to_a_recorded_report_is_handed_to_staff_to_deliver(
     async with staff_world(loopback, tmp_path) as w:
         ani = Citizen(loopback, w.ani)
         await ani.says("/catat")
-        for answer in ("Tatap muka", "Pengaduan", "Layanan", "Perizinan", "Izin usaha lambat"):
+        # By telephone, where the reporter may stay anonymous (face to face requires an ID).
+        for answer in ("Telepon", "Pengaduan", "Layanan", "Perizinan", "Izin usaha lambat"):
             await ani.says(answer)
         await ani.says(DESCRIPTION)
         await ani.says("🙈 Pelapor minta anonim")

@@ -312,6 +312,11 @@ _SPECS = (
         reply=Reply("staff_prompt.extend"),
         notices=_told(note=True),
     ),
+    # A reporter without Telegram (recorded with /catat) answers by phone, letter or in person:
+    # staff type what they said, and the report resumes; or record that they tried to reach
+    # them, and from then their silence closes it (bot/domain/deadlines.py). Only staff hear.
+    ActionSpec(A.RECORD_INFO, reply=Reply("staff_prompt.record_info")),
+    ActionSpec(A.RECORD_CONTACT, reply=Reply("staff_prompt.record_contact")),
     ActionSpec(A.NOTE, button=False),
 )
 SPECS: Mapping[Action, ActionSpec] = MappingProxyType({s.action: s for s in _SPECS})

@@ -1,4 +1,10 @@
-"""Due dates when a report changes stage: start, pause (NEEDS_INFO) and resume the clocks."""
+"""Due dates when a report changes stage: start, pause (NEEDS_INFO) and resume the clocks.
+
+A reporter the bot cannot reach (recorded with /catat) is never closed by their silence alone:
+asked for information, the report waits without a closing time until staff record that they
+tried to reach the reporter (record_contact), and the usual limit counts from that try; answered,
+it waits for staff to close it once they delivered the answer by the report's own channel.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +13,8 @@ from typing import Any
 
 from bot.domain.clock import WorkCalendar
 from bot.domain.profile import Profile, ServiceLevel
-from bot.domain.vocabulary import Channel, Stage
-from bot.domain.workflow import Plan
+from bot.domain.vocabulary import Action, Channel, Stage
+from bot.domain.workflow import Plan, asked_through_bot
 from storage.models import Report
 
 # A new stage visit starts with clean reminder marks.
@@ -39,13 +45,19 @@ def deadline_changes(
     profile: Profile, calendar: WorkCalendar, report: Report, plan: Plan, at: datetime
 ) -> dict[str, Any]:
     """Return the column values that move the clocks for one transition."""
+    reached = asked_through_bot(report.channel)
+    if plan.action is Action.RECORD_CONTACT:
+        # Staff tried to reach the reporter: from now, their silence closes it as usual.
+        close_at = calendar.due_at(at, profile.limits.needs_info_close_after)
+        return {"stage_due_at": close_at, "stage_warned_at": None}
     if plan.to_stage is plan.from_stage:
         return {}
     values: dict[str, Any] = {"stage_started_at": at, **_FRESH_MARKS}
     final = final_level(profile, report.channel)
     if plan.pauses_clock:
         # While the reporter owes an answer, the due time is when silence closes the report.
-        values["stage_due_at"] = calendar.due_at(at, profile.limits.needs_info_close_after)
+        close_at = calendar.due_at(at, profile.limits.needs_info_close_after)
+        values["stage_due_at"] = close_at if reached else None
         values["paused_stage_seconds"] = _left(calendar, report.stage_due_at, at, profile, plan)
         if final is not None and report.final_due_at is not None:
             left = calendar.remaining(report.final_due_at, at, final)
@@ -70,7 +82,8 @@ def deadline_changes(
         return values
     if plan.to_stage is Stage.ANSWERED:
         # An answer the reporter neither rates nor disputes closes the report at this time.
-        values["stage_due_at"] = calendar.due_at(at, profile.limits.answered_close_after)
+        close_at = calendar.due_at(at, profile.limits.answered_close_after)
+        values["stage_due_at"] = close_at if reached else None
         return values
     level = profile.service_level(plan.to_stage)
     values["stage_due_at"] = calendar.due_at(at, level) if level else None

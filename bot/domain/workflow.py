@@ -11,7 +11,15 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from bot.domain.profile import Profile
-from bot.domain.vocabulary import REPORTER_ACTIONS, TERMINAL_STAGES, Action, ActorKind, Role, Stage
+from bot.domain.vocabulary import (
+    REPORTER_ACTIONS,
+    TERMINAL_STAGES,
+    Action,
+    ActorKind,
+    Channel,
+    Role,
+    Stage,
+)
 from storage.models import Report
 
 S = Stage
@@ -27,6 +35,9 @@ SOURCES: dict[Action, frozenset[Stage]] = {
     A.MARK_DUPLICATE: frozenset({S.SUBMITTED}),
     A.ASK_INFO: frozenset({S.SUBMITTED, S.DISPOSED, S.IN_PROGRESS}),
     A.PROVIDE_INFO: frozenset({S.NEEDS_INFO}),
+    # Staff, for a reporter the bot cannot ask (recorded with /catat): their answer, or the try.
+    A.RECORD_INFO: frozenset({S.NEEDS_INFO}),
+    A.RECORD_CONTACT: frozenset({S.NEEDS_INFO}),
     A.ACCEPT: frozenset({S.DISPOSED}),
     A.RETURN_TO_TRIAGE: frozenset({S.DISPOSED}),
     A.REASSIGN: frozenset({S.DISPOSED, S.IN_PROGRESS}),
@@ -64,6 +75,8 @@ class ReportState:
     approval_level: int = 0
     # Staff who approved earlier levels of the current answer: one person, one level.
     approvers: tuple[int, ...] = ()
+    # The channel it came by: a reporter recorded with /catat cannot be asked through the bot.
+    channel: str | None = None
 
 
 class Refusal(StrEnum):
@@ -73,6 +86,7 @@ class Refusal(StrEnum):
     STAGE = "stage"  # the report is not (or no longer) at a stage this action starts from
     STEP_OFF = "step_off"  # the office's SOP does not use this step
     SAME_PERSON = "same_person"  # an approver may not approve a second level of the same answer
+    CHANNEL = "channel"  # the reporter reads the bot and answers there themself
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +129,8 @@ def plan(profile: Profile, state: ReportState, action: Action, actor: Actor) -> 
         return Refused(action, Refusal.ROLE)
     if state.stage not in SOURCES[action]:
         return Refused(action, Refusal.STAGE)
+    if action in OFFLINE_ACTIONS and asked_through_bot(state.channel):
+        return Refused(action, Refusal.CHANNEL)
     if action in (A.APPROVE, A.SEND_BACK) and actor.kind is ActorKind.STAFF:
         if actor.role != approver_role(profile, state.approval_level):
             return Refused(action, Refusal.ROLE)
@@ -141,7 +157,7 @@ def _target(profile: Profile, state: ReportState, action: Action) -> Plan:
             return Plan(action, here, S.DUPLICATE, closes=True)
         case A.ASK_INFO:
             return Plan(action, here, S.NEEDS_INFO, resume_stage=here, pauses_clock=True)
-        case A.PROVIDE_INFO:
+        case A.PROVIDE_INFO | A.RECORD_INFO:
             return Plan(action, here, state.resume_stage or S.SUBMITTED)
         case A.ACCEPT:
             return Plan(action, here, S.IN_PROGRESS)
@@ -159,9 +175,18 @@ def _target(profile: Profile, state: ReportState, action: Action) -> Plan:
             return Plan(action, here, S.IN_PROGRESS)
         case A.RATE | A.CLOSE | A.WITHDRAW:
             return Plan(action, here, S.CLOSED, closes=True)
-        case A.RECLASSIFY | A.EXTEND | A.NOTE:
+        case A.RECLASSIFY | A.EXTEND | A.NOTE | A.RECORD_CONTACT:
             return same
     raise AssertionError(f"no target for {action}")  # pragma: no cover - SOURCES covers all
+
+
+# What staff do for a reporter without Telegram while waiting for their answer.
+OFFLINE_ACTIONS = frozenset({A.RECORD_INFO, A.RECORD_CONTACT})
+
+
+def asked_through_bot(channel: str | None) -> bool:
+    """Tell whether the bot itself reaches the reporter (not one recorded with /catat)."""
+    return channel is None or channel == Channel.TELEGRAM
 
 
 def approver_role(profile: Profile, level: int) -> Role | None:
@@ -182,4 +207,5 @@ def state_of(report: Report) -> ReportState:
         resume_stage=Stage(report.resume_stage) if report.resume_stage else None,
         approval_level=report.approval_level,
         approvers=tuple(report.approvers or ()),
+        channel=str(report.channel),
     )

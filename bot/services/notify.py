@@ -153,6 +153,10 @@ def _card_and_reporter(
             *answer_message(svc, reporter, after),
             *answer_copies(reporter, after, answer_files),
         ]
+    if after.stage == Stage.NEEDS_INFO and reporter.telegram_user_id is None:
+        # Recorded with /catat: staff put the question by the report's own channel and record
+        # the reporter's answer on the card.
+        return messages + staff_notice(svc, after, "staff_deliver_question", text=event.note)
     unit = None
     if after.unit_id is not None and notices.names_unit:
         unit = unit_names.get(after.unit_id)

@@ -7,6 +7,7 @@ from typing import Any
 
 from bot.domain import access
 from bot.domain.actions import PERSON, REGISTRY_PICKERS, SPECS, ActionSpec, PickerKind
+from bot.domain.clock import describe_amount
 from bot.domain.screening import mask, screen
 from bot.domain.vocabulary import Action, Channel, Role
 from bot.domain.workflow import Actor, ActorKind, available_actions, state_of
@@ -198,6 +199,8 @@ async def _context(svc: Services, report: Report, lang: str) -> dict[str, Any]:
         "reporter_blocked": reporter.blocked_at is not None,
         "reporter_offline": reporter.telegram_user_id is None,
         "channel_name": _channel_name(svc, report.channel, lang),
+        # The channel's own end-to-end target (seed 002: 15 minutes face to face) [S002 L57-62].
+        "channel_target": _channel_target(svc, report.channel, lang),
         "unit_name": unit.name if unit else None,
         "holder_name": holder.display_name if holder else None,
         "approval": f"{report.approval_level}/{levels}" if levels else None,
@@ -278,6 +281,15 @@ def _channel_name(svc: Services, code: str, lang: str) -> str:
     except ValueError:
         option = None
     return option.name.get(lang) if option else code
+
+
+def _channel_target(svc: Services, code: str, lang: str) -> str | None:
+    """Return the channel's own end-to-end time in words, where the SOP gives the channel one."""
+    try:
+        level = svc.profile.end_to_end.channels.get(Channel(code))
+    except ValueError:
+        level = None
+    return describe_amount(level.amount, level, lang) if level else None
 
 
 def _preview(text: str, limit: int) -> str:

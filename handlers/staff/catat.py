@@ -4,11 +4,19 @@
 stateDiagram-v2
     [*] --> CHANNEL: /catat (operators and supervisors)
     CHANNEL --> TYPE --> CATEGORY --> SUBCATEGORY --> TITLE --> DESCRIPTION --> ANONYMOUS
+    DESCRIPTION --> NAME: the channel requires identity (no anonymous)
     ANONYMOUS --> NAME: identity given
     ANONYMOUS --> SUMMARY: anonymous
-    NAME --> PHONE --> ADDRESS --> SUMMARY
+    NAME --> PHONE --> ADDRESS --> ID_PHOTO: the channel requires an ID
+    ADDRESS --> SUMMARY
+    ID_PHOTO --> SUMMARY
+    SUMMARY --> SUMMARY: mark confidential (or not)
     SUMMARY --> [*]: save (tracking number, card in the group)
 ```
+
+Steps the office does not use are passed over (one type, no categories, no anonymity or
+confidentiality). What the channel requires of the reporter cannot be skipped, and "anonymous"
+is refused where the channel needs identity (bot/services/offline.py).
 """
 
 from __future__ import annotations
@@ -22,7 +30,19 @@ from bot.domain import intake
 from bot.domain.intake import Invalid
 from bot.domain.vocabulary import Role
 from bot.services.container import Services
-from bot.services.offline import CONVERSATION, Field, OfflineDraft, channels, next_field, record
+from bot.services.offline import (
+    CONVERSATION,
+    IDENTITY,
+    Field,
+    OfflineDraft,
+    channel_of,
+    channels,
+    identity_required,
+    may_skip,
+    next_field,
+    record,
+    requirements,
+)
 from handlers.common import Context, kick_outbox, message_of, services
 from handlers.report.prompt import Option, match_option
 from handlers.staff.common import STAFF_LANG, acting_member
@@ -53,10 +73,15 @@ def _options(svc: Services, step: Field, draft: OfflineDraft) -> list[Option]:
                 Option("no", label(lang, "catat.identified")),
                 Option("yes", label(lang, "catat.anonymous")),
             ]
-        case Field.PHONE | Field.ADDRESS:
-            return [Option("skip", label(lang, "intake.skip"))]
+        case Field.NAME | Field.PHONE | Field.ADDRESS | Field.ID_PHOTO:
+            if may_skip(profile, draft, step):
+                return [Option("skip", label(lang, "intake.skip"))]
         case Field.SUMMARY:
-            return [Option("save", label(lang, "catat.save"))]
+            options = [Option("save", label(lang, "catat.save"))]
+            if profile.identity.allow_confidential:
+                toggle = "not_confidential" if draft.confidential else "confidential"
+                options.append(Option("toggle", label(lang, f"catat.{toggle}")))
+            return options
     return []
 
 
@@ -68,14 +93,32 @@ async def _ask(update: Update, context: Context, step: Field, draft: OfflineDraf
     await svc.repo.save_draft(user.id, CONVERSATION, step.name, draft.to_json())
     rows = [[o.label] for o in _options(svc, step, draft)]
     rows.append([svc.renderer.label(STAFF_LANG, "intake.cancel")])
-    values: dict[str, Any] = {"step": step.name, "draft": draft}
-    if step is Field.SUMMARY:
-        channel = svc.profile.channel(draft.channel) if draft.channel else None  # type: ignore[arg-type]
-        values["channel_name"] = channel.name.get(STAFF_LANG) if channel else draft.channel
+    channel = channel_of(svc.profile, draft)
+    values: dict[str, Any] = {
+        "step": step.name,
+        "draft": draft,
+        "channel_name": channel.name.get(STAFF_LANG) if channel else draft.channel,
+        # The channel's requirement in the SOP's words, with the questions about the reporter.
+        "requirement": channel.note.get(STAFF_LANG) if channel and channel.note else None,
+        "identity_required": identity_required(svc.profile, draft),
+        "required": [] if step not in IDENTITY else _required_here(svc, draft, step),
+        "optional": step in IDENTITY and may_skip(svc.profile, draft, step),
+        "confidential_offered": svc.profile.identity.allow_confidential,
+    }
     text = svc.renderer.render(STAFF_LANG, "catat_step", **values)
     markup = ReplyKeyboardMarkup(rows, resize_keyboard=True, one_time_keyboard=False)
     await message_of(update).reply_text(text, parse_mode="HTML", reply_markup=markup)
     return step
+
+
+def _required_here(svc: Services, draft: OfflineDraft, step: Field) -> list[str]:
+    """Return the channel's requirements that this question is part of, as staff read them."""
+    field = IDENTITY[step]
+    return [
+        " / ".join(svc.renderer.label(STAFF_LANG, f"catat.field.{f}") for f in group)
+        for group in requirements(svc.profile, draft)
+        if field in group
+    ]
 
 
 async def start(update: Update, context: Context) -> Field | int:
@@ -132,7 +175,13 @@ def _on(step: Field) -> Any:
         if saved is None:
             return ConversationHandler.END
         draft = OfflineDraft.from_json(saved.data)
-        text = message_of(update).text
+        message = message_of(update)
+        text = message.text
+        if step is Field.ID_PHOTO and (message.photo or message.document):
+            found = message.photo[-1] if message.photo else message.document
+            assert found is not None
+            draft.id_photo = found.file_id
+            return await _ask(update, context, next_field(svc.profile, draft, after=step), draft)
         if text is None:
             await _invalid(update, context, "not_text")
             return step
@@ -140,7 +189,14 @@ def _on(step: Field) -> Any:
             return await cancel(update, context)
         choices = _options(svc, step, draft)
         picked = match_option(text, choices) if choices else None
+        refusal = _refusal(svc, step, draft, text, picked)
+        if refusal is not None:
+            await _refuse(update, context, draft, refusal)
+            return step
         if step is Field.SUMMARY:
+            if picked == "toggle":  # `rahasia`: the content stays out of the shared group
+                draft.confidential = not draft.confidential
+                return await _ask(update, context, step, draft)
             if picked != "save":
                 await _invalid(update, context, "choice")
                 return step
@@ -155,11 +211,50 @@ def _on(step: Field) -> Any:
     return handle
 
 
+def _refusal(
+    svc: Services, step: Field, draft: OfflineDraft, text: str, picked: str | None
+) -> str | None:
+    """Return why an answer asks for what the channel does not allow, or None.
+
+    "Anonymous" typed where the channel requires identity, "skip" where the channel requires
+    this very detail, and a text where the ID's photo is asked.
+    """
+    if step not in IDENTITY or picked is not None:
+        return None
+    label = svc.renderer.label
+    if identity_required(svc.profile, draft):
+        anonymous = [Option("yes", label(STAFF_LANG, "catat.anonymous"))]
+        if match_option(text, anonymous) or text.strip().casefold() in ANONYMOUS_WORDS:
+            return "anonymous"
+    if match_option(text, [Option("skip", label(STAFF_LANG, "intake.skip"))]):
+        return "required"
+    return "id_photo" if step is Field.ID_PHOTO else None
+
+
+# What staff may type to mean "anonymous" (besides the button's label).
+ANONYMOUS_WORDS = frozenset({"anonim", "anonymous", "tanpa nama"})
+
+
+async def _refuse(update: Update, context: Context, draft: OfflineDraft, refusal: str) -> None:
+    """Say what the channel requires instead (in the SOP's words)."""
+    svc = services(context)
+    channel = channel_of(svc.profile, draft)
+    text = svc.renderer.render(
+        STAFF_LANG,
+        "catat_refused",
+        refusal=refusal,
+        channel_name=channel.name.get(STAFF_LANG) if channel else draft.channel,
+        requirement=channel.note.get(STAFF_LANG) if channel and channel.note else None,
+    )
+    await message_of(update).reply_text(text, parse_mode="HTML")
+
+
 def _apply(
     step: Field, draft: OfflineDraft, text: str, picked: str | None, has_choices: bool
 ) -> Invalid | str | None:
     """Store one answer in the draft; return why it cannot be used, or None."""
-    if step in (Field.CHANNEL, Field.TYPE, Field.CATEGORY, Field.SUBCATEGORY, Field.ANONYMOUS):
+    choosing = (Field.CHANNEL, Field.TYPE, Field.CATEGORY, Field.SUBCATEGORY)
+    if step in (*choosing, Field.ANONYMOUS):
         if picked is None:
             return "choice"
         if step is Field.ANONYMOUS:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from datetime import date, time
-from typing import Annotated, Any, Literal, Self
+from typing import Annotated, Any, Literal, Self, get_args
 from zoneinfo import ZoneInfo
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Strict, model_validator
@@ -219,6 +219,10 @@ class Permissions(_Model):
     close: _ROLES = (Role.OPERATOR, Role.SUPERVISOR)
     extend: _ROLES = (Role.SUPERVISOR,)
     note: _ROLES = (Role.OPERATOR, Role.LIAISON, Role.SUPERVISOR)
+    # A reporter without Telegram answers staff by phone, letter or in person: recording that
+    # answer, or the attempt to reach them, is for the roles that may ask (None: as ask_info).
+    record_info: _ROLES | None = None
+    record_contact: _ROLES | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -237,8 +241,8 @@ class Permissions(_Model):
         """Return the roles allowed to perform a staff action (none for the reporter's)."""
         if action in REPORTER_ACTIONS:
             return ()
-        roles: tuple[Role, ...] = getattr(self, action.value)
-        return roles
+        roles: tuple[Role, ...] | None = getattr(self, action.value)
+        return self.ask_info if roles is None else roles
 
 
 class Steps(_Model):
@@ -302,6 +306,22 @@ class ChannelOption(_Model):
     name: Text
     identity_required: Flag = False
     note: Text | None = None  # the SOP's requirement, e.g. "show your KTP"
+    # What /catat must record of the reporter for this channel, each entry a field or
+    # alternatives ("address|phone": one of them); fields not named stay optional.
+    identity_fields: tuple[str, ...] = ()
+
+    @model_validator(mode="after")
+    def _known_fields(self) -> Self:
+        known = set(get_args(IdentityField))
+        _check(
+            [
+                (("identity_fields", i), f'"{part}" is not one of {", ".join(sorted(known))}')
+                for i, entry in enumerate(self.identity_fields)
+                for part in entry.split("|")
+                if part not in known
+            ]
+        )
+        return self
 
 
 class ReportTypeOption(_Model):
