@@ -31,7 +31,7 @@ from bot.domain.clock import (
     zone_abbreviation,
 )
 from bot.domain.profile import Profile, ServiceLevel, list_profiles, load_profile
-from bot.domain.vocabulary import Channel, Stage
+from bot.domain.vocabulary import Channel, Role, Stage
 
 WIB = ZoneInfo("Asia/Jakarta")
 WITA = ZoneInfo("Asia/Makassar")
@@ -108,17 +108,16 @@ CASES = [
              "2026-06-09 16:00", "60 working days")
         for channel in ("telegram", "media_sosial", "email", "tatap_muka")
     ),
-    # --- tanatidung (WITA), seed 001: 1-3, 3-5, 5-10 days (upper = due, lower = warn).
-    Case("tanatidung", "submitted", "2026-03-17 15:59", "2026-03-27 16:00", "2026-03-25 16:00",
-         "step 1 (1-3 days), a minute before closing on the day before cuti bersama"),
-    Case("tanatidung", "submitted", "2026-02-06 14:00", "2026-02-11 16:00", "2026-02-09 16:00",
-         "step 1, Friday afternoon"),
-    Case("tanatidung", "disposed", "2026-02-06 14:00", "2026-02-13 16:00", "2026-02-11 16:00",
-         "step 2 (3-5 days), Friday afternoon"),
+    # --- tanatidung (WITA), seed 001: row 1 (1-3 days) is the application's, the submission
+    # itself; rows 2 and 3: 3-5 and 5-10 days (upper = due, lower = warn).
+    Case("tanatidung", "submitted", "2026-03-17 15:59", "2026-03-31 16:00", "2026-03-27 16:00",
+         "row 2 (3-5 days), a minute before closing on the day before cuti bersama"),
+    Case("tanatidung", "submitted", "2026-02-06 14:00", "2026-02-13 16:00", "2026-02-11 16:00",
+         "row 2 (3-5 days), Friday afternoon"),
     Case("tanatidung", "in_progress", "2026-03-17 10:00", "2026-04-08 16:00", "2026-03-31 16:00",
-         "step 3 (5-10 days) across Idul Fitri and Good Friday"),
+         "row 3 (5-10 days) across Idul Fitri and Good Friday"),
     Case("tanatidung", "in_progress", "2026-12-23 09:00", "2027-01-12 16:00", "2027-01-04 16:00",
-         "step 3 from the day before Christmas cuti bersama into 2027 (Isra Mikraj 5 Jan)"),
+         "row 3 from the day before Christmas cuti bersama into 2027 (Isra Mikraj 5 Jan)"),
     *(
         Case("tanatidung", f"e2e:{channel}", "2026-12-28 10:00", "2027-04-06 16:00",
              "2027-03-19 16:00", "60 days across New Year and Idul Fitri 2027")
@@ -158,8 +157,8 @@ CASES = [
          "2026-02-10 10:30", "an ordinary morning"),
     Case("pangkalpinang-bkpsdmd", "in_progress", "2026-03-17 09:00", "2026-03-26 16:00",
          "2026-03-25 16:00", "2 days from the day before cuti bersama"),
-    Case("pangkalpinang-bkpsdmd", "awaiting_approval", "2026-02-09 15:55", "2026-02-10 08:05",
-         "2026-02-09 16:00", "10 minutes at closing time"),
+    Case("pangkalpinang-bkpsdmd", "awaiting_approval", "2026-02-09 15:55", "2026-02-10 08:35",
+         "2026-02-10 08:05", "steps 5 and 6 (10 + 30 minutes) at closing time"),
     Case("pangkalpinang-bkpsdmd", "e2e:telegram", "2026-02-06 17:00", "2026-02-11 16:00",
          "2026-02-10 16:00", "2 days from Friday evening"),
     # --- ntt-diskominfo (WITA), seed 004: silent -> national 3 and 5 days, 60 end to end.
@@ -234,8 +233,9 @@ def _numbers(level: ServiceLevel | None) -> tuple[int, str, int | None]:
 
 def test_seed_001_ranges_upper_is_due_lower_is_warning() -> None:
     office = profile("tanatidung")
-    assert _numbers(office.service_level(Stage.SUBMITTED)) == (3, "days", 1)
-    assert _numbers(office.service_level(Stage.DISPOSED)) == (5, "days", 3)
+    # Row 1 (the SP4N application, 1-3 days) is the submission; rows 2 and 3 are stages.
+    assert _numbers(office.service_level(Stage.SUBMITTED)) == (5, "days", 3)
+    assert office.service_level(Stage.DISPOSED) is None
     assert _numbers(office.service_level(Stage.IN_PROGRESS)) == (10, "days", 5)
 
 
@@ -259,11 +259,13 @@ def test_seed_003_step_times() -> None:
     office = profile("pangkalpinang-bkpsdmd")
     assert _numbers(office.service_level(Stage.SUBMITTED))[:2] == (120, "minutes")
     assert _numbers(office.service_level(Stage.IN_PROGRESS))[:2] == (2, "days")
-    assert _numbers(office.service_level(Stage.AWAITING_APPROVAL))[:2] == (10, "minutes")
+    # Steps 5 and 6: the Tim Utama receives the response (10), the operator enters it (30).
+    assert _numbers(office.service_level(Stage.AWAITING_APPROVAL)) == (40, "minutes", 10)
+    assert office.steps.approval_levels == (Role.SUPERVISOR, Role.OPERATOR)
     assert office.service_level(Stage.DISPOSED) is None
     assert not office.steps.liaison_accept
     steps = " ".join(s.step.id for s in office.automatic_steps)
-    for automatic in ("menginput pengaduan", "menerima input", "menginput tanggapan", "terjawab"):
+    for automatic in ("menginput pengaduan", "menerima input", "terjawab"):
         assert automatic in steps
 
 

@@ -344,7 +344,7 @@ BROKEN: list[tuple[str, dict[str, str | None], str, str]] = [
         {"channels": '[{ code = "telegram", name = "T" }, { code = "fax", name = "F" }]'},
         "",
         "channels[1].code: must be one of telegram, tatap_muka, kotak_saran, surat, telepon,"
-        ' email, media_sosial, sms, lapor (got "fax")',
+        ' email, media_sosial, sms, lapor, website (got "fax")',
     ),
     (
         "without-telegram",
@@ -363,7 +363,7 @@ BROKEN: list[tuple[str, dict[str, str | None], str, str]] = [
         {},
         f"[end_to_end.channels.fax]\n{DAYS_3}",
         "end_to_end.channels.fax: must be one of telegram, tatap_muka, kotak_saran, surat, telepon,"
-        ' email, media_sosial, sms, lapor (got "fax")',
+        ' email, media_sosial, sms, lapor, website (got "fax")',
     ),
     (
         "no-report-types",
@@ -570,3 +570,41 @@ def test_domain_vocabulary() -> None:
     assert {Stage.CLOSED, Stage.REJECTED, Stage.DUPLICATE} == TERMINAL_STAGES
     assert set(Action) == STAFF_ACTIONS | REPORTER_ACTIONS
     assert set(Permissions.model_fields) == {a.value for a in STAFF_ACTIONS}
+
+
+def test_approval_names_must_name_each_level(tmp_path: Path) -> None:
+    tables = (
+        '[steps]\napproval_levels = ["supervisor", "supervisor"]\n'
+        'approval_names = [{ id = "Kepala Bagian" }]\n'
+    )
+    problems = problems_of(write(tmp_path, toml_text(tables=tables)))
+    assert any(p.startswith("steps.approval_names: must name each of the 2") for p in problems)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "nasional",
+        "ntt-pbj",
+        "tanatidung",
+        "ntt-biro-organisasi",
+        "pangkalpinang-bkpsdmd",
+        "ntt-diskominfo",
+    ],
+)
+def test_no_profile_answers_a_complaint_directly_or_changes_to_a_type_it_does_not_take(
+    name: str,
+) -> None:
+    profile = load_profile(name)
+    assert not profile.steps.answers_directly("pengaduan")
+    taken = {t.code for t in profile.report_types}
+    assert set(profile.steps.direct_answer_types) <= taken or not profile.uses(Action.ANSWER_INFO)
+    assert profile.uses(Action.RECLASSIFY) == (profile.steps.reclassify and len(taken) > 1)
+
+
+def test_every_seed_profile_maps_its_rows_and_says_where_the_bot_chose() -> None:
+    root = Path(__file__).resolve().parent.parent / "profiles"
+    for path in root.glob("*.toml"):
+        text = path.read_text(encoding="utf-8")
+        assert "[BOT]" in text, path.name
+        assert "tests/test_sop_" in text, f"{path.name} names no walk of its SOP"

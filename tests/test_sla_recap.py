@@ -8,6 +8,7 @@ from bot.domain.vocabulary import Action
 from bot.services.container import Services
 from bot.services.sla.recap import post_recap
 from bot.services.transition import Done, perform
+from storage.vocabulary import ReportType
 from tests.test_sla_sweep import (
     MONDAY,
     STAFF_GROUP,
@@ -63,7 +64,8 @@ async def test_the_recap_counts_new_answered_overdue_and_due_today_per_unit(
         )
         assert isinstance(done, Done)  # disposed Monday: due Monday 11 May 16:00
     today = await file_report(svc, wib(6, 10))  # due Monday 11 May 16:00 as well
-    answered = await file_report(svc, wib(8, 9))
+    # Answered directly: an information request (a complaint is never answered that way).
+    answered = await file_report(svc, wib(8, 9), type=ReportType.INFORMASI)
     await perform(
         svc,
         answered,

@@ -9,6 +9,7 @@ from bot.domain.workflow import REPORTER
 from bot.services.container import Services
 from bot.services.sla.sweep import run_sweep
 from bot.services.transition import Done, perform
+from storage.vocabulary import ReportType
 from tests.test_sla_sweep import MONDAY, clock, file_report, operator, svc, wib
 
 __all__ = ["clock", "svc"]  # the fixtures, shared with test_sla_sweep
@@ -63,7 +64,10 @@ async def test_an_answer_the_reporter_does_not_react_to_closes_after_the_period(
     svc: Services,
 ) -> None:
     await svc.repo.add_staff(9001, "Operator", "operator")
-    report_id = await file_report(svc, MONDAY, reporter_chat=REPORTER_CHAT)
+    # Answered directly: an information request (a complaint is never answered that way).
+    report_id = await file_report(
+        svc, MONDAY, reporter_chat=REPORTER_CHAT, type=ReportType.INFORMASI
+    )
     answered = await perform(
         svc,
         report_id,

@@ -93,6 +93,7 @@ async def file_report(
     title: str = "Puskesmas tutup",
     confidential: bool = False,
     channel: str = "telegram",
+    type: ReportType = ReportType.PENGADUAN,
 ) -> int:
     reporter = await svc.repo.ensure_reporter(reporter_chat)
     stage_due, final_due = submission_deadlines(svc.profile, svc.calendar, channel, at)
@@ -100,7 +101,7 @@ async def file_report(
         NewReport(
             reporter_id=reporter.id,
             channel=Channel(channel),
-            type=ReportType.PENGADUAN,
+            type=type,
             title=title,
             description="Puskesmas tutup pada jam pelayanan tanpa pemberitahuan kepada warga.",
             stage=Stage.SUBMITTED,

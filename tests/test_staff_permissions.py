@@ -38,8 +38,8 @@ PRESSERS = [
 ]
 
 
-async def prepare(w: StaffWorld, steps: list[str]) -> Report:
-    report = await w.file(w.siti)
+async def prepare(w: StaffWorld, steps: list[str], type: str = "pengaduan") -> Report:
+    report = await w.file(w.siti, type=type)
     for step in steps:
         if step == "dispose":
             await w.act(w.citra, report, "dispose", choice=await w.unit_id("dinkes"))
@@ -54,8 +54,10 @@ async def prepare(w: StaffWorld, steps: list[str]) -> Report:
 async def test_every_role_gets_exactly_the_actions_its_profile_allows(
     loopback: LoopbackBotApi, tmp_path: Path, action: Action
 ) -> None:
+    # A direct answer is for an information request only (seed 003, step 3).
+    kind = "informasi" if action is Action.ANSWER_INFO else "pengaduan"
     async with staff_world(loopback, tmp_path) as w:
-        report = await prepare(w, SETUP[action])
+        report = await prepare(w, SETUP[action], kind)
         for person, role, own_unit in PRESSERS:
             before = await w.report(report)
             answer = await w.press(w.people[person], report, action.value, forge=True)
@@ -66,7 +68,7 @@ async def test_every_role_gets_exactly_the_actions_its_profile_allows(
             if allowed:
                 assert not answer.get("show_alert"), (person, answer)
                 if (await w.report(report)).version != before.version:
-                    report = await prepare(w, SETUP[action])  # it happened: start afresh
+                    report = await prepare(w, SETUP[action], kind)  # it happened: start afresh
             else:
                 assert answer["show_alert"] is True, (person, answer)
                 assert (await w.report(report)).version == before.version

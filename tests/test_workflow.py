@@ -50,6 +50,7 @@ def with_steps(profile: Profile, **steps: object) -> Profile:
         (S.SUBMITTED, A.ASK_INFO, OPERATOR, S.NEEDS_INFO),
         (S.DISPOSED, A.ACCEPT, LIAISON, S.IN_PROGRESS),
         (S.DISPOSED, A.RETURN_TO_TRIAGE, LIAISON, S.SUBMITTED),
+        (S.IN_PROGRESS, A.RETURN_TO_TRIAGE, LIAISON, S.SUBMITTED),
         (S.DISPOSED, A.REASSIGN, OPERATOR, S.DISPOSED),
         (S.IN_PROGRESS, A.REASSIGN, SUPERVISOR, S.DISPOSED),
         (S.IN_PROGRESS, A.ASK_INFO, LIAISON, S.NEEDS_INFO),
@@ -66,7 +67,9 @@ def with_steps(profile: Profile, **steps: object) -> Profile:
 def test_the_national_sop_moves_reports_between_stages(
     national: Profile, stage: Stage, action: Action, actor: Actor, to: Stage
 ) -> None:
-    outcome = plan(national, ReportState(stage), action, actor)
+    # A direct answer is for an information request only (seed 003, step 3).
+    kind = "informasi" if action is A.ANSWER_INFO else None
+    outcome = plan(national, ReportState(stage, type=kind), action, actor)
     assert isinstance(outcome, Plan)
     assert (outcome.from_stage, outcome.to_stage) == (stage, to)
 
@@ -91,6 +94,15 @@ def test_actions_out_of_role_stage_or_sop_are_refused(
     national: Profile, stage: Stage, action: Action, actor: Actor, reason: Refusal
 ) -> None:
     assert plan(national, ReportState(stage), action, actor) == Refused(action, reason)
+
+
+@pytest.mark.parametrize("kind", ["pengaduan", "aspirasi", None])
+def test_jawab_langsung_is_refused_for_anything_but_an_information_request(
+    national: Profile, kind: str | None
+) -> None:
+    state = ReportState(S.SUBMITTED, type=kind)
+    assert plan(national, state, A.ANSWER_INFO, OPERATOR) == Refused(A.ANSWER_INFO, Refusal.TYPE)
+    assert A.ANSWER_INFO not in available_actions(national, state, OPERATOR)
 
 
 def test_asking_for_information_pauses_and_returns_to_the_stage_it_left(

@@ -56,6 +56,13 @@ class PickerKind(StrEnum):
     DAYS = "days"  # working days of an extension
 
 
+class StaffAudience(StrEnum):
+    """Staff told privately of an action, with the note typed (not only in /riwayat)."""
+
+    TRIAGE = "triage"  # those who may dispose: a report returned to them, with the reason
+    DRAFTER = "drafter"  # who wrote the answer: a send-back during approval, with the note
+
+
 # Pickers whose choices come from the live registry (units, staff), not from the spec.
 REGISTRY_PICKERS = frozenset({PickerKind.UNIT, PickerKind.HOLDER})
 
@@ -73,13 +80,20 @@ class Picker:
     current: str | None = None
     per_row: int = 1
 
-    def valid(self, choice: str) -> bool:
-        """Tell whether a picked value has the shape this picker offers."""
+    def valid(self, choice: str, profile: Profile | None = None) -> bool:
+        """Tell whether a picked value is one this picker offers (in this office)."""
         if self.kind is PickerKind.UNIT:
             return choice.isdigit()
         if self.kind is PickerKind.HOLDER:
             return choice.removeprefix(PERSON).isdigit()
-        return choice in self.choices
+        return choice in self.offered(profile)
+
+    def offered(self, profile: Profile | None = None) -> tuple[str, ...]:
+        """Return the fixed choices, narrowed to the office's own report types for a type."""
+        if self.kind is PickerKind.TYPE and profile is not None:
+            accepted = {t.code.value for t in profile.report_types}
+            return tuple(c for c in self.choices if c in accepted)
+        return self.choices
 
     def choice_label(self, choice: str) -> str:
         """Return the label key of a fixed choice."""
@@ -200,6 +214,10 @@ class ActionSpec:
     notices: Notices = Notices()
     # False: no card button (a note is a reply to the card).
     button: bool = True
+    # A text the office's SOP asks for where `reply` asks none: (the [steps] flag, the reply).
+    step_reply: tuple[str, Reply] | None = None
+    # Staff who hear of the action privately, with what was typed (StaffAudience, template).
+    staff_notice: tuple[StaffAudience, str] | None = None
 
     @property
     def label(self) -> str:
@@ -224,13 +242,21 @@ class ActionSpec:
         """Tell whether a press must first show the picker."""
         return self.picker is not None and choice is None
 
-    def valid_choice(self, choice: str) -> bool:
-        """Tell whether a picked value is one this action offers."""
-        return self.picker is not None and self.picker.valid(choice)
+    def valid_choice(self, choice: str, profile: Profile | None = None) -> bool:
+        """Tell whether a picked value is one this action offers (in this office)."""
+        return self.picker is not None and self.picker.valid(choice, profile)
 
-    def needs_text(self, choice: str | None) -> bool:
+    def reply_in(self, profile: Profile | None) -> Reply | None:
+        """Return what the presser types in this office (the spec's, or the SOP step's)."""
+        if self.reply is None and self.step_reply is not None and profile is not None:
+            flag, reply = self.step_reply
+            return reply if getattr(profile.steps, flag) else None
+        return self.reply
+
+    def needs_text(self, choice: str | None, profile: Profile | None = None) -> bool:
         """Tell whether the presser still has to type something."""
-        return self.reply is not None and self.reply.needed(choice)
+        reply = self.reply_in(profile)
+        return reply is not None and reply.needed(choice)
 
     @property
     def takes_files(self) -> bool:
@@ -255,11 +281,14 @@ _ANSWER = Reply("staff_prompt.answer", files=True)
 
 A = Action
 _SPECS = (
+    # Seed 000, step 2: where the office says so, the one who hands it on writes what the
+    # problem is; the next actor reads it on the card and in /lihat.
     ActionSpec(
         A.DISPOSE,
         Lookup.UNIT,
         picker=Picker(PickerKind.UNIT, current="unit_id"),
         notices=_told(unit=True, names_unit=True),
+        step_reply=("identify_on_dispose", Reply("staff_prompt.identify")),
     ),
     ActionSpec(A.ANSWER_INFO, _answer, reply=_ANSWER, notices=_told(note=True)),
     ActionSpec(
@@ -294,7 +323,13 @@ _SPECS = (
         notices=_told(followers=False, note=True),
     ),
     ActionSpec(A.ACCEPT, _accept, notices=_told(names_unit=True)),
-    ActionSpec(A.RETURN_TO_TRIAGE, _return, reply=Reply("staff_prompt.return_to_triage")),
+    # Not our authority [S001 L26]: the reason reaches triage directly.
+    ActionSpec(
+        A.RETURN_TO_TRIAGE,
+        _return,
+        reply=Reply("staff_prompt.return_to_triage"),
+        staff_notice=(StaffAudience.TRIAGE, "staff_handover"),
+    ),
     ActionSpec(
         A.REASSIGN,
         Lookup.HOLDER,
@@ -303,7 +338,12 @@ _SPECS = (
     ),
     ActionSpec(A.ANSWER, _answer, reply=_ANSWER, notices=_told()),
     ActionSpec(A.APPROVE, _approve, notices=_told()),
-    ActionSpec(A.SEND_BACK, reply=Reply("staff_prompt.send_back")),
+    # The correction reaches the one who drafted the answer directly [S002 L41].
+    ActionSpec(
+        A.SEND_BACK,
+        reply=Reply("staff_prompt.send_back"),
+        staff_notice=(StaffAudience.DRAFTER, "staff_handover"),
+    ),
     ActionSpec(A.CLOSE, notices=_told(note=True)),
     ActionSpec(
         A.EXTEND,

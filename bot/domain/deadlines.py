@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.domain.clock import WorkCalendar
+from bot.domain.clock import WorkCalendar, describe_amount
 from bot.domain.profile import Profile, ServiceLevel
 from bot.domain.vocabulary import Action, Channel, Stage
 from bot.domain.workflow import Plan, asked_through_bot
@@ -19,6 +19,27 @@ from storage.models import Report
 
 # A new stage visit starts with clean reminder marks.
 _FRESH_MARKS = {"stage_warned_at": None, "stage_breached_at": None, "stage_escalated_at": None}
+
+
+def sop_words(level: ServiceLevel, lang: str = "id") -> str:
+    """Return a stage's time as the seed writes it ("1-3 hari"), else in the bot's words."""
+    return level.sop or describe_amount(level.amount, level, lang)
+
+
+def clock_level(profile: Profile, clock: str, stage: str, channel: str) -> ServiceLevel | None:
+    """Return the level behind a report's clock: its stage's ("stage"), or end to end ("final")."""
+    if clock == "final":
+        return final_level(profile, channel)
+    try:
+        return profile.service_level(Stage(stage))
+    except ValueError:
+        return None
+
+
+def tentative(profile: Profile, stage: str, channel: str) -> bool:
+    """Tell whether a report's due dates are indicative ("Tentatif" [S000 L48-50])."""
+    levels = (clock_level(profile, clock, stage, channel) for clock in ("stage", "final"))
+    return any(level is not None and level.tentative for level in levels)
 
 
 def final_level(profile: Profile, channel: str) -> ServiceLevel | None:

@@ -20,7 +20,7 @@ from bot.domain.vocabulary import (
     Role,
     Stage,
 )
-from storage.models import Report
+from storage.models import Report, ReportEvent
 
 S = Stage
 A = Action
@@ -39,7 +39,8 @@ SOURCES: dict[Action, frozenset[Stage]] = {
     A.RECORD_INFO: frozenset({S.NEEDS_INFO}),
     A.RECORD_CONTACT: frozenset({S.NEEDS_INFO}),
     A.ACCEPT: frozenset({S.DISPOSED}),
-    A.RETURN_TO_TRIAGE: frozenset({S.DISPOSED}),
+    # Not our authority: before accepting it, or once the liaison has looked into it [S001 L26].
+    A.RETURN_TO_TRIAGE: frozenset({S.DISPOSED, S.IN_PROGRESS}),
     A.REASSIGN: frozenset({S.DISPOSED, S.IN_PROGRESS}),
     A.ANSWER: frozenset({S.IN_PROGRESS}),
     A.APPROVE: frozenset({S.AWAITING_APPROVAL}),
@@ -77,6 +78,8 @@ class ReportState:
     approvers: tuple[int, ...] = ()
     # The channel it came by: a reporter recorded with /catat cannot be asked through the bot.
     channel: str | None = None
+    # The report's type: only the profile's direct-answer types skip the SOP's steps.
+    type: str | None = None
 
 
 class Refusal(StrEnum):
@@ -87,6 +90,7 @@ class Refusal(StrEnum):
     STEP_OFF = "step_off"  # the office's SOP does not use this step
     SAME_PERSON = "same_person"  # an approver may not approve a second level of the same answer
     CHANNEL = "channel"  # the reporter reads the bot and answers there themself
+    TYPE = "type"  # this type of report goes through the SOP's steps (no direct answer)
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,7 +127,7 @@ def plan(profile: Profile, state: ReportState, action: Action, actor: Actor) -> 
     """Decide what `action` by `actor` does to a report in `state`, or why it cannot."""
     if actor.kind is ActorKind.STAFF and action in REPORTER_ACTIONS:
         return Refused(action, Refusal.ROLE)
-    if actor.kind is ActorKind.STAFF and not profile.steps.uses(action):
+    if actor.kind is ActorKind.STAFF and not profile.uses(action):
         return Refused(action, Refusal.STEP_OFF)
     if not may_act(profile, actor, action):
         return Refused(action, Refusal.ROLE)
@@ -131,6 +135,8 @@ def plan(profile: Profile, state: ReportState, action: Action, actor: Actor) -> 
         return Refused(action, Refusal.STAGE)
     if action in OFFLINE_ACTIONS and asked_through_bot(state.channel):
         return Refused(action, Refusal.CHANNEL)
+    if action is A.ANSWER_INFO and not profile.steps.answers_directly(state.type):
+        return Refused(action, Refusal.TYPE)
     if action in (A.APPROVE, A.SEND_BACK) and actor.kind is ActorKind.STAFF:
         if actor.role != approver_role(profile, state.approval_level):
             return Refused(action, Refusal.ROLE)
@@ -208,4 +214,34 @@ def state_of(report: Report) -> ReportState:
         approval_level=report.approval_level,
         approvers=tuple(report.approvers or ()),
         channel=str(report.channel),
+        type=str(report.type),
     )
+
+
+# Actions that hand a report on with a note the next actor must read: the Ketua's
+# identification [S000 L49], the liaison's "not our authority" [S001 L26], the approver's
+# correction [S002 L41].
+HANDOVERS = frozenset({A.DISPOSE, A.RETURN_TO_TRIAGE, A.SEND_BACK})
+# Actions that leave the last handover standing (a note, a question, taking the report up).
+_KEEPS_HANDOVER = frozenset(
+    {A.NOTE, A.EXTEND, A.RECLASSIFY, A.ASK_INFO, A.PROVIDE_INFO, A.ACCEPT, A.REASSIGN}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Handover:
+    """The note a report was last handed on with, while it still stands."""
+
+    action: Action
+    note: str
+
+
+def handover_of(events: list[ReportEvent]) -> Handover | None:
+    """Return the note the report was last handed on with, unless a later step moved it on."""
+    for event in reversed(events):
+        if event.action in _KEEPS_HANDOVER:
+            continue
+        if event.action in HANDOVERS and event.note:
+            return Handover(Action(event.action), event.note)
+        return None
+    return None

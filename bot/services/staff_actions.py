@@ -13,13 +13,28 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.domain import access
-from bot.domain.actions import PERSON, SPECS, ActionSpec, Arguments, Lookup, Request
+from bot.domain.actions import (
+    PERSON,
+    SPECS,
+    ActionSpec,
+    Arguments,
+    Lookup,
+    Request,
+    StaffAudience,
+)
 from bot.domain.tracking import normalize_number
 from bot.domain.vocabulary import Action, Role, Stage
 from bot.services import notify
 from bot.services.container import Services
 from bot.services.transition import Extra, Outcome, perform
-from storage.models import Attachment, NewAttachment, OutboxMessage, Report, StaffMember
+from storage.models import (
+    Attachment,
+    NewAttachment,
+    NewEvent,
+    OutboxMessage,
+    Report,
+    StaffMember,
+)
 
 # The outbox kind of a report's details for one staff member, rendered when it is sent.
 DETAIL = "detail"
@@ -64,7 +79,7 @@ async def carry_out(
         data=built.data,
         values=built.values,
         attachments=files if spec.takes_files else (),
-        extra=await _follow_ups(svc, report, spec),
+        extra=await _follow_ups(svc, report, spec, member),
     )
 
 
@@ -80,7 +95,9 @@ async def _unit(svc: Services, request: Request) -> Arguments | Invalid:
     unit = await svc.repo.unit(int(request.choice or 0))
     if unit is None or not unit.active or unit.id == request.report.unit_id:
         return Invalid("unit")
-    return Arguments({"unit_id": unit.id, "assignee_id": None}, None, {"unit": unit.code})
+    # What was typed is the identification of the problem, where the SOP asks for one [S000 L49].
+    values = {"unit_id": unit.id, "assignee_id": None}
+    return Arguments(values, request.text, {"unit": unit.code})
 
 
 async def _holder(svc: Services, request: Request) -> Arguments | Invalid:
@@ -134,15 +151,72 @@ LOOKUPS: dict[Lookup, Resolver] = {
 }
 
 
-async def _follow_ups(svc: Services, report: Report, spec: ActionSpec) -> Extra | None:
-    """Prefetch what the unit's private notices need; return their builder for `perform`."""
+async def _follow_ups(
+    svc: Services, report: Report, spec: ActionSpec, member: StaffMember
+) -> Extra | None:
+    """Prefetch what the private staff notices need; return their builder for `perform`."""
+    builders: list[Extra] = []
     template = spec.notices.unit
-    if template is None:
+    if template is not None:
+        staff = await svc.repo.list_staff()
+        units = {u.id: u.name for u in await svc.repo.list_units(active_only=False)}
+        evidence = await svc.repo.attachments_of(report.id) if report.confidential else []
+        builders.append(
+            lambda after, _event: disposal_notices(svc, after, staff, units, evidence, template)
+        )
+    if spec.staff_notice is not None:
+        audience, notice = spec.staff_notice
+        told = await _audience(svc, report, audience, member)
+        builders.append(
+            lambda after, event: handover_notices(svc, after, event, told, member, notice)
+        )
+    if not builders:
         return None
-    staff = await svc.repo.list_staff()
-    units = {u.id: u.name for u in await svc.repo.list_units(active_only=False)}
-    evidence = await svc.repo.attachments_of(report.id) if report.confidential else []
-    return lambda after, _event: disposal_notices(svc, after, staff, units, evidence, template)
+    return lambda after, event: [m for build in builders for m in build(after, event)]
+
+
+async def _audience(
+    svc: Services, report: Report, audience: StaffAudience, member: StaffMember
+) -> list[StaffMember]:
+    """Return who hears of a handover privately: triage, or the answer's drafter."""
+    staff = [m for m in await svc.repo.list_staff() if m.private_chat_at and m.id != member.id]
+    if audience is StaffAudience.TRIAGE:
+        return [m for m in staff if svc.profile.may(Role(m.role), Action.DISPOSE)]
+    answers = [e for e in await svc.repo.events(report.id) if e.action == Action.ANSWER]
+    drafter = answers[-1].actor_staff_id if answers else report.assignee_id
+    return [m for m in staff if m.id == drafter]
+
+
+def handover_notices(
+    svc: Services,
+    report: Report,
+    event: NewEvent,
+    told: Sequence[StaffMember],
+    member: StaffMember,
+    template: str,
+) -> list[OutboxMessage]:
+    """Return the private notes of a handover: what happened, by whom, and the note typed."""
+    messages = []
+    for person in told:
+        text = svc.renderer.render(
+            "id",
+            template,
+            number=report.number,
+            action=str(event.action),
+            who=member.display_name,
+            role_name=svc.profile.role_name(Role(member.role), "id"),
+            note=event.note,
+            stage=str(report.stage),
+        )
+        messages.append(
+            OutboxMessage(
+                chat_id=person.telegram_user_id,
+                kind="send_message",
+                payload={"text": text},
+                report_id=report.id,
+            )
+        )
+    return messages
 
 
 def disposal_notices(

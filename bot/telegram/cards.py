@@ -6,11 +6,28 @@ from collections.abc import Sequence
 from typing import Any
 
 from bot.domain import access
-from bot.domain.actions import PERSON, REGISTRY_PICKERS, SPECS, ActionSpec, PickerKind
+from bot.domain.actions import (
+    PERSON,
+    REGISTRY_PICKERS,
+    SPECS,
+    ActionSpec,
+    Picker,
+    PickerKind,
+    Reply,
+)
 from bot.domain.clock import describe_amount
+from bot.domain.deadlines import sop_words
+from bot.domain.profile import Profile
 from bot.domain.screening import mask, screen
-from bot.domain.vocabulary import Action, Channel, Role
-from bot.domain.workflow import Actor, ActorKind, available_actions, state_of
+from bot.domain.vocabulary import Action, Channel, ReportType, Role
+from bot.domain.workflow import (
+    Actor,
+    ActorKind,
+    approver_role,
+    available_actions,
+    handover_of,
+    state_of,
+)
 from bot.render import Renderer
 from bot.services.container import Services
 from bot.services.staff_actions import open_for_staff
@@ -75,7 +92,7 @@ async def picker_keyboard(
     registry: list[Option] = []
     if spec.picker.kind in REGISTRY_PICKERS:
         registry = await registry_options(svc, report, spec.picker.kind, lang)
-    return picker_markup(svc.renderer, report, spec, lang, registry)
+    return picker_markup(svc.renderer, report, spec, lang, registry, svc.profile)
 
 
 async def registry_options(
@@ -101,14 +118,20 @@ def picker_markup(
     spec: ActionSpec,
     lang: str,
     registry: Sequence[Option] = (),
+    profile: Profile | None = None,
 ) -> dict[str, Any]:
-    """Return a picker's keyboard: its choices (fixed, or `registry`'s), then back to the card."""
+    """Return a picker's keyboard: its choices (fixed, or `registry`'s), then back to the card.
+
+    With `profile`, fixed choices are the office's own (a type picker offers its types only).
+    """
     picker = spec.picker
     assert picker is not None, f"{spec.action} has no picker"
     options = (
         list(registry)
         if picker.kind in REGISTRY_PICKERS
-        else [(c, renderer.label(lang, picker.choice_label(c), choice=c)) for c in picker.choices]
+        else [
+            (c, _choice_text(renderer, picker, c, lang, profile)) for c in picker.offered(profile)
+        ]
     )
     current = getattr(report, picker.current) if picker.current else None
     buttons = [
@@ -121,6 +144,17 @@ def picker_markup(
     return {"inline_keyboard": rows}
 
 
+def _choice_text(
+    renderer: Renderer, picker: Picker, choice: str, lang: str, profile: Profile | None
+) -> str:
+    """Return a fixed choice's text: a report type as the office names it ("Informasi")."""
+    if picker.kind is PickerKind.TYPE and profile is not None:
+        option = profile.report_type(ReportType(choice))
+        if option is not None:
+            return option.name.get(lang)
+    return renderer.label(lang, picker.choice_label(choice), choice=choice)
+
+
 def prompt_text(
     renderer: Renderer,
     spec: ActionSpec,
@@ -130,16 +164,21 @@ def prompt_text(
     number: str,
     staff_name: str,
     username: str | None = None,
+    reply: Reply | None = None,
 ) -> str:
-    """Return the ForceReply prompt asking the presser for the action's text."""
-    assert spec.reply is not None, f"{spec.action} asks for no text"
+    """Return the ForceReply prompt asking the presser for the action's text.
+
+    `reply` is what the office's SOP asks where the spec asks nothing (`spec.reply_in`).
+    """
+    reply = reply or spec.reply
+    assert reply is not None, f"{spec.action} asks for no text"
     return renderer.render(
         lang,
         "staff_prompt",
         username=username,
         staff_name=staff_name,
-        ask=renderer.label(lang, spec.reply.prompt_key(choice), choice=choice),
-        files=spec.reply.files,
+        ask=renderer.label(lang, reply.prompt_key(choice), choice=choice),
+        files=reply.files,
         number=number,
     )
 
@@ -186,7 +225,21 @@ async def _context(svc: Services, report: Report, lang: str) -> dict[str, Any]:
     holder = await svc.repo.staff_by_id(report.assignee_id) if report.assignee_id else None
     category = svc.profile.category(report.category) if report.category else None
     levels = len(svc.profile.steps.approval_levels)
+    sub = category.subcategory(report.subcategory or "") if category else None
+    level = svc.profile.service_level(report.stage)
+    events = await svc.repo.events(report.id)
+    handover = handover_of(events)
     return {
+        "subcategory_name": sub.name.get(lang) if sub else None,
+        # The seed's own words for the stage's time ("1-3 hari", "Tentatif") [S000 L48, S001 L24].
+        "stage_sop": sop_words(level, lang) if level else None,
+        "stage_tentative": bool(level and level.tentative),
+        # The note that handed the report on: identification, return reason, correction.
+        "handover_label": (
+            svc.renderer.label(lang, f"handover.{handover.action.value}") if handover else None
+        ),
+        "handover_note": handover.note if handover else None,
+        "type_changed": await _type_changed(svc, events, lang),
         "report": report,
         "type_name": type_name(svc, report, lang),
         "category_name": category.name.get(lang) if category else None,
@@ -204,6 +257,7 @@ async def _context(svc: Services, report: Report, lang: str) -> dict[str, Any]:
         "unit_name": unit.name if unit else None,
         "holder_name": holder.display_name if holder else None,
         "approval": f"{report.approval_level}/{levels}" if levels else None,
+        "approval_name": approval_name(svc.profile, report.approval_level, lang),
         "answer_files": len(await svc.repo.answer_attachments(report.id)) if report.answer else 0,
         "is_open": open_for_staff(report),
         "title": screened_for_staff(report, report.title, "screen_title"),
@@ -273,6 +327,35 @@ async def render_detail(svc: Services, report_id: int, *, send: bool = False) ->
         answer_preview=_preview(report.answer or "", 400),
     )
     return {"text": text, "_send_as": "send_message"} if send else {"text": text}
+
+
+async def _type_changed(svc: Services, events: Sequence[ReportEvent], lang: str) -> str | None:
+    """Return the last change of type, as the card says it: from, to and by whom."""
+    change = next((e for e in reversed(events) if e.action == Action.RECLASSIFY), None)
+    if change is None or not change.data:
+        return None
+    member = await svc.repo.staff_by_id(change.actor_staff_id) if change.actor_staff_id else None
+
+    def name(code: object) -> str:
+        option = svc.profile.report_type(ReportType(str(code)))
+        return option.name.get(lang) if option else str(code)
+
+    return svc.renderer.label(
+        lang,
+        "staff.type_changed",
+        old=name(change.data.get("from")),
+        new=name(change.data.get("to")),
+        who=member.display_name if member else "?",
+    )
+
+
+def approval_name(profile: Profile, level: int, lang: str) -> str | None:
+    """Return whose approval level this is, as the office names it (its order is the profile's)."""
+    names = profile.steps.approval_names
+    if 1 <= level <= len(names):
+        return names[level - 1].get(lang)
+    role = approver_role(profile, level)
+    return profile.role_name(role, lang) if role else None
 
 
 def _channel_name(svc: Services, code: str, lang: str) -> str:

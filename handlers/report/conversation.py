@@ -39,6 +39,7 @@ from telegram.ext import (
 from telegram.warnings import PTBUserWarning
 
 from bot.domain import intake
+from bot.domain.deadlines import tentative
 from bot.domain.intake import CONVERSATION, ReportDraft, Step
 from bot.domain.vocabulary import Action, Stage
 from bot.services.container import Services
@@ -224,6 +225,7 @@ async def on_summary(update: Update, context: Context, draft: ReportDraft) -> St
         number=filed.number,
         stage_due=filed.stage_due_at,
         final_due=filed.final_due_at,
+        tentative=tentative(svc.profile, filed.stage, filed.channel),
         reply_markup=main_menu(context, lang),
     )
     return ConversationHandler.END

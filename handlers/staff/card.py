@@ -84,10 +84,11 @@ async def pressed(update: Update, context: Context) -> None:
         await query.answer(svc.renderer.label(STAFF_LANG, "staff_alert.choose"))
         await query.edit_message_reply_markup(reply_markup=_markup(keyboard, context))
         return
-    if press.choice is not None and not spec.valid_choice(press.choice):
+    # A forged choice (a type this office does not take) is refused like any other.
+    if press.choice is not None and not spec.valid_choice(press.choice, svc.profile):
         await alert(query, context, "invalid")
         return
-    if spec.needs_text(press.choice):
+    if spec.needs_text(press.choice, svc.profile):
         await _ask_for_text(context, query, member, report, action, press.choice)
         return
     await _act(context, query, member, report, action, press.choice)
@@ -125,14 +126,16 @@ async def _ask_for_text(
 ) -> None:
     """Ask the presser to type: in the group under the card, or privately for `rahasia`."""
     svc = services(context)
+    spec = SPECS[action]
     text = cards.prompt_text(
         svc.renderer,
-        SPECS[action],
+        spec,
         choice,
         STAFF_LANG,
         number=report.number,
         staff_name=member.display_name,
         username=query.from_user.username,
+        reply=spec.reply_in(svc.profile),
     )
     card = query.message
     private = report.confidential or card is None

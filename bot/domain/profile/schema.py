@@ -9,7 +9,9 @@ Conventions a profile author relies on:
   unless `calendar = true` (then minutes and hours count wall-clock time, days calendar days).
   `warn_at` is the elapsed amount, in the same unit and counting, after which staff get a
   reminder ("1-3 hari" is `amount = 3, warn_at = 1`). `tentative = true` marks an SOP time that
-  is a target, not a promise ("Tentatif"): the bot reminds but does not escalate a breach.
+  is a target, not a promise ("Tentatif"): the bot reminds but does not escalate a breach, and
+  says the date is indicative. `sop` is the seed's own words for the time ("1-3 hari",
+  "Tentatif"), shown beside the due date on the card and in /lihat.
 - Where a seed is silent the national rules apply: copy the numbers from `profiles/nasional.toml`.
 """
 
@@ -125,6 +127,7 @@ class ServiceLevel(_Model):
     calendar: Flag = False
     warn_at: Amount | None = None
     tentative: Flag = False
+    sop: NonBlank | None = None  # the seed's own words for this time, e.g. "1-3 hari"
 
     @model_validator(mode="after")
     def _warn_before_due(self) -> Self:
@@ -251,11 +254,32 @@ class Steps(_Model):
     reclassify: Flag = True
     # Who approves an answer before it goes out, in order; empty: answers go out directly.
     approval_levels: tuple[Role, ...] = ()
+    # What each level is called, in the same order (the card says whose level it is).
+    approval_names: tuple[Text, ...] = ()
     # True: a disposed report waits in DISPOSED until the unit accepts (or returns) it.
     # False: disposition puts it straight into IN_PROGRESS.
     liaison_accept: Flag = True
-    # True: triage may answer an information request directly (SUBMITTED -> ANSWERED).
+    # True: triage may answer a report directly (SUBMITTED -> ANSWERED), but only one of the
+    # types below: a complaint always goes through the SOP's steps (seed 003, step 3).
     answer_info_directly: Flag = True
+    direct_answer_types: tuple[ReportType, ...] = (ReportType.INFORMASI,)
+    # True: whoever disposes must write what the problem is (seed 000, step 2: the Ketua
+    # "mengidentifikasi masalah"); the note is on the card and in /lihat for the next actor.
+    identify_on_dispose: Flag = False
+
+    @model_validator(mode="after")
+    def _named_levels(self) -> Self:
+        if self.approval_names and len(self.approval_names) != len(self.approval_levels):
+            raise RuleError(
+                [
+                    (
+                        ("approval_names",),
+                        f"must name each of the {len(self.approval_levels)} approval_levels"
+                        f" (got {len(self.approval_names)})",
+                    )
+                ]
+            )
+        return self
 
     def uses(self, action: Action) -> bool:
         """Return False for the action of an optional step this office does not use."""
@@ -266,8 +290,12 @@ class Steps(_Model):
         if action is Action.ACCEPT:
             return self.liaison_accept
         if action is Action.ANSWER_INFO:
-            return self.answer_info_directly
+            return self.answer_info_directly and bool(self.direct_answer_types)
         return True
+
+    def answers_directly(self, report_type: str | None) -> bool:
+        """Tell whether a report of this type may be answered without the SOP's steps."""
+        return self.answer_info_directly and report_type in self.direct_answer_types
 
 
 class ServiceLevels(_Model):
@@ -503,9 +531,15 @@ class Profile(_Model):
         """Return what this office calls `role`, in `lang`."""
         return self.roles.get(role).get(lang)
 
+    def uses(self, action: Action) -> bool:
+        """Return False for a step this office does not use (a type change with one type)."""
+        if action is Action.RECLASSIFY and len(self.report_types) < 2:
+            return False
+        return self.steps.uses(action)
+
     def may(self, role: Role, action: Action) -> bool:
         """Return whether `role` may perform a staff `action` (False if its step is off)."""
-        return self.steps.uses(action) and role in self.permissions.roles(action)
+        return self.uses(action) and role in self.permissions.roles(action)
 
     def service_level(self, stage: Stage) -> ServiceLevel | None:
         """Return how long a report may stay in `stage`, or None if the stage has no clock."""

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from bot.domain.deadlines import clock_level
 from bot.domain.thresholds import Threshold
 from bot.domain.vocabulary import Action, Role, Stage
 from bot.domain.workflow import approver_role
@@ -150,6 +151,11 @@ def _item(
         "clock": alert.clock,
         "clock_name": label(lang, f"sla.clock.{alert.clock}"),
         "due": alert.due,
+        # "Tentatif" [S000 L48-50]: the date is indicative, not a promise.
+        "tentative": bool(
+            (level := clock_level(svc.profile, alert.clock, row.stage, row.channel))
+            and level.tentative
+        ),
     }
 
 
