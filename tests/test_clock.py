@@ -161,6 +161,8 @@ CASES = [
          "2026-02-10 08:05", "steps 5 and 6 (10 + 30 minutes) at closing time"),
     Case("pangkalpinang-bkpsdmd", "e2e:telegram", "2026-02-06 17:00", "2026-02-11 16:00",
          "2026-02-10 16:00", "2 days from Friday evening"),
+    Case("pangkalpinang-bkpsdmd", "e2e:website", "2026-02-06 17:00", "2026-02-11 16:00",
+         "2026-02-10 16:00", "the website form recorded with /catat: the same 2 days"),
     # --- ntt-diskominfo (WITA), seed 004: silent -> national 3 and 5 days, 60 end to end.
     Case("ntt-diskominfo", "submitted", "2026-12-23 15:00", "2026-12-30 16:00",
          "2026-12-29 16:00", "day before Christmas cuti bersama"),
