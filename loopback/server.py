@@ -207,8 +207,28 @@ class LoopbackBotApi(World):
                 )
             await self._request_pulse.wait(remaining)
 
+    def busy(self) -> str | None:
+        """Say what keeps the bot busy on this side (None: every update fetched, no call open).
+
+        An update counts until a later getUpdates confirms it: by then PTB has put it into the
+        application's update queue, where the test harness takes over (tests/harness.py).
+        """
+        if unconfirmed := self.unconfirmed_count():
+            return f"{unconfirmed} update(s) not yet fetched and confirmed by the bot"
+        if self._in_flight:
+            return f"{self._in_flight} Bot API call(s) in flight"
+        return None
+
+    async def changed(self, timeout: float = 1.0) -> None:  # noqa: ASYNC109
+        """Wait until an update is queued or confirmed or a call starts or ends (or `timeout`)."""
+        await self.activity_pulse.wait(timeout)
+
     async def settle(self, *, quiet: float = 0.15, timeout: float = 5.0) -> None:  # noqa: ASYNC109
-        """Wait until every queued update was fetched and the bot has been quiet for `quiet` s."""
+        """Wait until every queued update was fetched and the bot has been quiet for `quiet` s.
+
+        A guess from the outside, for the sandbox and for tests of this server; a test that runs
+        the bot waits with `BotRunner.idle()` instead, which knows when the bot is done.
+        """
         deadline = time.monotonic() + timeout
         while True:
             now = time.monotonic()
@@ -258,6 +278,7 @@ class LoopbackBotApi(World):
         if counted:
             self._in_flight += 1
             self._last_activity = time.monotonic()
+            self.touch()
         self.requests.append(record)
         status = 500
         body: JSONDict = {"ok": False, "error_code": 500, "description": "Internal Server Error"}
@@ -299,6 +320,7 @@ class LoopbackBotApi(World):
             if counted:
                 self._in_flight -= 1
                 self._last_activity = time.monotonic()
+                self.touch()
             self._request_pulse.fire()
 
     def _error_response(self, record: RecordedRequest, error: ApiError) -> web.Response:

@@ -103,6 +103,10 @@ class WorldState:
         self._media_groups = itertools.count(1)
         self.update_pulse = Pulse()
         self.last_delivery = 0.0
+        # Bumped (and `activity_pulse` fired) whenever the queue or a request changes, so that a
+        # test can wait for the bot to be idle without polling (LoopbackBotApi.busy).
+        self.activity = 0
+        self.activity_pulse = Pulse()
 
     # -- building the world -------------------------------------------------------------------
 
@@ -345,6 +349,7 @@ class WorldState:
         self.pending.append(_Pending(update))
         self.pending.sort(key=lambda p: p.update_id)
         self.update_pulse.fire()
+        self.touch()
         return update_id
 
     def update_id_of(self, message: JSONDict) -> int:
@@ -368,6 +373,7 @@ class WorldState:
             self.pending.append(_Pending(update, forced=True))
             self.pending.sort(key=lambda p: p.update_id)
         self.update_pulse.fire()
+        self.touch()
 
     def confirm(self, offset: int | None) -> None:
         """Forget the updates an offset confirms (negative: keep only the last -offset)."""
@@ -375,8 +381,9 @@ class WorldState:
             return
         if offset < 0:
             self.pending = self.pending[offset:]
-            return
-        self.pending = [p for p in self.pending if p.update_id >= offset or p.forced]
+        else:
+            self.pending = [p for p in self.pending if p.update_id >= offset or p.forced]
+        self.touch()
 
     def available(self, offset: int | None, limit: int) -> list[_Pending]:
         """Return the pending updates a getUpdates call with this offset would get."""
@@ -392,6 +399,19 @@ class WorldState:
             entry.forced = False
         if batch:
             self.last_delivery = time.monotonic()
+
+    def unconfirmed_count(self) -> int:
+        """Return how many queued updates a later getUpdates offset has not confirmed yet.
+
+        PTB puts the updates of one answer into its update queue before it asks again with a
+        higher offset, so an unconfirmed update may still be on its way into the application.
+        """
+        return len(self.pending)
+
+    def touch(self) -> None:
+        """Note that something the bot may react to, or that it does, has changed."""
+        self.activity += 1
+        self.activity_pulse.fire()
 
     def undelivered_count(self) -> int:
         """Return how many queued updates getUpdates has not handed out yet."""

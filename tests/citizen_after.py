@@ -10,7 +10,6 @@ from bot.domain.workflow import Actor, ActorKind
 from bot.services.transition import Done, perform
 from loopback import FakeUser
 from storage.models import Report
-from tests.harness import eventually
 from tests.staff_kit import StaffWorld
 
 JSONDict = dict[str, Any]
@@ -73,14 +72,9 @@ async def press(
     """Press a button in the user's private chat; return the callback answer's parameters."""
     target = message if message is not None else last_with(w, user.id, data)
     query_id = w.loopback.press_button(user, target, data, forge=forge)
-
-    async def done() -> bool:
-        return w.loopback.answered_callback(query_id) is not None
-
-    await eventually(done, within=10)
     await w.settle()
     record = w.loopback.answered_callback(query_id)
-    assert record is not None
+    assert record is not None, "the bot did not answer the press"
     return record.params
 
 

@@ -2,14 +2,40 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import ssl
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
+import httpx._transports.default as httpx_transports
 import pytest
 
 from bot.settings import Settings
 from loopback import LoopbackBotApi
 from tests.harness import BotRunner, make_settings
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _one_tls_context() -> Iterator[None]:
+    """Build the default TLS context once, not twice per bot start (50 ms each, every test).
+
+    PTB opens two httpx clients per application and httpx loads the CA bundle for each, though
+    the loopback Bot API is plain HTTP. The context is the same every time; nothing else changes.
+    """
+    original = httpx_transports.create_ssl_context
+    shared: dict[bool, ssl.SSLContext] = {}
+
+    def create_ssl_context(
+        verify: ssl.SSLContext | str | bool = True, cert: object = None, trust_env: bool = True
+    ) -> ssl.SSLContext:
+        if verify is not True or cert is not None:
+            return original(verify=verify, cert=cert, trust_env=trust_env)  # type: ignore[arg-type]
+        if trust_env not in shared:
+            shared[trust_env] = original(verify=True, trust_env=trust_env)
+        return shared[trust_env]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(httpx_transports, "create_ssl_context", create_ssl_context)
+        yield
 
 
 @pytest.fixture
@@ -24,8 +50,8 @@ def settings(loopback: LoopbackBotApi, tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-async def bot(settings: Settings) -> AsyncIterator[BotRunner]:
-    runner = BotRunner(settings)
+async def bot(settings: Settings, loopback: LoopbackBotApi) -> AsyncIterator[BotRunner]:
+    runner = BotRunner(settings, loopback=loopback)
     await runner.start()
     yield runner
     await runner.stop()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import copy
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -20,7 +19,7 @@ from loopback import LoopbackBotApi
 from loopback.models import DEFAULT_PHOTO, FakeChat, FakeUser
 from storage.models import NewAttachment, NewReport, Report
 from storage.vocabulary import Channel, ReportType, Stage
-from tests.harness import BotRunner, eventually, make_settings
+from tests.harness import BotRunner, make_settings
 
 JSONDict = dict[str, Any]
 
@@ -127,26 +126,8 @@ class StaffWorld:
         )
 
     async def settle(self) -> None:
-        """Wait until every update was handled and the outbox has nothing due."""
-        repo = self.svc.repo
-
-        app = self.runner.app
-
-        async def idle_once() -> bool:
-            await self.loopback.settle()
-            queued = app is not None and not app.update_queue.empty()
-            return not queued and not await repo.due_outbox(1)
-
-        async def quiet() -> bool:
-            # A handler may still be busy with the database after its last HTTP call (slow under
-            # load), so idle must hold twice, a moment apart.
-            if not await idle_once():
-                return False
-            await asyncio.sleep(0.2)
-            return await idle_once()
-
-        await eventually(quiet, within=15)
-        await self.loopback.settle()
+        """Wait until the bot has finished reacting: updates handled, outbox drained."""
+        await self.runner.idle()
 
     async def report(self, report: Report) -> Report:
         """Return the report as it is now."""
@@ -170,14 +151,9 @@ class StaffWorld:
         version = (await self.report(report)).version
         data = callbacks.build("rpt", action, report.id, version, *extra)
         query_id = self.loopback.press_button(user, card, data, forge=forge)
-
-        async def answered() -> bool:
-            return self.loopback.answered_callback(query_id) is not None
-
-        await eventually(answered, within=10)
         await self.settle()
         record = self.loopback.answered_callback(query_id)
-        assert record is not None
+        assert record is not None, "the bot did not answer the press"
         return record.params
 
     def prompt_for(self, user: FakeUser, chat_id: int) -> JSONDict:
@@ -227,7 +203,8 @@ async def staff_world(
     group = loopback.add_supergroup("Staf Pengaduan")
     # The group's real budget (20 a minute) is the rate limiter's test; here it would only wait.
     limits = {"rate_group_max": 1000, "rate_group_burst": 999, **overrides}
-    runner = BotRunner(make_settings(loopback, tmp_path, staff_chat_id=group.id, **limits))
+    settings = make_settings(loopback, tmp_path, staff_chat_id=group.id, **limits)
+    runner = BotRunner(settings, loopback=loopback)
     await runner.start()
     world = StaffWorld(loopback, runner, group)
     try:

@@ -11,7 +11,6 @@ from bot.domain.vocabulary import Action
 from bot.domain.workflow import REPORTER
 from bot.services.transition import perform
 from loopback import FakeUser, LoopbackBotApi
-from tests.harness import eventually
 from tests.staff_kit import StaffWorld, staff_world
 
 STAFF = ("ani", "budi", "citra", "dedi", "eka")
@@ -54,12 +53,8 @@ async def ask_privately(w: StaffWorld, name: str, text: str) -> str:
     user = w.people[name]
     before = len(w.loopback.bot_messages(user.id))
     w.loopback.send_text(user, text)
-
-    async def answered() -> bool:
-        return len(w.loopback.bot_messages(user.id)) > before
-
-    await eventually(answered)
     await w.settle()
+    assert len(w.loopback.bot_messages(user.id)) > before, "the bot did not answer"
     return str(w.loopback.bot_messages(user.id)[-1].get("text", ""))
 
 

@@ -226,7 +226,7 @@ async def test_submitting_twice_files_one_report(loopback: LoopbackBotApi, bot: 
     loopback.send_text(citizen.user, "📨 Kirim laporan")
     await loopback.wait_for("sendMessage", chat_id=citizen.chat_id, count=10)
     loopback.redeliver(loopback.update_id_of(message))
-    await loopback.settle()
+    await bot.idle()
     reporter = await bot.services.repo.reporter_by_telegram(citizen.user.id)
     assert reporter is not None
     assert len(await bot.services.repo.open_reports_of(reporter.id)) == 1
@@ -236,7 +236,7 @@ async def test_an_anonymous_report_with_two_photos_and_a_document(
     loopback: LoopbackBotApi, settings: Settings, tmp_path: Path
 ) -> None:
     group = loopback.add_supergroup("Staf")
-    runner = BotRunner(settings.model_copy(update={"staff_chat_id": group.id}))
+    runner = BotRunner(settings.model_copy(update={"staff_chat_id": group.id}), loopback=loopback)
     await runner.start()
     try:
         citizen = Citizen(loopback, loopback.add_user("Rahasia", username="saksi_kunci"))
@@ -253,7 +253,7 @@ async def test_an_anonymous_report_with_two_photos_and_a_document(
         done = await citizen.says("📨 Kirim laporan")
         assert NUMBER.search(done)
         await loopback.wait_for("copyMessage", chat_id=group.id, count=3)
-        await loopback.settle()
+        await runner.idle()
         # Everything the group shows: texts, captions, buttons, senders and forward headers.
         staff_view = " ".join(str(m) for m in loopback.messages_in(group.id))
         for secret in ("Rahasia", "saksi_kunci"):
@@ -362,7 +362,7 @@ async def test_an_album_of_photos_gets_one_receipt_that_counts_them(
     for _ in range(3):
         loopback.send_photo(citizen.user, media_group_id="album-1")
     await loopback.wait_for("editMessageText", chat_id=citizen.chat_id, count=2)
-    await loopback.settle()
+    await bot.idle()
     receipts = loopback.bot_messages(citizen.chat_id)[before:]
     assert len(receipts) == 1
     assert "Berkas diterima (3/10)" in receipts[0]["text"]

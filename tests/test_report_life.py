@@ -8,7 +8,6 @@ import pytest
 
 from bot.telegram import callbacks
 from loopback import LoopbackBotApi
-from tests.harness import eventually
 from tests.staff_kit import staff_world
 
 
@@ -26,12 +25,8 @@ async def test_a_report_is_disposed_answered_rated_and_closed(
         assert "sampai 20.00" in answer["text"]
 
         query = loopback.press_button(w.siti, answer, callbacks.build("fb", "rate", report.id, 5))
-
-        async def answered() -> bool:
-            return loopback.answered_callback(query) is not None
-
-        await eventually(answered)
         await w.settle()
+        assert loopback.answered_callback(query) is not None
         closed = await w.report(report)
         assert (closed.stage, closed.rating) == ("closed", 5)
         assert await w.stages(report) == ["submit", "dispose", "accept", "answer", "rate"]

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from bot.services.sla.sweep import run_sweep
 from loopback import LoopbackBotApi
-from tests.harness import BotRunner, eventually, make_settings
+from tests.harness import BotRunner, make_settings
 from tests.test_sla_sweep import MONDAY, Clock, file_report, wib
 
 
@@ -29,6 +29,7 @@ async def test_thresholds_reach_the_group_once_each_across_restarts(
     runner = BotRunner(
         make_settings(loopback, tmp_path, staff_chat_id=group.id, sla_jobs_enabled=True),
         clock=clock,
+        loopback=loopback,
     )
     await runner.start()
     await file_report(runner.services, MONDAY)
@@ -38,10 +39,8 @@ async def test_thresholds_reach_the_group_once_each_across_restarts(
     def digests() -> list[str]:
         return group_texts(loopback, group.id, "Pengingat batas waktu")
 
-    async def count(n: int) -> bool:
-        return len(digests()) >= n
-
-    await eventually(lambda: count(1))
+    await runner.idle()
+    assert len(digests()) == 1
     assert "mendekati batas waktu" in digests()[0]
 
     await runner.restart()  # the start-up sweep runs at once and finds nothing new
@@ -52,7 +51,8 @@ async def test_thresholds_reach_the_group_once_each_across_restarts(
     await runner.stop()
     clock.now = wib(8, 8, 5)  # the bot was down overnight; it starts on Friday morning
     await runner.start()
-    await eventually(lambda: count(2))
+    await runner.idle()  # the start-up sweep, and the digest it queued
+    assert len(digests()) == 2
     assert "lewat batas waktu" in digests()[1]
     await runner.stop()
     assert len(digests()) == 2
@@ -89,14 +89,12 @@ async def test_the_morning_recap_is_posted_once_when_the_bot_starts_during_offic
     runner = BotRunner(
         make_settings(loopback, tmp_path, staff_chat_id=group.id, sla_jobs_enabled=True),
         clock=clock,
+        loopback=loopback,
     )
     await runner.start()
-
-    async def posted() -> bool:
-        return bool(group_texts(loopback, group.id, "Rekap harian"))
-
-    await eventually(posted)
+    await runner.idle()  # the catch-up recap runs at once
+    assert group_texts(loopback, group.id, "Rekap harian")
     await runner.restart()
-    await loopback.settle()
+    await runner.idle()
     await runner.stop()
     assert len(group_texts(loopback, group.id, "Rekap harian")) == 1

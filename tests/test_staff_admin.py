@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from loopback import LoopbackBotApi
-from tests.harness import eventually
 from tests.staff_kit import StaffWorld, staff_world
 from tests.test_cli import run_cli
 
@@ -13,12 +12,8 @@ from tests.test_cli import run_cli
 async def say(w: StaffWorld, user: object, text: str, *, reply_to: int | None = None) -> str:
     before = len(w.loopback.bot_messages(w.group.id))
     w.loopback.send_text(user, text, chat=w.group, reply_to=reply_to)  # type: ignore[arg-type]
-
-    async def answered() -> bool:
-        return len(w.loopback.bot_messages(w.group.id)) > before
-
-    await eventually(answered)
     await w.settle()
+    assert len(w.loopback.bot_messages(w.group.id)) > before, "the bot did not answer"
     return str(w.loopback.bot_messages(w.group.id)[-1]["text"])
 
 
@@ -58,12 +53,8 @@ async def test_staff_lookups_answer_privately_by_role(
             user = w.people[name]
             before = len(loopback.bot_messages(user.id))
             loopback.send_text(user, text)
-
-            async def answered() -> bool:
-                return len(loopback.bot_messages(user.id)) > before
-
-            await eventually(answered)
             await w.settle()
+            assert len(loopback.bot_messages(user.id)) > before, "the bot did not answer"
             return str(loopback.bot_messages(user.id)[-1].get("text", ""))
 
         assert report.number in await ask("budi", "/antrian")

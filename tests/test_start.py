@@ -128,7 +128,7 @@ async def test_the_same_update_delivered_twice_is_handled_once(
     loopback.redeliver(update_id)
     loopback.send_text(citizen, "/help")
     await loopback.wait_for("sendMessage", chat_id=citizen.id, count=2)
-    await loopback.settle()
+    await bot.idle()
     texts = [m["text"] for m in loopback.bot_messages(citizen.id)]
     assert len(texts) == 2
     assert texts[0].startswith("Selamat datang")

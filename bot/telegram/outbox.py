@@ -52,6 +52,19 @@ class OutboxSender:
         self.max_attempts = max_attempts
         self._lock = asyncio.Lock()
         self._again = False
+        self._finished = asyncio.Event()
+        self.rounds = 0
+
+    # -- observing: the tests wait for the bot to be idle; the product never needs these -----
+
+    @property
+    def draining(self) -> bool:
+        """Return True while a drain is sending (or reading what is due)."""
+        return self._lock.locked()
+
+    async def next_round(self) -> None:
+        """Wait until the running drain, or else the next one to start, has finished."""
+        await self._finished.wait()
 
     async def drain(self) -> int:
         """Send everything that is due; return how many messages were delivered."""
@@ -59,15 +72,20 @@ class OutboxSender:
             self._again = True  # the running drain picks the new rows up
             return 0
         delivered = 0
-        async with self._lock:
-            while True:
-                self._again = False
-                items = await self.repo.due_outbox(self.batch_size)
-                if not items:
-                    break
-                delivered += await self._send_batch(items)
-                if not self._again and len(items) < self.batch_size:
-                    break
+        try:
+            async with self._lock:
+                while True:
+                    self._again = False
+                    items = await self.repo.due_outbox(self.batch_size)
+                    if not items:
+                        break
+                    delivered += await self._send_batch(items)
+                    if not self._again and len(items) < self.batch_size:
+                        break
+        finally:
+            self.rounds += 1
+            finished, self._finished = self._finished, asyncio.Event()
+            finished.set()
         return delivered
 
     async def _send_batch(self, items: list[OutboxItem]) -> int:
