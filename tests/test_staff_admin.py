@@ -27,7 +27,7 @@ async def test_a_supervisor_adds_a_liaison_by_replying_and_a_unit_by_code(
         await w.settle()
         added = await say(w, w.citra, "/staf tambah liaison dinkes", reply_to=hello["message_id"])
         assert "Joko" in added
-        assert "liaison" in added
+        assert "Pejabat Penghubung" in added, "the profile's name for the role, not its code"
         member = await w.svc.repo.staff_by_telegram(newcomer.id)
         assert member is not None
         assert member.unit_ids == {await w.unit_id("dinkes")}
@@ -100,3 +100,16 @@ async def test_a_supervisor_from_admin_user_ids_is_shown_by_name_once_they_act(
         card = (await w.card(report))["text"]
         assert "Diteruskan ke unit · Kepala Biro" in card
         assert "7777" not in card
+
+
+async def test_the_staff_list_shows_the_offices_names_for_roles(
+    loopback: LoopbackBotApi, tmp_path: Path
+) -> None:
+    async with staff_world(loopback, tmp_path, aduan_profile="pangkalpinang-bkpsdmd") as w:
+        listing = await say(w, w.citra, "/staf")
+        for name in ("Operator/Agen", "Tim NKK Pembantu OPD", "Tim NKK Utama"):
+            assert name in listing
+        for code in ("· operator", "· liaison", "· supervisor"):
+            assert code not in listing
+        usage = await say(w, w.citra, "/staf salah")
+        assert "liaison (Tim NKK Pembantu OPD)" in usage

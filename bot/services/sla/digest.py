@@ -135,7 +135,7 @@ def _item(
     svc: Services, alert: Alert, lang: str, in_group: bool, unit_names: dict[int, str]
 ) -> dict[str, Any]:
     row = alert.row
-    # A confidential report's content stays out of the shared group (DESIGN.md section 3).
+    # A confidential report's content stays out of the shared group (docs/architecture.md §3).
     title = None if in_group and row.confidential else row.title
     if title is not None and len(title) > TITLE_PREVIEW:
         title = title[: TITLE_PREVIEW - 1].rstrip() + "…"
