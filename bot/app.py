@@ -203,6 +203,6 @@ async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     try:
         lang = await common.language(update, context)
         text = get_services(context.bot_data).renderer.render(lang, "error")
-        await context.bot.send_message(update.effective_chat.id, text, parse_mode="HTML")
+        await context.bot.send_message(update.effective_chat.id, text)
     except Exception:  # the error handler must never raise
         log.exception("could not tell the user about the failure")

@@ -65,7 +65,7 @@ async def reply(
     """Render a template in the user's language and send it as a reply in the same chat."""
     lang = lang or await language(update, context)
     text = services(context).renderer.render(lang, template, **values)
-    return await message_of(update).reply_text(text, parse_mode="HTML", reply_markup=reply_markup)
+    return await message_of(update).reply_text(text, reply_markup=reply_markup)
 
 
 def label(context: Context, lang: str, key: str, **values: Any) -> str:

@@ -596,7 +596,7 @@ def test_no_profile_answers_a_complaint_directly_or_changes_to_a_type_it_does_no
     name: str,
 ) -> None:
     profile = load_profile(name)
-    assert not profile.steps.answers_directly("pengaduan")
+    assert not profile.steps.answers_directly(ReportType.PENGADUAN)
     taken = {t.code for t in profile.report_types}
     assert set(profile.steps.direct_answer_types) <= taken or not profile.uses(Action.ANSWER_INFO)
     assert profile.uses(Action.RECLASSIFY) == (profile.steps.reclassify and len(taken) > 1)

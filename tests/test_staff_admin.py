@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
+from bot.__main__ import main
 from loopback import LoopbackBotApi
 from tests.staff_kit import StaffWorld, staff_world
-from tests.test_cli import run_cli
 
 
 async def say(w: StaffWorld, user: object, text: str, *, reply_to: int | None = None) -> str:
@@ -63,30 +65,30 @@ async def test_staff_lookups_answer_privately_by_role(
         assert "tidak terdaftar" in await ask("siti", "/antrian")
 
 
-def test_the_command_line_adds_lists_and_removes_staff_and_units(tmp_path: Path) -> None:
-    env = {"DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/aduan.db"}
-    assert (
-        run_cli("unit", "add", "pkm-oebobo", "Puskesmas Oebobo", cwd=tmp_path, **env).returncode
-        == 0
+def test_the_command_line_adds_lists_and_removes_staff_and_units(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # In this process, through the same main() `python -m bot` calls (tests/test_cli.py runs
+    # the real command): eight interpreter starts cost this test 16 s.
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path}/aduan.db")
+
+    def cli(*args: str) -> tuple[int, str, str]:
+        capsys.readouterr()
+        code = main(list(args))
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    assert cli("unit", "add", "pkm-oebobo", "Puskesmas Oebobo")[0] == 0
+    assert "pkm-oebobo" in cli("unit", "list")[1]
+    code, _out, err = cli(
+        "staff", "add", "4242", "liaison", "--name", "Budi", "--unit", "pkm-oebobo"
     )
-    assert "pkm-oebobo" in run_cli("unit", "list", cwd=tmp_path, **env).stdout
-    added = run_cli(
-        "staff",
-        "add",
-        "4242",
-        "liaison",
-        "--name",
-        "Budi",
-        "--unit",
-        "pkm-oebobo",
-        cwd=tmp_path,
-        **env,
-    )
-    assert added.returncode == 0, added.stderr
-    assert "4242\tliaison\tBudi\tpkm-oebobo" in run_cli("staff", "list", cwd=tmp_path, **env).stdout
-    assert run_cli("staff", "add", "43", "liaison", cwd=tmp_path, **env).returncode == 1
-    assert run_cli("staff", "remove", "4242", cwd=tmp_path, **env).returncode == 0
-    assert "4242" not in run_cli("staff", "list", cwd=tmp_path, **env).stdout
+    assert code == 0, err
+    assert "4242\tliaison\tBudi\tpkm-oebobo" in cli("staff", "list")[1]
+    assert cli("staff", "add", "43", "liaison")[0] == 1
+    assert cli("staff", "remove", "4242")[0] == 0
+    assert "4242" not in cli("staff", "list")[1]
 
 
 async def test_a_supervisor_from_admin_user_ids_is_shown_by_name_once_they_act(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.domain.profile import Profile, load_profile
-from bot.domain.vocabulary import Action, Role, Stage
+from bot.domain.vocabulary import Action, ReportType, Role, Stage
 from bot.domain.workflow import (
     REPORTER,
     SYSTEM,
@@ -68,7 +68,7 @@ def test_the_national_sop_moves_reports_between_stages(
     national: Profile, stage: Stage, action: Action, actor: Actor, to: Stage
 ) -> None:
     # A direct answer is for an information request only (seed 003, step 3).
-    kind = "informasi" if action is A.ANSWER_INFO else None
+    kind = ReportType.INFORMASI if action is A.ANSWER_INFO else None
     outcome = plan(national, ReportState(stage, type=kind), action, actor)
     assert isinstance(outcome, Plan)
     assert (outcome.from_stage, outcome.to_stage) == (stage, to)
@@ -96,9 +96,9 @@ def test_actions_out_of_role_stage_or_sop_are_refused(
     assert plan(national, ReportState(stage), action, actor) == Refused(action, reason)
 
 
-@pytest.mark.parametrize("kind", ["pengaduan", "aspirasi", None])
+@pytest.mark.parametrize("kind", [ReportType.PENGADUAN, ReportType.ASPIRASI, None])
 def test_jawab_langsung_is_refused_for_anything_but_an_information_request(
-    national: Profile, kind: str | None
+    national: Profile, kind: ReportType | None
 ) -> None:
     state = ReportState(S.SUBMITTED, type=kind)
     assert plan(national, state, A.ANSWER_INFO, OPERATOR) == Refused(A.ANSWER_INFO, Refusal.TYPE)

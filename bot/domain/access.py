@@ -29,7 +29,7 @@ HOLDER_ACTIONS = frozenset({Action.ACCEPT, Action.ANSWER, Action.RETURN_TO_TRIAG
 
 def actor_of(member: StaffMember) -> Actor:
     """Return the workflow actor for a staff member."""
-    return Actor(ActorKind.STAFF, role=Role(member.role), staff_id=member.id)
+    return Actor(ActorKind.STAFF, role=member.role, staff_id=member.id)
 
 
 def handles(member: StaffMember, report: Report) -> bool:

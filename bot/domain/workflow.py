@@ -17,6 +17,7 @@ from bot.domain.vocabulary import (
     Action,
     ActorKind,
     Channel,
+    ReportType,
     Role,
     Stage,
 )
@@ -77,9 +78,9 @@ class ReportState:
     # Staff who approved earlier levels of the current answer: one person, one level.
     approvers: tuple[int, ...] = ()
     # The channel it came by: a reporter recorded with /catat cannot be asked through the bot.
-    channel: str | None = None
+    channel: Channel | None = None
     # The report's type: only the profile's direct-answer types skip the SOP's steps.
-    type: str | None = None
+    type: ReportType | None = None
 
 
 class Refusal(StrEnum):
@@ -190,9 +191,9 @@ def _target(profile: Profile, state: ReportState, action: Action) -> Plan:
 OFFLINE_ACTIONS = frozenset({A.RECORD_INFO, A.RECORD_CONTACT})
 
 
-def asked_through_bot(channel: str | None) -> bool:
+def asked_through_bot(channel: Channel | None) -> bool:
     """Tell whether the bot itself reaches the reporter (not one recorded with /catat)."""
-    return channel is None or channel == Channel.TELEGRAM
+    return channel is None or channel is Channel.TELEGRAM
 
 
 def approver_role(profile: Profile, level: int) -> Role | None:
@@ -209,12 +210,12 @@ def available_actions(profile: Profile, state: ReportState, actor: Actor) -> lis
 def state_of(report: Report) -> ReportState:
     """Return the part of a report the workflow rules on."""
     return ReportState(
-        stage=Stage(report.stage),
-        resume_stage=Stage(report.resume_stage) if report.resume_stage else None,
+        stage=report.stage,
+        resume_stage=report.resume_stage,
         approval_level=report.approval_level,
         approvers=tuple(report.approvers or ()),
-        channel=str(report.channel),
-        type=str(report.type),
+        channel=report.channel,
+        type=report.type,
     )
 
 

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from bot.domain.actions import SPECS, Notices
-from bot.domain.vocabulary import Action, Stage
+from bot.domain.vocabulary import Action, ActorKind, Stage
 from bot.services.container import Services
 from bot.telegram import callbacks
 from storage.models import (
@@ -178,7 +178,7 @@ def _card_and_reporter(
 
 def _staff_notices(event: NewEvent | ReportEvent) -> Notices | None:
     """Return who hears of a staff (or system) action; None for the reporter's own steps."""
-    if event.actor_kind == "reporter":
+    if event.actor_kind is ActorKind.REPORTER:
         return None
     spec = SPECS.get(Action(event.action))
     return spec.notices if spec is not None else None

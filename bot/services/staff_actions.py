@@ -181,7 +181,7 @@ async def _audience(
     """Return who hears of a handover privately: triage, or the answer's drafter."""
     staff = [m for m in await svc.repo.list_staff() if m.private_chat_at and m.id != member.id]
     if audience is StaffAudience.TRIAGE:
-        return [m for m in staff if svc.profile.may(Role(m.role), Action.DISPOSE)]
+        return [m for m in staff if svc.profile.may(m.role, Action.DISPOSE)]
     answers = [e for e in await svc.repo.events(report.id) if e.action == Action.ANSWER]
     drafter = answers[-1].actor_staff_id if answers else report.assignee_id
     return [m for m in staff if m.id == drafter]
@@ -204,7 +204,7 @@ def handover_notices(
             number=report.number,
             action=str(event.action),
             who=member.display_name,
-            role_name=svc.profile.role_name(Role(member.role), "id"),
+            role_name=svc.profile.role_name(member.role, "id"),
             note=event.note,
             stage=str(report.stage),
         )
@@ -296,8 +296,6 @@ async def confidential_arrival(
     allowed = access.readers(await svc.repo.list_staff(), report)
     messages: list[OutboxMessage] = []
     for member in allowed:
-        if member.private_chat_at is not None and svc.profile.may(
-            Role(member.role), Action.DISPOSE
-        ):
+        if member.private_chat_at is not None and svc.profile.may(member.role, Action.DISPOSE):
             messages += detail_messages(svc, report, member.telegram_user_id, files)
     return messages

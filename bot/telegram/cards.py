@@ -203,7 +203,7 @@ async def history_lines(
     names = {m.id: m.display_name for m in await svc.repo.list_staff(active_only=False)}
     lines = []
     for event in events:
-        if event.actor_kind == "staff" and event.actor_staff_id is not None:
+        if event.actor_kind is ActorKind.STAFF and event.actor_staff_id is not None:
             who = names.get(event.actor_staff_id, "?")
         else:
             who = svc.renderer.label(lang, f"actor.{event.actor_kind}")

@@ -156,12 +156,10 @@ class OutboxSender:
         reply_markup = InlineKeyboardMarkup.de_json(markup, self.bot) if markup else None
         result: Message | MessageId | bool
         if kind == "send_message":
-            result = await self.bot.send_message(
-                item.chat_id, parse_mode="HTML", reply_markup=reply_markup, **p
-            )
+            result = await self.bot.send_message(item.chat_id, reply_markup=reply_markup, **p)
         elif kind == "edit_message_text":
             result = await self.bot.edit_message_text(
-                chat_id=item.chat_id, parse_mode="HTML", reply_markup=reply_markup, **p
+                chat_id=item.chat_id, reply_markup=reply_markup, **p
             )
         elif kind == "edit_linked":
             return await self._edit_linked(item, p, reply_markup)
@@ -176,9 +174,7 @@ class OutboxSender:
                 # A file built from text in the payload (a digest's full list as CSV).
                 data = str(p.pop("document_text")).encode("utf-8")
                 p["document"] = InputFile(data, filename=str(p.pop("filename", "daftar.txt")))
-            result = await self.bot.send_document(
-                item.chat_id, parse_mode="HTML", reply_markup=reply_markup, **p
-            )
+            result = await self.bot.send_document(item.chat_id, reply_markup=reply_markup, **p)
         else:
             raise BadRequest(f"unknown outbox kind {item.kind!r}")
         return result.message_id if isinstance(result, Message | MessageId) else None
@@ -196,7 +192,7 @@ class OutboxSender:
             )
             return copied.message_id
         sent = await self.bot.send_message(
-            item.chat_id, parse_mode="HTML", reply_markup=markup, reply_parameters=reply, **p
+            item.chat_id, reply_markup=markup, reply_parameters=reply, **p
         )
         return sent.message_id
 
@@ -208,11 +204,9 @@ class OutboxSender:
         assert item.report_id is not None, "edit_linked needs a report"
         message_id = await self.repo.linked_message(item.report_id, slot, item.chat_id)
         if message_id is None:
-            sent = await self.bot.send_message(
-                item.chat_id, parse_mode="HTML", reply_markup=markup, **p
-            )
+            sent = await self.bot.send_message(item.chat_id, reply_markup=markup, **p)
             return sent.message_id
         await self.bot.edit_message_text(
-            chat_id=item.chat_id, message_id=message_id, parse_mode="HTML", reply_markup=markup, **p
+            chat_id=item.chat_id, message_id=message_id, reply_markup=markup, **p
         )
         return message_id

@@ -61,7 +61,7 @@ async def reply_text(
     """Send an already rendered text in the same chat."""
     chat = update.effective_chat
     assert chat is not None
-    await context.bot.send_message(chat.id, text, parse_mode="HTML", reply_markup=markup)
+    await context.bot.send_message(chat.id, text, reply_markup=markup)
 
 
 async def _page(
@@ -139,7 +139,7 @@ async def show_list(update: Update, context: Context, page: int) -> None:
     assert query is not None
     await query.answer()
     text, markup = await _page(update, context, page)
-    await query.edit_message_text(text, parse_mode="HTML", reply_markup=markup)
+    await query.edit_message_text(text, reply_markup=markup)
 
 
 async def show_mine(update: Update, context: Context, _arg: int) -> None:
@@ -166,7 +166,7 @@ async def show_report(update: Update, context: Context, report_id: int) -> None:
     values = await report_view(svc, lang, report, full=True)
     text = svc.renderer.render(lang, "citizen_status", **values)
     markup = report_actions(context, svc, lang, report)
-    await query.edit_message_text(text, parse_mode="HTML", reply_markup=markup)
+    await query.edit_message_text(text, reply_markup=markup)
 
 
 async def ask_information(update: Update, context: Context, report_id: int) -> None:

@@ -122,7 +122,6 @@ async def _support(
     if not await svc.repo.follow_report(int(chosen["id"]), reporter.id):
         await message_of(update).reply_text(
             svc.renderer.render(lang, "duplicates_gone", number=chosen["number"]),
-            parse_mode="HTML",
         )
         return await advance(update, context, draft, Step.DESCRIPTION)
     await svc.repo.drop_draft(user.id, CONVERSATION)

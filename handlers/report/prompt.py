@@ -227,7 +227,7 @@ async def ask(update: Update, context: Context, step: Step, draft: ReportDraft) 
         )
     first = previous_step(svc.profile, draft, step, has_identity=has_identity(reporter)) is None
     markup = keyboard(svc, step, draft, lang, first=first)
-    await message_of(update).reply_text(text, parse_mode="HTML", reply_markup=markup)
+    await message_of(update).reply_text(text, reply_markup=markup)
     return step
 
 
@@ -260,7 +260,7 @@ async def invalid(
         limit=found.limit if found else None,
         has_files=bool(draft.attachments),
     )
-    await message_of(update).reply_text(text, parse_mode="HTML")
+    await message_of(update).reply_text(text)
     return step
 
 
@@ -271,7 +271,7 @@ async def notice(
     svc = services(context)
     lang = await language(update, context)
     text = svc.renderer.render(lang, "intake_notice", kind=kind, **values)
-    await message_of(update).reply_text(text, parse_mode="HTML", reply_markup=reply_markup)
+    await message_of(update).reply_text(text, reply_markup=reply_markup)
 
 
 async def choice(update: Update, context: Context, step: Step, draft: ReportDraft) -> str | None:

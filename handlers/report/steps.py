@@ -328,14 +328,14 @@ async def on_evidence(update: Update, context: Context, draft: ReportDraft) -> S
             lang, "intake_notice", kind="file_added", count=count, max=intake.MAX_FILES
         )
         await context.bot.edit_message_text(
-            text, chat_id=message.chat_id, message_id=album["receipt"], parse_mode="HTML"
+            text, chat_id=message.chat_id, message_id=album["receipt"]
         )
         return Step.EVIDENCE
     markup = keyboard(svc, Step.EVIDENCE, draft, lang, first=False)
     text = svc.renderer.render(
         lang, "intake_notice", kind="file_added", count=count, max=intake.MAX_FILES
     )
-    receipt = await message.reply_text(text, parse_mode="HTML", reply_markup=markup)
+    receipt = await message.reply_text(text, reply_markup=markup)
     draft.flags["album"] = (
         {"id": message.media_group_id, "receipt": receipt.message_id}
         if message.media_group_id

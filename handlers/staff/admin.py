@@ -20,7 +20,7 @@ async def _reply(update: Update, context: Context, template: str, **values: obje
     # People read the office's own names for roles ("Tim NKK Pembantu"), not our codes.
     roles = {role.value: svc.profile.roles.get(role).get(STAFF_LANG) for role in Role}
     text = svc.renderer.render(STAFF_LANG, template, role_names=roles, **values)
-    await message_of(update).reply_text(text, parse_mode="HTML")
+    await message_of(update).reply_text(text)
 
 
 async def _supervisor(update: Update, context: Context) -> StaffMember | None:

@@ -142,14 +142,13 @@ async def _ask_for_text(
     try:
         if private:
             sent = await context.bot.send_message(
-                member.telegram_user_id, text, parse_mode="HTML", reply_markup=ForceReply()
+                member.telegram_user_id, text, reply_markup=ForceReply()
             )
         else:
             assert card is not None
             sent = await context.bot.send_message(
                 card.chat.id,
                 text,
-                parse_mode="HTML",
                 reply_markup=ForceReply(selective=True),
                 reply_parameters=ReplyParameters(card.message_id, allow_sending_without_reply=True),
             )

@@ -107,7 +107,7 @@ async def _ask(update: Update, context: Context, step: Field, draft: OfflineDraf
     }
     text = svc.renderer.render(STAFF_LANG, "catat_step", **values)
     markup = ReplyKeyboardMarkup(rows, resize_keyboard=True, one_time_keyboard=False)
-    await message_of(update).reply_text(text, parse_mode="HTML", reply_markup=markup)
+    await message_of(update).reply_text(text, reply_markup=markup)
     return step
 
 
@@ -127,12 +127,12 @@ async def start(update: Update, context: Context) -> Field | int:
     svc = services(context)
     if isinstance(member, str) or member.role not in RECORDING_ROLES:
         text = svc.renderer.render(STAFF_LANG, "catat_done", outcome="denied")
-        await message_of(update).reply_text(text, parse_mode="HTML")
+        await message_of(update).reply_text(text)
         return ConversationHandler.END
     if not channels(svc.profile):
         # An office whose only channel is this bot has nothing to record from elsewhere.
         text = svc.renderer.render(STAFF_LANG, "catat_done", outcome="no_channels")
-        await message_of(update).reply_text(text, parse_mode="HTML")
+        await message_of(update).reply_text(text)
         return ConversationHandler.END
     draft = OfflineDraft()
     return await _ask(update, context, next_field(svc.profile, draft), draft)
@@ -146,9 +146,7 @@ async def cancel(update: Update, context: Context) -> int:
     await svc.repo.drop_draft(user.id, CONVERSATION)
     text = svc.renderer.render(STAFF_LANG, "catat_done", outcome="cancelled")
     # Back to the menu the staff member had before (their private chat's main menu).
-    await message_of(update).reply_text(
-        text, parse_mode="HTML", reply_markup=main_menu(context, STAFF_LANG)
-    )
+    await message_of(update).reply_text(text, reply_markup=main_menu(context, STAFF_LANG))
     return ConversationHandler.END
 
 
@@ -161,7 +159,7 @@ async def _invalid(update: Update, context: Context, problem: Invalid | str) -> 
         problem=found.problem if found else problem,
         limit=found.limit if found else None,
     )
-    await message_of(update).reply_text(text, parse_mode="HTML")
+    await message_of(update).reply_text(text)
 
 
 def _on(step: Field) -> Any:
@@ -246,7 +244,7 @@ async def _refuse(update: Update, context: Context, draft: OfflineDraft, refusal
         channel_name=channel.name.get(STAFF_LANG) if channel else draft.channel,
         requirement=channel.note.get(STAFF_LANG) if channel and channel.note else None,
     )
-    await message_of(update).reply_text(text, parse_mode="HTML")
+    await message_of(update).reply_text(text)
 
 
 def _apply(
@@ -293,9 +291,7 @@ async def _save(update: Update, context: Context, draft: OfflineDraft) -> int:
         STAFF_LANG, "catat_done", outcome="saved", number=report.number, due=report.final_due_at
     )
     # Back to the menu the staff member had before (their private chat's main menu).
-    await message_of(update).reply_text(
-        text, parse_mode="HTML", reply_markup=main_menu(context, STAFF_LANG)
-    )
+    await message_of(update).reply_text(text, reply_markup=main_menu(context, STAFF_LANG))
     return ConversationHandler.END
 
 

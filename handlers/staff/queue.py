@@ -26,7 +26,7 @@ QUEUES: dict[Role, frozenset[Stage]] = {
 
 async def _reply(update: Update, context: Context, template: str, **values: object) -> None:
     text = services(context).renderer.render(STAFF_LANG, template, **values)
-    await message_of(update).reply_text(text, parse_mode="HTML")
+    await message_of(update).reply_text(text)
 
 
 async def _member(update: Update, context: Context) -> StaffMember | None:
@@ -55,7 +55,7 @@ async def queue(update: Update, context: Context) -> None:
     if member is None:
         return
     svc = services(context)
-    role = Role(member.role)
+    role = member.role
     units = member.unit_ids if role is Role.LIAISON else None
     reports = await svc.repo.reports_in([s.value for s in QUEUES[role]], unit_ids=units)
     await _reply(update, context, "staff_reports", kind="queue", rows=_rows(svc, member, reports))

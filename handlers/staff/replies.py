@@ -68,7 +68,7 @@ async def _say(message: Message, context: Context, result: str, **values: object
     text = services(context).renderer.render(
         STAFF_LANG, "staff_reply_result", result=result, **values
     )
-    await message.reply_text(text, parse_mode="HTML")
+    await message.reply_text(text)
 
 
 async def prompt_answered(update: Update, context: Context, prompt: StaffPrompt) -> None:

@@ -293,7 +293,7 @@ class Steps(_Model):
             return self.answer_info_directly and bool(self.direct_answer_types)
         return True
 
-    def answers_directly(self, report_type: str | None) -> bool:
+    def answers_directly(self, report_type: ReportType | None) -> bool:
         """Tell whether a report of this type may be answered without the SOP's steps."""
         return self.answer_info_directly and report_type in self.direct_answer_types
 
