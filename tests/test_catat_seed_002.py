@@ -86,7 +86,7 @@ async def test_seed_002_catat_asks_the_id_face_to_face_and_it_cannot_be_skipped(
         assert "wajib" in await ani.says(SKIP)
         assert "Kirim foto" in await ani.says("sudah lihat KTP")
         summary = await ani.sends_photo()
-        assert "foto identitas diterima" in summary
+        assert "foto identitas tersimpan" in summary
         report = await saved(w, await ani.says("💾 Simpan laporan"))
         reporter = await w.svc.repo.reporter_of_report(report.id)
         assert (report.channel, report.anonymous) == ("tatap_muka", False)

@@ -47,7 +47,7 @@ async def test_someone_else_with_the_number_sees_only_the_stage_and_dates(
         report = await w.file(w.siti, title="Pungutan liar di kelurahan")
         text = await say(w, w.rudi, f"/status {report.number}")
         assert text.startswith(f"🔎 Status laporan {report.number}")
-        assert "Diterima, menunggu verifikasi" in text
+        assert "Masuk, menunggu verifikasi" in text
         assert "Dikirim:" in text
         assert "Pungutan liar" not in text
         assert "Riwayat" not in text

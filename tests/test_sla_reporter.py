@@ -55,7 +55,7 @@ async def test_the_reporter_is_reminded_once_then_the_silent_report_closes(svc: 
     assert report.stage == Stage.CLOSED
     event = (await svc.repo.events(report_id))[-1]
     assert (event.action, event.actor_kind) == ("close", "system")
-    assert event.note == "Keterangan yang diminta belum diterima sampai batas waktu."
+    assert event.note == "Keterangan yang diminta belum dikirim sampai batas waktu."
     assert "ditutup" in (await reporter_texts(svc))[-1]
     assert (await run_sweep(svc, close_at + timedelta(days=1))).closed == 0
 

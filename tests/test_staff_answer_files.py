@@ -63,8 +63,8 @@ async def test_a_liaison_answers_with_a_photo_and_a_document_sent_after_the_text
         ]
         # The card counts the reporter's evidence apart from the answer's files.
         card = (await w.card(report))["text"]
-        assert "📎 1 lampiran" in card
-        assert "📎 2 lampiran jawaban" in card
+        assert "📎 1 berkas" in card
+        assert "📎 2 berkas jawaban" in card
 
 
 async def test_approvers_see_the_answer_files_and_the_reporter_gets_them_once_approved(
@@ -81,7 +81,7 @@ async def test_approvers_see_the_answer_files_and_the_reporter_gets_them_once_ap
         await w.settle()
         await w.reply(w.gita, "Draf jawaban dengan foto.")
         assert (await w.report(report)).stage == "awaiting_approval"
-        assert "📎 1 lampiran jawaban" in (await w.card(report))["text"]
+        assert "📎 1 berkas jawaban" in (await w.card(report))["text"]
         before = len(loopback.bot_messages(w.siti.id))
 
         await w.act(kabag, report, "approve")
