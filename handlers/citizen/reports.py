@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from math import ceil
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.domain.vocabulary import Action
@@ -151,8 +151,10 @@ async def show_mine(update: Update, context: Context, _arg: int) -> None:
     await reply_text(update, context, text, markup)
 
 
-async def show_report(update: Update, context: Context, report_id: int) -> None:
-    """Show one of the citizen's reports with its history and actions."""
+async def _pressed_own(
+    update: Update, context: Context, report_id: int
+) -> tuple[Services, CallbackQuery, Report, int] | None:
+    """Return what a press on one of the citizen's reports needs (with their user id), or alert."""
     svc = services(context)
     query = update.callback_query
     assert query is not None
@@ -160,7 +162,16 @@ async def show_report(update: Update, context: Context, report_id: int) -> None:
     report = await own_report(svc, update.effective_user.id, report_id)
     if report is None:
         await alert(update, context, "citizen_alert.not_yours")
+        return None
+    return svc, query, report, update.effective_user.id
+
+
+async def show_report(update: Update, context: Context, report_id: int) -> None:
+    """Show one of the citizen's reports with its history and actions."""
+    pressed = await _pressed_own(update, context, report_id)
+    if pressed is None:
         return
+    svc, query, report, _user = pressed
     await query.answer()
     lang = await language(update, context)
     values = await report_view(svc, lang, report, full=True)
@@ -171,19 +182,15 @@ async def show_report(update: Update, context: Context, report_id: int) -> None:
 
 async def ask_information(update: Update, context: Context, report_id: int) -> None:
     """Wait for information (text or files) the citizen adds to an open report."""
-    svc = services(context)
-    query = update.callback_query
-    assert query is not None
-    assert update.effective_user is not None
-    report = await own_report(svc, update.effective_user.id, report_id)
-    if report is None:
-        await alert(update, context, "citizen_alert.not_yours")
+    pressed = await _pressed_own(update, context, report_id)
+    if pressed is None:
         return
+    svc, query, report, user_id = pressed
     if not is_open(report):
         await alert(update, context, "citizen_alert.not_open")
         return
     await query.answer()
-    await wait_for(svc, update.effective_user.id, Pending("info", report.id))
+    await wait_for(svc, user_id, Pending("info", report.id))
     lang = await language(update, context)
     markup = InlineKeyboardMarkup([[button(context, lang, "citizen.done", "done")]])
     await reply(
@@ -216,19 +223,15 @@ async def finish_information(update: Update, context: Context, _arg: int) -> Non
 
 async def ask_withdraw_reason(update: Update, context: Context, report_id: int) -> None:
     """Ask why the citizen withdraws the report (a reason is optional)."""
-    svc = services(context)
-    query = update.callback_query
-    assert query is not None
-    assert update.effective_user is not None
-    report = await own_report(svc, update.effective_user.id, report_id)
-    if report is None:
-        await alert(update, context, "citizen_alert.not_yours")
+    pressed = await _pressed_own(update, context, report_id)
+    if pressed is None:
         return
+    svc, query, report, user_id = pressed
     if not may(svc, report, Action.WITHDRAW):
         await alert(update, context, "citizen_alert.not_open")
         return
     await query.answer()
-    await wait_for(svc, update.effective_user.id, Pending("withdraw", report.id))
+    await wait_for(svc, user_id, Pending("withdraw", report.id))
     await _ask_or_cancel(
         update, context, "withdraw_ask", ("citizen.withdraw_no_reason", "wdskip"), report
     )
