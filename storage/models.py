@@ -47,6 +47,8 @@ class StaffMember:
     active: bool
     unit_ids: frozenset[int] = frozenset()
     private_chat_at: datetime | None = None
+    # The approval level they hold (1-based, the profile's order), if one was assigned to them.
+    approval_level: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

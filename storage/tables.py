@@ -77,6 +77,9 @@ staff = Table(
     Column("added_by", TgId),
     # When the member first wrote to the bot privately: from then on it may message them there.
     Column("private_chat_at", UtcDateTime),
+    # The approval level (1-based, the profile's order) this member approves; None: any level
+    # of their role that nobody holds (migration 0003).
+    Column("approval_level", Integer),
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
 )

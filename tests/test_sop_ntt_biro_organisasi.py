@@ -25,6 +25,9 @@ async def test_seed_002_sp4n_lapor_disposisi_jawaban_berjenjang_dan_koreksi(
         petugas, kepala_biro = w.ani, w.citra
         kabag = await w.add_staff("Fajar", "supervisor")
         pejabat = await w.add_staff("Gita", "liaison", units=("kelembagaan",))
+        # Each holds their approval level (as `/staf tambah <id> supervisor --tingkat <n>` does).
+        await w.svc.repo.add_staff(kabag.id, "Fajar", "supervisor", approval_level=1)
+        await w.svc.repo.add_staff(kepala_biro.id, "Citra", "supervisor", approval_level=2)
 
         # 1-2. The complaint arrives by SMS 1708 and is checked and passed to the Kepala Biro.
         report = await file(w, w.siti, channel=Channel.SMS)
@@ -41,6 +44,7 @@ async def test_seed_002_sp4n_lapor_disposisi_jawaban_berjenjang_dan_koreksi(
         await w.act(pejabat, report, "answer", text="Draf jawaban pertama.")
         assert "tingkat 1/2 · Kepala Bagian" in await card_text(w, report)
         assert "SOP: 2 hari kerja" in await lihat(w, kabag, report)
+        assert "Kepala Bagian" in await refused(w, kepala_biro, report, "approve")
         seen = len(texts(w, pejabat.id))
         await w.act(kabag, report, "send_back", text=CORRECTION)
         assert (await w.report(report)).stage == "in_progress"

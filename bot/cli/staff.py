@@ -6,7 +6,8 @@ import argparse
 import asyncio
 from collections.abc import Awaitable, Callable
 
-from bot.domain.profile import load_profile
+from bot.domain import access
+from bot.domain.profile import Profile, load_profile
 from bot.domain.vocabulary import Role
 from bot.settings import Settings
 from storage.database import Database
@@ -24,6 +25,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     add.add_argument("role", choices=[r.value for r in Role])
     add.add_argument("--name", help="display name (default: the id)")
     add.add_argument("--unit", action="append", default=[], help="unit code (liaisons; repeat)")
+    add.add_argument(
+        "--level",
+        type=int,
+        help="the approval level they hold (1-based, the profile's approval_levels order)",
+    )
     add.set_defaults(func=cmd_staff_add)
     sub.add_parser("list", help="list active staff").set_defaults(func=cmd_staff_list)
     remove = sub.add_parser("remove", help="deactivate a staff member")
@@ -58,6 +64,7 @@ def _run(settings: Settings, job: Job) -> int:
 
 def cmd_staff_add(settings: Settings, args: argparse.Namespace) -> int:
     """Add a staff member."""
+    profile = load_profile(settings.aduan_profile)
 
     async def job(repo: Repository) -> int:
         units = {u.code: u.id for u in await repo.list_units()}
@@ -68,27 +75,56 @@ def cmd_staff_add(settings: Settings, args: argparse.Namespace) -> int:
         if args.role == Role.LIAISON and not args.unit:
             print("error: a liaison needs at least one --unit")
             return 1
+        if args.level is not None and not access.level_fits(profile, Role(args.role), args.level):
+            print(f"error: --level {args.level} does not fit: {_levels(profile)}")
+            return 1
         name = args.name or str(args.telegram_user_id)
         member = await repo.add_staff(
-            args.telegram_user_id, name, args.role, unit_ids=[units[c] for c in args.unit]
+            args.telegram_user_id,
+            name,
+            args.role,
+            unit_ids=[units[c] for c in args.unit],
+            approval_level=args.level,
         )
-        print(f"{member.telegram_user_id}\t{member.role}\t{member.display_name}")
+        row = [str(member.telegram_user_id), member.role, member.display_name]
+        level = _level(profile, member.approval_level)
+        print("\t".join([*row, level] if level else row))
         return 0
 
     return _run(settings, job)
 
 
 def cmd_staff_list(settings: Settings, _args: argparse.Namespace) -> int:
-    """List active staff: id, role, name, units."""
+    """List active staff: id, role, name, units, and the approval level each holds."""
+    profile = load_profile(settings.aduan_profile)
 
     async def job(repo: Repository) -> int:
         codes = {u.id: u.code for u in await repo.list_units(active_only=False)}
         for m in await repo.list_staff():
             units = ",".join(sorted(codes[u] for u in m.unit_ids))
-            print(f"{m.telegram_user_id}\t{m.role}\t{m.display_name}\t{units}")
+            row = [str(m.telegram_user_id), m.role, m.display_name, units]
+            level = _level(profile, m.approval_level)
+            print("\t".join([*row, level] if level else row))
         return 0
 
     return _run(settings, job)
+
+
+def _level(profile: Profile, level: int | None) -> str:
+    """Return a held approval level as `2:Kepala Biro`, or nothing."""
+    if level is None or not 1 <= level <= len(profile.steps.approval_names):
+        return ""
+    return f"{level}:{profile.steps.approval_names[level - 1].get('id')}"
+
+
+def _levels(profile: Profile) -> str:
+    """Return the levels a person can hold in this office, for an error message."""
+    if not profile.steps.approval_names:
+        return "this profile names no approval levels (steps.approval_names)"
+    return ", ".join(
+        f"{n}={profile.steps.approval_names[n - 1].get('id')} ({role})"
+        for n, role in enumerate(profile.steps.approval_levels, start=1)
+    )
 
 
 def cmd_staff_remove(settings: Settings, args: argparse.Namespace) -> int:

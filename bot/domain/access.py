@@ -10,7 +10,15 @@ from enum import StrEnum
 
 from bot.domain.profile import Profile
 from bot.domain.vocabulary import Action, Role
-from bot.domain.workflow import Actor, ActorKind, Refusal, Refused, plan, state_of
+from bot.domain.workflow import (
+    Actor,
+    ActorKind,
+    Refusal,
+    Refused,
+    approver_role,
+    plan,
+    state_of,
+)
 from storage.models import Report, StaffMember
 
 
@@ -27,9 +35,31 @@ class Denial(StrEnum):
 HOLDER_ACTIONS = frozenset({Action.ACCEPT, Action.ANSWER, Action.RETURN_TO_TRIAGE})
 
 
-def actor_of(member: StaffMember) -> Actor:
-    """Return the workflow actor for a staff member."""
-    return Actor(ActorKind.STAFF, role=member.role, staff_id=member.id)
+def actor_of(member: StaffMember, held_levels: frozenset[int] = frozenset()) -> Actor:
+    """Return the workflow actor for a staff member; `held_levels` are the office's (below)."""
+    return Actor(
+        ActorKind.STAFF,
+        role=member.role,
+        staff_id=member.id,
+        approval_level=member.approval_level,
+        held_levels=held_levels,
+    )
+
+
+def held_levels(profile: Profile, staff: Iterable[StaffMember]) -> frozenset[int]:
+    """Return the approval levels some active member holds (with the level's role)."""
+    return frozenset(
+        m.approval_level
+        for m in staff
+        if m.active
+        and m.approval_level is not None
+        and m.role == approver_role(profile, m.approval_level)
+    )
+
+
+def level_fits(profile: Profile, role: Role, level: int) -> bool:
+    """Tell whether a member of this role can hold this approval level of the office."""
+    return bool(profile.steps.approval_names) and approver_role(profile, level) == role
 
 
 def handles(member: StaffMember, report: Report) -> bool:
@@ -53,9 +83,19 @@ def readers(staff: Iterable[StaffMember], report: Report) -> list[StaffMember]:
     return [m for m in staff if m.active and may_read(m, report)]
 
 
-def refusal(profile: Profile, member: StaffMember, report: Report, action: Action) -> str | None:
-    """Return why this member cannot take this action on this report now (an alert key)."""
-    outcome = plan(profile, state_of(report), action, actor_of(member))
+def refusal(
+    profile: Profile,
+    member: StaffMember,
+    report: Report,
+    action: Action,
+    staff: Iterable[StaffMember] = (),
+) -> str | None:
+    """Return why this member cannot take this action on this report now (an alert key).
+
+    `staff` is the registry: who holds which approval level.
+    """
+    actor = actor_of(member, held_levels(profile, staff))
+    outcome = plan(profile, state_of(report), action, actor)
     if isinstance(outcome, Refused):
         return "stale" if outcome.reason is Refusal.STAGE else outcome.reason.value
     if not handles(member, report):

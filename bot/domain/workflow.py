@@ -62,6 +62,11 @@ class Actor:
     kind: ActorKind
     role: Role | None = None
     staff_id: int | None = None
+    # The approval level this staff member holds (1-based), if one was assigned to them.
+    approval_level: int | None = None
+    # The levels some active member holds in the office (the use case reads the registry): at
+    # those levels only the holder approves; at the others any member of the level's role.
+    held_levels: frozenset[int] = frozenset()
 
 
 REPORTER = Actor(ActorKind.REPORTER)
@@ -90,6 +95,7 @@ class Refusal(StrEnum):
     STAGE = "stage"  # the report is not (or no longer) at a stage this action starts from
     STEP_OFF = "step_off"  # the office's SOP does not use this step
     SAME_PERSON = "same_person"  # an approver may not approve a second level of the same answer
+    LEVEL = "level"  # this approval level is assigned to someone else
     CHANNEL = "channel"  # the reporter reads the bot and answers there themself
     TYPE = "type"  # this type of report goes through the SOP's steps (no direct answer)
 
@@ -141,6 +147,8 @@ def plan(profile: Profile, state: ReportState, action: Action, actor: Actor) -> 
     if action in (A.APPROVE, A.SEND_BACK) and actor.kind is ActorKind.STAFF:
         if actor.role != approver_role(profile, state.approval_level):
             return Refused(action, Refusal.ROLE)
+        if not approves_level(profile, actor, state.approval_level):
+            return Refused(action, Refusal.LEVEL)
         if actor.staff_id is not None and actor.staff_id in state.approvers:
             return Refused(action, Refusal.SAME_PERSON)
     return _target(profile, state, action)
@@ -200,6 +208,17 @@ def approver_role(profile: Profile, level: int) -> Role | None:
     """Return the role that approves at a level (1-based), or None past the last level."""
     levels = profile.steps.approval_levels
     return levels[level - 1] if 1 <= level <= len(levels) else None
+
+
+def approves_level(profile: Profile, actor: Actor, level: int) -> bool:
+    """Tell whether the actor may take this approval level: its holder, or anyone if none.
+
+    Only where the profile names its levels (`approval_names`) are they held person by person
+    ("secara berjenjang" [S002 L41, L43]): the Kepala Bagian approves first, the Kepala Biro next.
+    """
+    if not profile.steps.approval_names or level not in actor.held_levels:
+        return True
+    return actor.approval_level == level
 
 
 def available_actions(profile: Profile, state: ReportState, actor: Actor) -> list[Action]:

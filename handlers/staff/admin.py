@@ -5,13 +5,16 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler, filters
 
+from bot.domain import access
 from bot.domain.vocabulary import Role
 from bot.services.container import Services
+from bot.telegram.cards import approval_name
 from handlers.common import Context, message_of, services
 from handlers.staff.common import STAFF_LANG, StaffChat, acting_member, alert_text
 from storage.models import StaffMember
 
 ADD, REMOVE = "tambah", "hapus"
+LEVEL = "--tingkat"  # `/staf tambah <id> supervisor --tingkat 2`: the approval level they hold
 ROLES = {r.value for r in Role}
 
 
@@ -43,7 +46,11 @@ async def staff_command(update: Update, context: Context) -> None:
     if not args:
         codes = {u.id: u.code for u in await svc.repo.list_units(active_only=False)}
         rows = [
-            {"member": m, "units": sorted(codes[u] for u in m.unit_ids)}
+            {
+                "member": m,
+                "units": sorted(codes[u] for u in m.unit_ids),
+                "level": _level_name(svc, m.approval_level),
+            }
             for m in await svc.repo.list_staff()
         ]
         await _reply(update, context, "staff_registry", rows=rows)
@@ -59,9 +66,24 @@ async def staff_command(update: Update, context: Context) -> None:
     await _reply(update, context, "staff_usage", command="staf")
 
 
+def _level_name(svc: Services, level: int | None) -> str | None:
+    return None if level is None else approval_name(svc.profile, level, STAFF_LANG)
+
+
+def _level_of(args: list[str]) -> int | None:
+    """Take `--tingkat <n>` out of the arguments: the level (0 if unreadable), None without it."""
+    if LEVEL not in args:
+        return None
+    at = args.index(LEVEL)
+    value = args[at + 1] if at + 1 < len(args) else ""
+    del args[at : at + 2]
+    return int(value) if value.isdigit() else 0
+
+
 async def _add(update: Update, context: Context, admin: StaffMember, args: list[str]) -> None:
-    """Add a staff member from `<id> <role> [units] [name]`, or from a replied-to message."""
+    """Add a staff member from `<id> <role> [units] [--tingkat n] [name]`, or a replied-to one."""
     svc = services(context)
+    level = _level_of(args)
     replied = message_of(update).reply_to_message
     target = replied.from_user if replied is not None else None
     if target is not None and not target.is_bot:
@@ -75,6 +97,9 @@ async def _add(update: Update, context: Context, admin: StaffMember, args: list[
         await _reply(update, context, "staff_usage", command="staf")
         return
     role = args.pop(0).lower()
+    if level is not None and not access.level_fits(svc.profile, Role(role), level):
+        await _reply(update, context, "staff_changed", change="bad_level", levels=_levels(svc))
+        return
     by_code = {u.code: u.id for u in await svc.repo.list_units()}
     codes = args.pop(0).split(",") if args and args[0].split(",")[0] in by_code else []
     if any(code not in by_code for code in codes) or (role == Role.LIAISON and not codes):
@@ -82,9 +107,32 @@ async def _add(update: Update, context: Context, admin: StaffMember, args: list[
         return
     name = " ".join(args) or name or str(user_id)
     member = await svc.repo.add_staff(
-        user_id, name, role, unit_ids=[by_code[c] for c in codes], added_by=admin.telegram_user_id
+        user_id,
+        name,
+        role,
+        unit_ids=[by_code[c] for c in codes],
+        added_by=admin.telegram_user_id,
+        approval_level=level,
     )
-    await _reply(update, context, "staff_changed", change="added", member=member, units=codes)
+    await _reply(
+        update,
+        context,
+        "staff_changed",
+        change="added",
+        member=member,
+        units=codes,
+        level=_level_name(svc, member.approval_level),
+    )
+
+
+def _levels(svc: Services) -> list[tuple[int, str, str]]:
+    """Return the office's approval levels a person can hold: number, name, role code."""
+    if not svc.profile.steps.approval_names:
+        return []
+    return [
+        (n, approval_name(svc.profile, n, STAFF_LANG) or "", role.value)
+        for n, role in enumerate(svc.profile.steps.approval_levels, start=1)
+    ]
 
 
 async def unit_command(update: Update, context: Context) -> None:

@@ -7,9 +7,11 @@ from telegram.ext import filters
 
 from bot.domain import access
 from bot.domain.vocabulary import Action
+from bot.domain.workflow import Refusal
 from bot.services import notify
 from bot.services.container import Services
 from bot.telegram import membership
+from bot.telegram.cards import approval_name
 from handlers.common import Context, kick_outbox, services
 from storage.models import Report, StaffMember
 
@@ -44,12 +46,22 @@ async def vet(
         return "stale"
     if version is not None and report.version != version:
         return "stale"
-    why = access.refusal(svc.profile, member, report, action)
+    why = access.refusal(svc.profile, member, report, action, await svc.repo.list_staff())
+    if why == Refusal.LEVEL:  # the alert names whose level it is
+        return f"{why}{LEVEL_OF}{report.approval_level}"
     return why if why is not None else (member, report)
 
 
+# An approval level refused: "level:<n>", so that the alert can name it.
+LEVEL_OF = ":"
+
+
 def alert_text(svc: Services, key: str) -> str:
-    """Return the short text of a staff alert."""
+    """Return the short text of a staff alert ("level:<n>" names the office's level n)."""
+    key, _, level = key.partition(LEVEL_OF)
+    if key == Refusal.LEVEL:
+        name = approval_name(svc.profile, int(level or 0), STAFF_LANG)
+        return svc.renderer.label(STAFF_LANG, "staff_alert.level", name=name or "")
     return svc.renderer.label(STAFF_LANG, f"staff_alert.{key}")
 
 

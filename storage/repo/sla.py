@@ -69,6 +69,8 @@ class StaffContact:
     # The bot may write to them privately only after they wrote to it.
     reachable: bool
     language: str
+    # The approval level they hold (staff.approval_level), if one was assigned to them.
+    approval_level: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,6 +202,7 @@ class SlaRepo(RepoBase):
                 t.staff.c.telegram_user_id,
                 t.staff.c.role,
                 t.staff.c.private_chat_at,
+                t.staff.c.approval_level,
                 t.reporters.c.language,
                 t.reporters.c.blocked_at,
             )
@@ -221,6 +224,7 @@ class SlaRepo(RepoBase):
                 unit_ids=frozenset(units.get(p.id, ())),
                 reachable=p.private_chat_at is not None and p.blocked_at is None,
                 language=p.language or "id",
+                approval_level=p.approval_level,
             )
             for p in people
         ]

@@ -121,10 +121,17 @@ class StaffRepo(RepoBase):
         *,
         unit_ids: Iterable[int] = (),
         added_by: int | None = None,
+        approval_level: int | None = None,
     ) -> StaffMember:
-        """Add a staff member (or update their role, name and units), active."""
+        """Add a staff member (or update their role, name, units and approval level), active."""
         now = self.clock()
-        values = {"display_name": display_name, "role": role, "active": True, "updated_at": now}
+        values = {
+            "display_name": display_name,
+            "role": role,
+            "active": True,
+            "approval_level": approval_level,
+            "updated_at": now,
+        }
         async with self.db.write() as conn:
             await conn.execute(
                 self._insert()(t.staff)
@@ -195,4 +202,5 @@ def _member(row: Row[Any], unit_ids: set[int]) -> StaffMember:
         active=row.active,
         unit_ids=frozenset(unit_ids),
         private_chat_at=row.private_chat_at,
+        approval_level=row.approval_level,
     )

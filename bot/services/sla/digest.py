@@ -1,7 +1,8 @@
 """Reminder digests: one message per recipient per sweep, never one message per report.
 
 The staff group hears about every threshold that fired; the holder of each report (the unit's
-liaisons, the operators while it waits for triage, the approver while it waits for approval) and,
+liaisons, the operators while it waits for triage, the approver while it waits for approval: the
+holder of the current level where the profile names its levels and someone holds it) and,
 for escalations, the supervisors hear about theirs privately, where they have started the bot.
 A long digest shows the counts and the most urgent reports and carries the full list as a CSV file
 (one sendDocument whose caption is the summary), so that it is still one message.
@@ -79,6 +80,15 @@ def holder_roles(svc: Services, row: SlaRow) -> set[Role]:
     return roles
 
 
+def level_holders(svc: Services, row: SlaRow, staff: Iterable[StaffContact]) -> set[int]:
+    """Return who holds the approval level a report waits at (none: the level's role at large)."""
+    level = row.approval_level
+    role = approver_role(svc.profile, level)
+    if Stage(row.stage) is not Stage.AWAITING_APPROVAL or not svc.profile.steps.approval_names:
+        return set()
+    return {p.id for p in staff if p.approval_level == level and p.role == role}
+
+
 def _holds(person: StaffContact, roles: set[Role], row: SlaRow) -> bool:
     if person.role not in roles:
         return False
@@ -105,8 +115,9 @@ def recipients(
         if group is not None:
             add(group, "id", True, alert)
         roles = holder_roles(svc, alert.row)
+        holders = level_holders(svc, alert.row, staff)
         for person in reachable:
-            if _holds(person, roles, alert.row):
+            if _holds(person, roles, alert.row) and (not holders or person.id in holders):
                 add(person.telegram_user_id, person.language, False, alert)
         if alert.threshold is Threshold.ESCALATE:
             for person in supervisors:
