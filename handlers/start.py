@@ -36,7 +36,7 @@ async def start(update: Update, context: Context) -> None:
         lang=lang,
         office=services(context).profile.office_name(lang),
         first_name=user.first_name if user else None,
-        types=[t.name.get(lang) for t in services(context).profile.report_types],
+        types=[t.name.get(lang) for t in services(context).profile.offered_types()],
         reply_markup=main_menu(context, lang),
     )
 

@@ -372,6 +372,15 @@ BROKEN: list[tuple[str, dict[str, str | None], str, str]] = [
         "report_types: must offer at least one report type",
     ),
     (
+        "no-type-a-reporter-may-choose",
+        {
+            "report_types": '[{ code = "informasi", name = "Informasi", description = "Tanya",'
+            " offered = false }]"
+        },
+        "",
+        "report_types: must let reporters choose at least one type",
+    ),
+    (
         "permission-for-unknown-role",
         {},
         '[permissions]\ndispose = ["admin"]\n',

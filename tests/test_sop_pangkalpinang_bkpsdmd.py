@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from loopback import LoopbackBotApi
+from tests.citizen import Citizen
 from tests.sop_walk import buttons, card_text, file, lihat, refused, texts
 from tests.staff_kit import staff_world
 
@@ -92,3 +93,22 @@ async def test_jawab_langsung_on_an_ethics_complaint_is_refused_even_when_forged
         assert "💬 Jawab langsung" not in buttons(await w.card(report))
         await refused(w, w.ani, report, "answer_info")
         assert await w.stages(report) == ["submit"]
+
+
+async def test_seed_003_step_3_only_the_tim_utama_decides_a_report_is_only_information(
+    loopback: LoopbackBotApi, tmp_path: Path
+) -> None:
+    # A reporter cannot file "Informasi" and have the operator answer it before the Tim Utama
+    # has classified it: the type is not offered to reporters at all.
+    async with staff_world(loopback, tmp_path, aduan_profile="pangkalpinang-bkpsdmd") as w:
+        siti = Citizen(loopback, w.siti)
+        await siti.says("/lapor")
+        for _ in range(6):  # answer the questions before the type, whatever this office asks
+            if "Apa jenis laporan" in siti.api.last_bot_message(siti.chat_id).get("text", ""):
+                break
+            await siti.says(siti.buttons()[0])
+        assert "Apa jenis laporan" in siti.api.last_bot_message(siti.chat_id)["text"]
+        offered = [b for b in siti.buttons() if not b.startswith(("⬅️", "✖️"))]
+        assert offered == ["Pengaduan", "Aspirasi"]
+        refused = await siti.says("Informasi")
+        assert "Mohon pilih salah satu tombol" in refused

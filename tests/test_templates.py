@@ -81,7 +81,9 @@ BRANCHES: dict[str, tuple[str, tuple[str, ...]]] = {
         ),
     ),
     "catat_step": ("step", tuple(f.name for f in Field)),
-    "catat_done": ("outcome", ("saved", "cancelled", "denied")),
+    "catat_done": ("outcome", ("saved", "cancelled", "denied", "no_channels")),
+    "staff_changed": ("change", ("added", "bad_level", "removed", "unit", "none")),
+    "staff_usage": ("command", ("cari", "lihat", "staf", "unit")),
     "staff_reply_result": (
         "result",
         (
@@ -102,6 +104,13 @@ BRANCHES: dict[str, tuple[str, tuple[str, ...]]] = {
         "action",
         ("ask_info", "reject", "mark_duplicate", "extend", "close", "dispose"),
     ),
+}
+
+
+# Values the generic sample cannot stand in for: loops that unpack tuples or read a mapping.
+SAMPLES: dict[str, dict[str, Any]] = {
+    "staff_changed": {"levels": [(1, "Kepala Bagian", "supervisor")]},
+    "staff_usage": {"role_names": {"operator": "Operator", "liaison": "Pejabat Penghubung"}},
 }
 
 
@@ -134,7 +143,7 @@ def test_every_template_renders_as_valid_telegram_html(
 ) -> None:
     sample = SampleRenderer(ZoneInfo("Asia/Makassar"))
     sample.env.undefined = Anything
-    text = sample.render(lang, name, **branch)
+    text = sample.render(lang, name, **SAMPLES.get(name, {}), **branch)
     assert text.strip()
     # Telegram refuses the whole message when the HTML is malformed; the loopback checks as it does.
     parse_html(text)

@@ -180,7 +180,7 @@ class ReportDraft:
 
 def chosen_type(profile: Profile, draft: ReportDraft) -> ReportType:
     """Return the draft's report type: the citizen's choice, or the office's only one."""
-    return ReportType(draft.type) if draft.type else profile.report_types[0].code
+    return ReportType(draft.type) if draft.type else profile.offered_types()[0].code
 
 
 # A request for information asks a question: there is no incident to date or to place.
@@ -199,7 +199,7 @@ def applies(step: Step, profile: Profile, draft: ReportDraft, *, has_identity: b
         case Step.PRIVACY_CONF:
             return identity.allow_confidential
         case Step.TYPE:
-            return len(profile.report_types) > 1
+            return len(profile.offered_types()) > 1
         case Step.CATEGORY:
             return bool(profile.categories)
         case Step.SUBCATEGORY:

@@ -130,8 +130,8 @@ def next_field(profile: Profile, draft: OfflineDraft, after: Field | None = None
     """Return the next question this draft needs."""
     start = ORDER.index(after) + 1 if after is not None else 0
     for step in ORDER[start:]:
-        if step is Field.TYPE and len(profile.report_types) < 2:
-            draft.type = draft.type or profile.report_types[0].code.value
+        if step is Field.TYPE and len(profile.offered_types()) < 2:
+            draft.type = draft.type or profile.offered_types()[0].code.value
             continue
         if step is Field.CATEGORY and not profile.categories:
             continue
@@ -170,7 +170,7 @@ async def record(svc: Services, draft: OfflineDraft, staff_id: int) -> Report:
     new = NewReport(
         reporter_id=reporter.id,
         channel=channel,
-        type=ReportType(draft.type) if draft.type else svc.profile.report_types[0].code,
+        type=ReportType(draft.type) if draft.type else svc.profile.offered_types()[0].code,
         category=draft.category,
         subcategory=draft.subcategory,
         title=draft.title or "",

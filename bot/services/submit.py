@@ -18,11 +18,12 @@ from bot.domain.intake import (
     ReportDraft,
     check_file,
     check_text,
+    chosen_type,
     quick_draft,
     screening_marks,
 )
 from bot.domain.tracking import numbering
-from bot.domain.vocabulary import Channel, ReportType, Stage
+from bot.domain.vocabulary import Channel, Stage
 from bot.services import notify, staff_actions
 from bot.services.container import Services
 from storage.models import UNFILED, NewAttachment, NewReport, Report, Reporter
@@ -51,7 +52,7 @@ async def submit(
     new = NewReport(
         reporter_id=reporter.id,
         channel=Channel.TELEGRAM,
-        type=ReportType(draft.type) if draft.type else svc.profile.report_types[0].code,
+        type=chosen_type(svc.profile, draft),
         category=draft.category,
         subcategory=draft.subcategory,
         title=draft.title or "",

@@ -59,7 +59,7 @@ def options(svc: Services, step: Step, draft: ReportDraft, lang: str) -> list[Op
                 Option("no", label(lang, "intake.conf_no")),
             ]
         case Step.TYPE:
-            return [Option(t.code.value, t.name.get(lang)) for t in profile.report_types]
+            return [Option(t.code.value, t.name.get(lang)) for t in profile.offered_types()]
         case Step.CATEGORY:
             return [Option(c.code, c.name.get(lang)) for c in profile.categories]
         case Step.SUBCATEGORY:
@@ -159,7 +159,7 @@ def prompt_values(
     elif step is Step.TYPE:
         values["items"] = [
             {"name": t.name.get(lang), "description": t.description.get(lang)}
-            for t in profile.report_types
+            for t in profile.offered_types()
         ]
     elif step is Step.TITLE:
         values.update(min=TITLE_MIN, max=TITLE_MAX)

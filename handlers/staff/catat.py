@@ -61,7 +61,7 @@ def _options(svc: Services, step: Field, draft: OfflineDraft) -> list[Option]:
                 if (option := profile.channel(c)) is not None
             ]
         case Field.TYPE:
-            return [Option(t.code.value, t.name.get(lang)) for t in profile.report_types]
+            return [Option(t.code.value, t.name.get(lang)) for t in profile.offered_types()]
         case Field.CATEGORY:
             return [Option(c.code, c.name.get(lang)) for c in profile.categories]
         case Field.SUBCATEGORY:

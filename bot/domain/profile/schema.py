@@ -358,6 +358,9 @@ class ReportTypeOption(_Model):
     code: ReportType
     name: Text
     description: Text
+    # False: reporters cannot choose it; staff reach it by changing a report's type (seed 003:
+    # only the Tim Utama decides that a report is "only information").
+    offered: Flag = True
 
 
 class Subcategory(_Model):
@@ -486,6 +489,8 @@ class Profile(_Model):
         problems += _unique_codes("report_types", self.report_types, "report type")
         if not self.report_types:
             problems.append((("report_types",), "must offer at least one report type"))
+        elif not any(t.offered for t in self.report_types):
+            problems.append((("report_types",), "must let reporters choose at least one type"))
         accepted = {c.code for c in self.channels}
         if Channel.TELEGRAM not in accepted:
             problems.append((("channels",), 'must include "telegram" (the bot\'s own channel)'))
@@ -555,6 +560,10 @@ class Profile(_Model):
     def channel(self, code: Channel) -> ChannelOption | None:
         """Return the office's option for `code`, or None if it does not accept that channel."""
         return next((c for c in self.channels if c.code == code), None)
+
+    def offered_types(self) -> tuple[ReportTypeOption, ...]:
+        """Return the types a reporter may choose (and the one used when only one is)."""
+        return tuple(t for t in self.report_types if t.offered)
 
     def report_type(self, code: ReportType) -> ReportTypeOption | None:
         """Return the office's option for a report type, or None if it is not offered."""

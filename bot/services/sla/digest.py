@@ -155,7 +155,7 @@ def _item(
         "number": row.number,
         "title": title,
         "full_title": None if in_group and row.confidential else row.title,
-        "stage_name": label(lang, f"stage.{row.stage}"),
+        "stage_name": label(lang, f"staff_stage.{row.stage}"),
         "unit_name": unit_names.get(row.unit_id) if row.unit_id is not None else None,
         "kind": alert.threshold.key,
         "kind_name": label(lang, f"sla.kind.{alert.threshold.key}"),
