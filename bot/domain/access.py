@@ -57,6 +57,11 @@ def held_levels(profile: Profile, staff: Iterable[StaffMember]) -> frozenset[int
     )
 
 
+def levels_matter(profile: Profile, action: Action) -> bool:
+    """Tell whether who holds which approval level can change the answer for this action."""
+    return action in (Action.APPROVE, Action.SEND_BACK) and bool(profile.steps.approval_names)
+
+
 def level_fits(profile: Profile, role: Role, level: int) -> bool:
     """Tell whether a member of this role can hold this approval level of the office."""
     return bool(profile.steps.approval_names) and approver_role(profile, level) == role
@@ -88,13 +93,13 @@ def refusal(
     member: StaffMember,
     report: Report,
     action: Action,
-    staff: Iterable[StaffMember] = (),
+    held: frozenset[int] = frozenset(),
 ) -> str | None:
     """Return why this member cannot take this action on this report now (an alert key).
 
-    `staff` is the registry: who holds which approval level.
+    `held` are the approval levels someone in the registry holds (`held_levels`).
     """
-    actor = actor_of(member, held_levels(profile, staff))
+    actor = actor_of(member, held)
     outcome = plan(profile, state_of(report), action, actor)
     if isinstance(outcome, Refused):
         return "stale" if outcome.reason is Refusal.STAGE else outcome.reason.value

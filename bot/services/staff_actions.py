@@ -47,6 +47,18 @@ class Invalid:
     problem: str
 
 
+async def held_levels(svc: Services, action: Action) -> frozenset[int]:
+    """Return the approval levels someone holds, reading the registry only when they matter.
+
+    Who holds which level is the registry's and the workflow rules on it (access.py); only an
+    approval or a send-back in an office that names its levels needs it, so other presses do
+    not read the staff list for it.
+    """
+    if not access.levels_matter(svc.profile, action):
+        return frozenset()
+    return access.held_levels(svc.profile, await svc.repo.list_staff())
+
+
 async def carry_out(
     svc: Services,
     report: Report,
@@ -69,13 +81,11 @@ async def carry_out(
     built = await arguments(svc, spec, request)
     if isinstance(built, Invalid):
         return built
-    # Who holds which approval level is the registry's; the workflow rules on it (access.py).
-    held = access.held_levels(svc.profile, await svc.repo.list_staff())
     return await perform(
         svc,
         report.id,
         action,
-        access.actor_of(member, held),
+        access.actor_of(member, await held_levels(svc, action)),
         expected_version=version,
         note=built.note,
         data=built.data,

@@ -8,7 +8,7 @@ from telegram.ext import filters
 from bot.domain import access
 from bot.domain.vocabulary import Action
 from bot.domain.workflow import Refusal
-from bot.services import notify
+from bot.services import notify, staff_actions
 from bot.services.container import Services
 from bot.telegram import membership
 from bot.telegram.cards import approval_name
@@ -46,7 +46,8 @@ async def vet(
         return "stale"
     if version is not None and report.version != version:
         return "stale"
-    why = access.refusal(svc.profile, member, report, action, await svc.repo.list_staff())
+    held = await staff_actions.held_levels(svc, action)
+    why = access.refusal(svc.profile, member, report, action, held)
     if why == Refusal.LEVEL:  # the alert names whose level it is
         return f"{why}{LEVEL_OF}{report.approval_level}"
     return why if why is not None else (member, report)
