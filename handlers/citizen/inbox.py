@@ -222,17 +222,7 @@ async def _more_information(
     await wait_for(svc, _user_id(update), Pending("info", report.id, {"media_group": group}))
     if same_album:
         return  # one confirmation per album, not one per photo
-    lang = await language(update, context)
-    await reply(
-        update,
-        context,
-        "citizen_prompt",
-        lang=lang,
-        what="info_added",
-        number=report.number,
-        files=len(files),
-        reply_markup=_done_keyboard(context, lang),
-    )
+    await _info_added(update, context, report, len(files))
 
 
 # --- a message kept until the citizen says where it goes ------------------------------------
@@ -424,6 +414,11 @@ async def on_button(update: Update, context: Context) -> None:
         return
     kick_outbox(context)
     await wait_for(svc, user_id, Pending("info", report.id))
+    await _info_added(update, context, report, len(files))
+
+
+async def _info_added(update: Update, context: Context, report: Report, files: int) -> None:
+    """Confirm what the citizen added, with the button that ends adding."""
     lang = await language(update, context)
     await reply(
         update,
@@ -432,7 +427,7 @@ async def on_button(update: Update, context: Context) -> None:
         lang=lang,
         what="info_added",
         number=report.number,
-        files=len(files),
+        files=files,
         reply_markup=_done_keyboard(context, lang),
     )
 
