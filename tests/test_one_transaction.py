@@ -17,7 +17,6 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.intake import ReportDraft
-from bot.domain.tracking import numbering
 from bot.domain.vocabulary import Action, Role, Stage
 from bot.domain.workflow import Actor, ActorKind
 from bot.services import citizen, notify
@@ -25,8 +24,9 @@ from bot.services.container import Services, build_services
 from bot.services.submit import DailyLimit, submit
 from bot.services.transition import Done, perform
 from bot.settings import Settings
-from storage.models import NewReport, OutboxItem, Report
-from storage.vocabulary import Channel, ReportType
+from storage.models import OutboxItem, Report
+from storage.vocabulary import ReportType
+from tests.factories import filed_report
 
 STAFF_GROUP = -1001234567890
 # Monday 4 May 2026, 09:00 WIB.
@@ -73,18 +73,13 @@ def writes(svc: Services, monkeypatch: pytest.MonkeyPatch) -> Writes:
 
 async def answered_report(svc: Services) -> Report:
     """File a report and answer it, as staff would, so that the reporter may rate or dispute."""
-    reporter = await svc.repo.ensure_reporter(CITIZEN)
-    report = await svc.repo.submit_report(
-        NewReport(
-            reporter_id=reporter.id,
-            channel=Channel.TELEGRAM,
-            type=ReportType.INFORMASI,
-            title="Jam buka puskesmas",
-            description="Jam berapa Puskesmas Oebobo buka pada hari Sabtu?",
-            stage=Stage.SUBMITTED,
-            submitted_at=MONDAY,
-        ),
-        numbering=numbering("LAPOR", MONDAY, svc.profile.zone),
+    report = await filed_report(
+        svc,
+        CITIZEN,
+        MONDAY,
+        type=ReportType.INFORMASI,
+        title="Jam buka puskesmas",
+        description="Jam berapa Puskesmas Oebobo buka pada hari Sabtu?",
     )
     staff = Actor(ActorKind.STAFF, role=Role.OPERATOR, staff_id=1)
     answer = "Sabtu buka pukul 08.00 sampai 12.00."

@@ -17,6 +17,7 @@ from bot.services.transition import Done, Stale, perform
 from bot.settings import Settings
 from storage.models import NewReport
 from storage.vocabulary import Channel, ReportType
+from tests.factories import filed_report
 
 STAFF_GROUP = -1001234567890
 # Monday 4 May 2026, 09:00 WIB: an ordinary working morning.
@@ -40,20 +41,7 @@ async def svc(tmp_path: Path) -> AsyncIterator[Services]:
 
 
 async def file_report(svc: Services) -> int:
-    reporter = await svc.repo.ensure_reporter(5001)
-    report = await svc.repo.submit_report(
-        NewReport(
-            reporter_id=reporter.id,
-            channel=Channel.TELEGRAM,
-            type=ReportType.PENGADUAN,
-            title="Puskesmas tutup",
-            description="Puskesmas tutup pada jam pelayanan tanpa pemberitahuan kepada warga.",
-            stage=Stage.SUBMITTED,
-            submitted_at=MONDAY,
-        ),
-        numbering=numbering("LAPOR", MONDAY, svc.profile.zone),
-    )
-    return report.id
+    return (await filed_report(svc, 5001, MONDAY)).id
 
 
 def operator(staff_id: int) -> Actor:
