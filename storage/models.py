@@ -184,6 +184,9 @@ class OutboxItem:
     sent_message_id: int | None
     created_at: datetime
     sent_at: datetime | None
+    # Refreshes folded into the row while pending; a sender that rendered an older one leaves
+    # the row pending (storage/repo/outbox.py `mark_sent`).
+    revision: int = 0
 
 
 @dataclass(frozen=True, slots=True)

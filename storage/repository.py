@@ -15,6 +15,7 @@ from storage.repo.search import SearchRepo
 from storage.repo.sla import SlaRepo
 from storage.repo.staff import StaffRepo
 from storage.repo.staff_work import StaffWorkRepo
+from storage.repo.updates import UpdatesRepo
 
 __all__ = ["Clock", "RepoBase", "Repository", "to_model", "utc_now"]
 
@@ -29,5 +30,6 @@ class Repository(
     CitizenRepo,
     SlaRepo,
     SearchRepo,
+    UpdatesRepo,
 ):
     """Typed access to the database; each public write is one transaction."""

@@ -263,6 +263,8 @@ outbox = Table(
     Column("sent_message_id", Integer),
     Column("created_at", UtcDateTime, nullable=False),
     Column("sent_at", UtcDateTime),
+    # Bumped each time a newer refresh is folded into the pending row (see `mark_sent`).
+    Column("revision", Integer, nullable=False, server_default="0"),
     Index("ix_outbox_status_due", "status", "not_before"),
     Index("ix_outbox_coalesce", "coalesce_key", "status"),
     Index("ix_outbox_chat", "chat_id", "status", "id"),
@@ -299,12 +301,18 @@ staff_prompts = Table(
     UniqueConstraint("chat_id", "message_id", name="uq_staff_prompts_message"),
 )
 
-processed_updates = Table(
-    "processed_updates",
+# Every update, stored before Telegram is told it arrived, until its handlers have run (then its
+# payload is cleared); keyed by bot too, so that one database can serve two bots.
+inbound_updates = Table(
+    "inbound_updates",
     metadata,
-    Column("update_id", BigInteger().with_variant(Integer(), "sqlite"), primary_key=True),
-    Column("processed_at", UtcDateTime, nullable=False),
-    Index("ix_processed_updates_at", "processed_at"),
+    Column("bot_id", TgId, primary_key=True),
+    Column("update_id", TgId, primary_key=True),
+    Column("payload", JSON),
+    Column("received_at", UtcDateTime, nullable=False),
+    Column("handled_at", UtcDateTime),
+    Index("ix_inbound_updates_open", "bot_id", "handled_at"),
+    Index("ix_inbound_updates_received", "received_at"),
 )
 
 # Small runtime values that outlive a restart (the staff group's id after a migration, ...).

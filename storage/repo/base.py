@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Row, and_, insert, select, update
@@ -38,26 +38,6 @@ class RepoBase:
 
     def _insert(self) -> Any:
         return sqlite_insert if self.db.is_sqlite else pg_insert
-
-    async def claim_update(self, update_id: int) -> bool:
-        """Record an update as handled; False when it was handled before."""
-        stmt = (
-            self._insert()(t.processed_updates)
-            .values(update_id=update_id, processed_at=self.clock())
-            .on_conflict_do_nothing(index_elements=["update_id"])
-        )
-        async with self.db.write() as conn:
-            result = await conn.execute(stmt)
-        return result.rowcount == 1
-
-    async def prune_processed_updates(self, older_than: timedelta) -> int:
-        """Forget handled update ids older than Telegram would ever redeliver."""
-        cutoff = self.clock() - older_than
-        async with self.db.write() as conn:
-            result = await conn.execute(
-                t.processed_updates.delete().where(t.processed_updates.c.processed_at < cutoff)
-            )
-        return result.rowcount
 
     async def enqueue(self, messages: Sequence[OutboxMessage]) -> None:
         """Queue messages on their own (for changes that write nothing else)."""

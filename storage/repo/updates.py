@@ -1,0 +1,108 @@
+"""Inbound updates: stored before Telegram is told they arrived, marked once their handlers ran."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import and_, select, update
+
+from storage import tables as t
+from storage.repo.base import RepoBase
+
+
+class UpdatesRepo(RepoBase):
+    """The durable update store that lets a crash mid-handler lose nothing."""
+
+    async def store_updates(self, bot_id: int, raws: Sequence[dict[str, Any]]) -> list[int]:
+        """Keep a fetched batch in one transaction; return the ids not stored before."""
+        now = self.clock()
+        fresh: list[int] = []
+        async with self.db.write() as conn:
+            for raw in raws:
+                result = await conn.execute(
+                    self._insert()(t.inbound_updates)
+                    .values(
+                        bot_id=bot_id,
+                        update_id=int(raw["update_id"]),
+                        payload=raw,
+                        received_at=now,
+                    )
+                    .on_conflict_do_nothing(index_elements=["bot_id", "update_id"])
+                )
+                if result.rowcount == 1:
+                    fresh.append(int(raw["update_id"]))
+        return fresh
+
+    async def unhandled_updates(self, bot_id: int) -> list[dict[str, Any]]:
+        """Return stored updates whose handlers never finished (a crash), oldest first."""
+        stmt = (
+            select(t.inbound_updates.c.payload)
+            .where(
+                and_(
+                    t.inbound_updates.c.bot_id == bot_id,
+                    t.inbound_updates.c.handled_at.is_(None),
+                )
+            )
+            .order_by(t.inbound_updates.c.update_id)
+        )
+        async with self.db.read() as conn:
+            return [dict(p) for p in (await conn.execute(stmt)).scalars() if p is not None]
+
+    async def mark_update_handled(self, bot_id: int, update_id: int) -> None:
+        """Record that an update's handlers ran, and forget what it said (personal data)."""
+        now = self.clock()
+        async with self.db.write() as conn:
+            await conn.execute(
+                self._insert()(t.inbound_updates)
+                .values(bot_id=bot_id, update_id=update_id, received_at=now, handled_at=now)
+                .on_conflict_do_update(
+                    index_elements=["bot_id", "update_id"],
+                    set_={"handled_at": now, "payload": None},
+                    where=t.inbound_updates.c.handled_at.is_(None),
+                )
+            )
+
+    async def update_handled(self, bot_id: int, update_id: int) -> bool:
+        """Tell whether an update's handlers ran before (Telegram redelivers after a crash)."""
+        stmt = select(t.inbound_updates.c.handled_at).where(
+            and_(t.inbound_updates.c.bot_id == bot_id, t.inbound_updates.c.update_id == update_id)
+        )
+        async with self.db.read() as conn:
+            return (await conn.execute(stmt)).scalar() is not None
+
+    async def claim_update(self, update_id: int, *, bot_id: int = 0) -> bool:
+        """Record an update as handled now; False when it was handled before."""
+        if await self.update_handled(bot_id, update_id):
+            return False
+        await self.mark_update_handled(bot_id, update_id)
+        return True
+
+    async def reopen_update(self, bot_id: int, update_id: int) -> None:
+        """Mark an update unhandled again (tests simulate a crash before its handlers ended)."""
+        async with self.db.write() as conn:
+            await conn.execute(
+                update(t.inbound_updates)
+                .where(
+                    and_(
+                        t.inbound_updates.c.bot_id == bot_id,
+                        t.inbound_updates.c.update_id == update_id,
+                    )
+                )
+                .values(handled_at=None)
+            )
+
+    async def prune_processed_updates(self, older_than: timedelta) -> int:
+        """Forget handled updates older than Telegram would ever redeliver."""
+        cutoff = self.clock() - older_than
+        async with self.db.write() as conn:
+            result = await conn.execute(
+                t.inbound_updates.delete().where(
+                    and_(
+                        t.inbound_updates.c.received_at < cutoff,
+                        t.inbound_updates.c.handled_at.is_not(None),
+                    )
+                )
+            )
+        return result.rowcount
