@@ -8,7 +8,8 @@ Callers read, decide and render before they write, so that the write lock is hel
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import os
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -19,8 +20,14 @@ from sqlalchemy import Connection, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 
+from storage import crypto
+
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 BUSY_TIMEOUT_MS = 10_000
+# Personal data lives here: only the bot's own user reads the file and its folder (SQLite gives
+# the -wal and -shm files the database file's mode).
+FILE_MODE = 0o600
+FOLDER_MODE = 0o700
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -31,6 +38,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    # Deleted rows (a draft with a name and phone, an erased identity) are overwritten with
+    # zeros instead of lingering in free pages of the file.
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
 
 
@@ -45,12 +55,19 @@ def _begin_deferred(conn: Connection) -> None:
 class Database:
     """The engines behind the repository: `write()` for changes, `read()` for queries."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, data_keys: Sequence[str] = ()) -> None:
+        """Open the engines; `data_keys` encrypt personal data (the first one encrypts).
+
+        Without keys, an SQLite file keeps its key in `<file>.key` (0600, made on first use) and
+        an in-memory database gets a key for the process; other databases need keys.
+        """
         self.url = make_url(url)
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
         self._upgraded = False
         if self.is_sqlite:
             self._create_sqlite_folder()
+        crypto.configure(list(data_keys) or [self._default_key()])
+        if self.is_sqlite:
             self.writer = create_async_engine(url, pool_size=1, max_overflow=0, pool_timeout=60)
             self.reader = create_async_engine(url, pool_size=4, max_overflow=0, pool_timeout=60)
             for engine, begin in ((self.writer, _begin_immediate), (self.reader, _begin_deferred)):
@@ -60,10 +77,42 @@ class Database:
             self.writer = create_async_engine(url, pool_pre_ping=True)
             self.reader = self.writer
 
-    def _create_sqlite_folder(self) -> None:
+    @property
+    def sqlite_file(self) -> Path | None:
+        """Return the SQLite database file, or None (another database, or in memory)."""
         database = self.url.database
-        if database and database != ":memory:" and not database.startswith("file:"):
-            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        if not self.is_sqlite or not database or database == ":memory:":
+            return None
+        return None if database.startswith("file:") else Path(database).expanduser()
+
+    def _create_sqlite_folder(self) -> None:
+        """Create the file's folder (0700) and the file itself (0600) before SQLite does."""
+        path = self.sqlite_file
+        if path is None:
+            return
+        if not path.parent.exists():
+            path.parent.mkdir(mode=FOLDER_MODE, parents=True)
+        # O_CREAT with a mode: the file is never readable by others, not even for a moment.
+        os.close(os.open(path, os.O_RDWR | os.O_CREAT, FILE_MODE))
+        # A file made before (0644 by an older version, or a copied backup) is tightened.
+        for companion in (
+            path,
+            path.with_name(path.name + "-wal"),
+            path.with_name(path.name + "-shm"),
+        ):
+            if companion.exists():
+                companion.chmod(FILE_MODE)
+
+    def _default_key(self) -> str:
+        path = self.sqlite_file
+        if path is not None:
+            return crypto.key_file(path.with_name(path.name + ".key"))
+        if self.is_sqlite:
+            return crypto.new_key()
+        raise crypto.DataKeyError(
+            "DATA_KEYS is not set: a database other than SQLite needs its keys in the "
+            "environment (python -m bot keys new prints one)"
+        )
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncConnection]:

@@ -23,6 +23,8 @@ class Reporter:
     email: str | None
     consent_at: datetime | None
     blocked_at: datetime | None
+    # When the reporter had their personal data erased on request (/hapus_data).
+    erased_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,6 +20,7 @@ from sqlalchemy import (
     text,
 )
 
+from storage.crypto import Encrypted
 from storage.types import EnumText, UtcDateTime
 from storage.vocabulary import Action, ActorKind, Channel, OutboxStatus, ReportType, Role, Stage
 
@@ -44,11 +45,14 @@ reporters = Table(
     # None for people recorded by staff (/catat) who have no Telegram.
     Column("telegram_user_id", TgId, nullable=True, unique=True),
     Column("language", String(5), nullable=False, server_default="id"),
-    Column("name", String(200)),
-    Column("phone", String(20)),
-    Column("address", String(500)),
-    Column("email", String(254)),
-    Column("id_photo_file_id", String(200)),
+    # Personal data, encrypted at rest (storage/crypto.py; migration 0005).
+    Column("name", Encrypted),
+    Column("phone", Encrypted),
+    Column("address", Encrypted),
+    Column("email", Encrypted),
+    Column("id_photo_file_id", Encrypted),
+    # When the reporter had their personal data erased (/hapus_data).
+    Column("erased_at", UtcDateTime),
     Column("consent_at", UtcDateTime),
     Column("blocked_at", UtcDateTime),
     Column("created_at", UtcDateTime, nullable=False),
@@ -166,6 +170,8 @@ reports = Table(
     Column("submitted_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
     Column("closed_at", UtcDateTime),
+    # When retention purged the personal data this report held (bot/services/privacy.py).
+    Column("personal_purged_at", UtcDateTime),
     Index("ix_reports_stage_due", "stage", "stage_due_at"),
     Index("ix_reports_reporter_stage", "reporter_id", "stage"),
     Index("ix_reports_reporter_submitted", "reporter_id", "submitted_at"),
@@ -178,6 +184,13 @@ reports = Table(
     Index("ix_reports_answered_at", "answered_at"),
     # Duplicate search: open reports near a pin (a bounding box, storage/repo/search.py).
     Index("ix_reports_lat_lon", "latitude", "longitude"),
+    # Retention: closed reports whose personal data is still to purge.
+    Index(
+        "ix_reports_closed_unpurged",
+        "closed_at",
+        sqlite_where=text("personal_purged_at IS NULL"),
+        postgresql_where=text("personal_purged_at IS NULL"),
+    ),
 )
 
 report_events = Table(
@@ -322,4 +335,20 @@ settings_kv = Table(
     Column("key", String(64), primary_key=True),
     Column("value", JSON, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
+)
+
+# The access log: every time a staff member was shown a reporter's identity (the card or the
+# private details with name and phone), for supervisors to read with /log_akses.
+identity_views = Table(
+    "identity_views",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("report_id", ForeignKey("reports.id", ondelete="CASCADE"), nullable=False),
+    Column("staff_id", ForeignKey("staff.id", ondelete="SET NULL")),
+    # Who saw it: the staff member's Telegram id, or None for the shared group card.
+    Column("viewer_telegram_id", TgId),
+    Column("what", String(32), nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+    Index("ix_identity_views_at", "at"),
+    Index("ix_identity_views_report", "report_id", "at"),
 )
