@@ -430,6 +430,31 @@ class Output(_Model):
     description: Text | None = None
 
 
+class Letter(_Model):
+    """The answer letter ("surat jawaban", seed 002): letterhead, number and signatory."""
+
+    letterhead: Text | None = None  # default: the office's name
+    address: Text | None = None  # the letterhead's second line
+    # The letter's number; {seq} the report's sequence, {number} its tracking number,
+    # {year} the year of the letter, {prefix} the profile's prefix.
+    number_format: NonBlank = "{seq}/{prefix}/{year}"
+    signatory_title: Text = Text(id="Kepala Kantor", en="Head of Office")
+    signatory_name: NonBlank | None = None
+    signatory_nip: NonBlank | None = None
+    # Channels whose answer goes as a letter (seed 002: the letter and the box).
+    channels: tuple[Channel, ...] = (Channel.SURAT, Channel.KOTAK_SARAN)
+
+
+class Reports(_Model):
+    """The register and the reports the office keeps (docs/reports.md)."""
+
+    # The register's title; None: the national default ("Buku Register Pengaduan").
+    register_title: Text | None = None
+    letter: Letter = Letter()
+    # KIE (communication, information, education) monitoring in the monthly report.
+    kie: Flag = False
+
+
 class AutomaticStep(_Model):
     """A step the SOP lists that the bot performs by itself."""
 
@@ -473,6 +498,7 @@ class Profile(_Model):
     prerequisites: tuple[Prerequisite, ...] = ()
     outputs: tuple[Output, ...] = ()
     automatic_steps: tuple[AutomaticStep, ...] = ()
+    reports: Reports = Reports()
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
