@@ -28,6 +28,8 @@ from bot.telegram.menus import (
 from bot.telegram.outbox import OutboxSender
 from bot.telegram.persistence import DraftPersistence
 from bot.telegram.ratelimit import build_rate_limiter
+from bot.telegram.request import ResilientRequest
+from bot.telegram.updates import DurableApplication
 from handlers import common, language, start
 from handlers.citizen import feedback as citizen_feedback
 from handlers.citizen import inbox as citizen_inbox
@@ -38,6 +40,7 @@ from handlers.report import conversation as report
 from handlers.staff import admin as staff_admin
 from handlers.staff import card as staff_card
 from handlers.staff import catat
+from handlers.staff import migration as staff_migration
 from handlers.staff import presence as staff_presence
 from handlers.staff import queue as staff_queue
 from handlers.staff import replies as staff_replies
@@ -58,7 +61,11 @@ def build_application(
     svc = build_services(settings, profile=profile, clock=clock)
     application = (
         ApplicationBuilder()
+        # Marks each update handled after its handlers (bot/telegram/updates.py).
+        .application_class(DurableApplication)
         .token(settings.token)
+        # Repeatable calls (membership, answering a press) ride out Telegram's short faults.
+        .request(ResilientRequest())
         .base_url(settings.telegram_base_url)
         .base_file_url(settings.file_url)
         .rate_limiter(build_rate_limiter(settings))
@@ -82,6 +89,9 @@ def build_application(
     )
     application.bot_data[SERVICES_KEY] = svc
 
+    # The staff group turned supergroup: follow before anything reads the group's id (its own
+    # group, before the guard: following twice is harmless).
+    application.add_handlers(staff_migration.handlers(), group=-4)
     # Guards first: a redelivered update must not reach any feature.
     application.add_handler(common.redelivery_guard(), group=-3)
     # Citizen flood guard (its own group: only one handler runs per group): past the
@@ -137,6 +147,7 @@ async def _post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> 
             "card": lambda item: render_card(svc, _report_id(item)),
             DETAIL: lambda item: render_detail(svc, _report_id(item), send=True),
         },
+        on_migrated=lambda old, new: _follow_migration(svc, old, new),
     )
     await _register_commands(application, svc)
     assert application.job_queue is not None, "install python-telegram-bot[job-queue]"
@@ -159,6 +170,13 @@ async def _post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> 
     # now and every SLA_SWEEP_INTERVAL_SECONDS, and the daily recap at office opening. Job names
     # are fixed: "sla-sweep", "sla-recap".
     schedule_sla_jobs(application, svc)
+
+
+def _follow_migration(svc: Services, old_chat_id: int, new_chat_id: int) -> None:
+    """Point the running bot at the supergroup at once (the database already follows)."""
+    if svc.staff_chat_id == old_chat_id:
+        log.warning("the staff group is now %s", new_chat_id)
+        svc.staff_chat_id = new_chat_id
 
 
 def _report_id(item: OutboxItem) -> int:

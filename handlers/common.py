@@ -87,7 +87,9 @@ def kick_outbox(context: Context) -> None:
 
 async def _drop_redelivered(update: Update, context: Context) -> None:
     """Stop an update that was already handled (Telegram redelivers after a crash)."""
-    if not await services(context).repo.claim_update(update.update_id):
+    # Marked handled after the handlers (bot/telegram/updates.py), keyed by bot: a crash
+    # mid-handler replays the update, and a database shared by two bots keeps both apart.
+    if await services(context).repo.update_handled(context.bot.id, update.update_id):
         log.info("update %s was handled before; ignored", update.update_id)
         raise ApplicationHandlerStop
 

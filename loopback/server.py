@@ -21,7 +21,9 @@ __all__ = ["FaultKind", "LoopbackBotApi"]
 
 JSONDict = dict[str, Any]
 _LOGGER = logging.getLogger(__name__)
-FaultKind = Literal["429", "500", "502", "slow", "drop"]
+# "drop" loses the connection before the call is applied; "drop_after" applies it first and
+# loses the answer (Telegram delivered, the bot never heard).
+FaultKind = Literal["429", "500", "502", "slow", "drop", "drop_after"]
 
 _CONFLICT = (
     "Conflict: terminated by other getUpdates request; make sure that only one bot "
@@ -141,7 +143,7 @@ class LoopbackBotApi(World):
         chat_id: int | None = None,
     ) -> None:
         """Make the next `times` matching calls fail (method None: any but getUpdates)."""
-        if kind not in ("429", "500", "502", "slow", "drop"):
+        if kind not in ("429", "500", "502", "slow", "drop", "drop_after"):
             raise ValueError(f"unknown fault kind {kind!r}")
         self._faults.append(_Fault(method, kind, times, retry_after, delay, chat_id))
 
@@ -313,6 +315,11 @@ class LoopbackBotApi(World):
                 return self._error_response(record, bug)
             status, body = 200, {"ok": True, "result": result}
             record.status, record.response = status, body
+            if fault is not None and fault.kind == "drop_after":
+                record.status = 0  # applied, but the bot never hears the answer
+                if request.transport is not None:
+                    request.transport.abort()
+                return web.Response()
             return web.json_response(body, status=status)
         finally:
             if record.status is None:
@@ -333,6 +340,8 @@ class LoopbackBotApi(World):
         if fault.kind == "slow":
             await asyncio.sleep(fault.delay)
             return None
+        if fault.kind == "drop_after":
+            return None  # applied below, then the connection is lost
         if fault.kind == "429":
             return self._error_response(
                 record,

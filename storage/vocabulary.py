@@ -95,8 +95,10 @@ class ActorKind(StrEnum):
 
 
 class OutboxStatus(StrEnum):
-    """Where an outbox message is: waiting (or retrying), delivered, or given up."""
+    """Where an outbox message is: waiting (or retrying), delivered, given up, or dropped."""
 
     PENDING = "pending"
     SENT = "sent"
     FAILED = "failed"
+    # Given up by an operator (python -m bot outbox drop): kept for the record, never sent.
+    DROPPED = "dropped"

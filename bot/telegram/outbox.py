@@ -3,7 +3,14 @@
 Messages are written to the outbox in the same transaction as the change that causes them, so a
 message is never lost when Telegram is down or the bot restarts; it is delivered at least once.
 A crash between Telegram's answer and `mark_sent` can send one message twice; that is the price
-of never losing one.
+of never losing one. Edits are idempotent (a repeated edit is "not modified"); new messages are
+not (the Bot API has no idempotency key).
+
+Only a refusal that can never succeed fails a row: a blocked reporter (403 in a private chat), a
+malformed message. Everything else (timeouts, 5xx, 429, the bot removed from the staff group, a
+bug in an expander) is retried with backoff up to `MAX_BACKOFF`, for as long as it takes;
+after `max_attempts` such a row counts as stuck and shows in `python -m bot outbox list`, in
+/kotakkeluar and in the daily report.
 """
 
 from __future__ import annotations
@@ -29,6 +36,10 @@ Expander = Callable[[OutboxItem], Awaitable[dict[str, Any]]]
 MAX_BACKOFF = timedelta(minutes=5)
 # Chats served at once; the rate limiter still holds the bot to Telegram's limits.
 PARALLEL_CHATS = 8
+# A card deleted by hand in the group is posted again instead of failing its refreshes.
+_CARD_GONE = ("message to edit not found", "message can't be edited")
+# Called when a group becomes a supergroup, so that the running bot follows at once.
+OnMigrated = Callable[[int, int], None]
 
 
 class OutboxSender:
@@ -43,9 +54,11 @@ class OutboxSender:
         max_attempts: int,
         backoff: timedelta = timedelta(seconds=2),
         expanders: Mapping[str, Expander] | None = None,
+        on_migrated: OnMigrated | None = None,
     ) -> None:
         self.repo = repo
         self.expanders = dict(expanders or {})
+        self.on_migrated = on_migrated
         self.bot = bot
         self.backoff = backoff
         self.batch_size = batch_size
@@ -98,7 +111,12 @@ class OutboxSender:
             async with gate:
                 sent = 0
                 for item in queue:
-                    if not await self._deliver(item):
+                    try:
+                        done = await self._deliver(item)
+                    except Exception:  # the database itself: the row is retried next round
+                        log.exception("outbox %s could not be recorded", item.id)
+                        done = False
+                    if not done:
                         break  # keep the chat's order: the rest wait for this one
                     sent += 1
                 return sent
@@ -118,8 +136,16 @@ class OutboxSender:
         except ChatMigrated as exc:
             log.warning("chat %s became supergroup %s", item.chat_id, exc.new_chat_id)
             await self.repo.retarget_chat(item.chat_id, exc.new_chat_id)
+            if self.on_migrated is not None:
+                self.on_migrated(item.chat_id, exc.new_chat_id)
             return False
         except Forbidden as exc:
+            if item.chat_id < 0:
+                # The bot was removed from a group (or lost its rights): every card waits
+                # there until it is added back, instead of failing for good.
+                log.error("outbox %s: no access to group %s: %s", item.id, item.chat_id, exc)
+                await self._retry(item, MAX_BACKOFF, f"forbidden: {exc.message}")
+                return False
             await self.repo.mark_failed(item, f"forbidden: {exc.message}")
             await self.repo.mark_chat_blocked(item.chat_id)
             return True
@@ -131,18 +157,23 @@ class OutboxSender:
             await self.repo.mark_failed(item, f"bad request: {exc.message}")
             return True
         except NetworkError as exc:
-            backoff = min(self.backoff * 2**item.attempts, MAX_BACKOFF)
-            await self._retry(item, backoff, f"network: {exc.message}")
+            await self._retry(item, self._backoff(item), f"network: {exc.message}")
+            return False
+        except Exception as exc:  # a bug (an expander's assertion, a TypeError): back off
+            log.exception("outbox %s (%s) failed in the bot", item.id, item.kind)
+            await self._retry(item, self._backoff(item), f"bot error: {exc!r}"[:500])
             return False
         await self.repo.mark_sent(item, message_id)
         return True
 
+    def _backoff(self, item: OutboxItem) -> timedelta:
+        return min(self.backoff * 2 ** min(item.attempts, 16), MAX_BACKOFF)
+
     async def _retry(self, item: OutboxItem, delay: timedelta, error: str) -> None:
-        if item.attempts + 1 >= self.max_attempts:
-            log.error("outbox %s gave up after %s attempts: %s", item.id, item.attempts + 1, error)
-            await self.repo.mark_failed(item, f"gave up: {error}")
-        else:
-            await self.repo.mark_retry(item, delay=delay, error=error)
+        # Never given up: a stuck row keeps trying every MAX_BACKOFF and is shown to operators.
+        if item.attempts + 1 == self.max_attempts:
+            log.error("outbox %s stuck after %s attempts: %s", item.id, item.attempts + 1, error)
+        await self.repo.mark_retry(item, delay=delay, error=error)
 
     async def _call(self, item: OutboxItem) -> int | None:
         kind = item.kind
@@ -203,10 +234,17 @@ class OutboxSender:
         slot = str(item.payload.get("_link", "card"))
         assert item.report_id is not None, "edit_linked needs a report"
         message_id = await self.repo.linked_message(item.report_id, slot, item.chat_id)
-        if message_id is None:
-            sent = await self.bot.send_message(item.chat_id, reply_markup=markup, **p)
-            return sent.message_id
-        await self.bot.edit_message_text(
-            chat_id=item.chat_id, message_id=message_id, reply_markup=markup, **p
-        )
-        return message_id
+        if message_id is not None:
+            try:
+                await self.bot.edit_message_text(
+                    chat_id=item.chat_id, message_id=message_id, reply_markup=markup, **p
+                )
+                return message_id
+            except BadRequest as exc:
+                if not any(gone in exc.message.lower() for gone in _CARD_GONE):
+                    raise
+                log.warning(
+                    "outbox %s: %s %s was deleted; posting it again", item.id, slot, message_id
+                )
+        sent = await self.bot.send_message(item.chat_id, reply_markup=markup, **p)
+        return sent.message_id

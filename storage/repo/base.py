@@ -69,7 +69,14 @@ class RepoBase:
                             t.outbox.c.status == "pending",
                         )
                     )
-                    .values(payload=payload, kind=msg.kind, chat_id=msg.chat_id)
+                    # The revision tells a sender that rendered the older payload that the
+                    # row still has to go out (mark_sent leaves it pending).
+                    .values(
+                        payload=payload,
+                        kind=msg.kind,
+                        chat_id=msg.chat_id,
+                        revision=t.outbox.c.revision + 1,
+                    )
                 )
                 if replaced.rowcount:
                     continue

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Sequence
+from datetime import datetime, timedelta
 
-from sqlalchemy import and_, select, update
+from sqlalchemy import ColumnElement, and_, func, or_, select, update
 
 from storage import tables as t
 from storage.models import (
@@ -46,9 +47,9 @@ class OutboxRepo(RepoBase):
         """Record a delivery, and the sent message's id where later edits need it."""
         now = self.clock()
         async with self.db.write() as conn:
-            await conn.execute(
+            done = await conn.execute(
                 update(t.outbox)
-                .where(t.outbox.c.id == item.id)
+                .where(and_(t.outbox.c.id == item.id, t.outbox.c.revision == item.revision))
                 .values(
                     status="sent",
                     sent_at=now,
@@ -56,6 +57,14 @@ class OutboxRepo(RepoBase):
                     attempts=item.attempts + 1,
                 )
             )
+            if done.rowcount == 0:
+                # A newer refresh was folded in while this one was on its way: the row stays
+                # pending and goes out again, rendered from the newer state.
+                await conn.execute(
+                    update(t.outbox)
+                    .where(t.outbox.c.id == item.id)
+                    .values(attempts=item.attempts + 1, sent_message_id=message_id)
+                )
             slot = item.payload.get("_link")
             if slot and message_id is not None and item.report_id is not None:
                 await conn.execute(
@@ -126,3 +135,54 @@ class OutboxRepo(RepoBase):
             stmt = stmt.where(t.outbox.c.status == status)
         async with self.db.read() as conn:
             return [to_model(r, OutboxItem) for r in await conn.execute(stmt)]
+
+    async def outbox_trouble(self, *, stuck_after: int, limit: int = 50) -> list[OutboxItem]:
+        """Return messages given up, or still pending after `stuck_after` attempts, oldest first."""
+        async with self.db.read() as conn:
+            rows = await conn.execute(
+                select(t.outbox).where(_trouble(stuck_after)).order_by(t.outbox.c.id).limit(limit)
+            )
+            return [to_model(r, OutboxItem) for r in rows]
+
+    async def count_outbox_trouble(self, *, stuck_after: int, older_than: datetime) -> int:
+        """Count messages in trouble that were queued before a time (for the daily report)."""
+        async with self.db.read() as conn:
+            return int(
+                (
+                    await conn.execute(
+                        select(func.count())
+                        .select_from(t.outbox)
+                        .where(and_(_trouble(stuck_after), t.outbox.c.created_at < older_than))
+                    )
+                ).scalar_one()
+            )
+
+    async def retry_outbox(self, ids: Sequence[int] | None = None) -> int:
+        """Queue failed messages again from the first attempt (all of them when no ids)."""
+        stmt = update(t.outbox).where(t.outbox.c.status == "failed")
+        if ids is not None:
+            stmt = stmt.where(t.outbox.c.id.in_(list(ids)))
+        async with self.db.write() as conn:
+            result = await conn.execute(
+                stmt.values(status="pending", attempts=0, not_before=self.clock())
+            )
+        return result.rowcount
+
+    async def drop_outbox(self, ids: Sequence[int]) -> int:
+        """Give up on pending or failed messages for good (kept as dropped, for the record)."""
+        async with self.db.write() as conn:
+            result = await conn.execute(
+                update(t.outbox)
+                .where(
+                    and_(t.outbox.c.id.in_(list(ids)), t.outbox.c.status.in_(["pending", "failed"]))
+                )
+                .values(status="dropped", last_error="dropped by an operator")
+            )
+        return result.rowcount
+
+
+def _trouble(stuck_after: int) -> ColumnElement[bool]:
+    return or_(
+        t.outbox.c.status == "failed",
+        and_(t.outbox.c.status == "pending", t.outbox.c.attempts >= stuck_after),
+    )

@@ -50,10 +50,27 @@ class UpdatesRepo(RepoBase):
         async with self.db.read() as conn:
             return [dict(p) for p in (await conn.execute(stmt)).scalars() if p is not None]
 
-    async def mark_update_handled(self, bot_id: int, update_id: int) -> None:
-        """Record that an update's handlers ran, and forget what it said (personal data)."""
+    async def mark_update_handled(
+        self, bot_id: int, update_id: int, *, private_chat_id: int | None = None
+    ) -> None:
+        """Record that an update's handlers ran, and forget what it said (personal data).
+
+        A person who writes in their private chat can be messaged again: a "blocked" mark left
+        by an earlier 403 is cleared in the same transaction.
+        """
         now = self.clock()
         async with self.db.write() as conn:
+            if private_chat_id is not None:
+                await conn.execute(
+                    update(t.reporters)
+                    .where(
+                        and_(
+                            t.reporters.c.telegram_user_id == private_chat_id,
+                            t.reporters.c.blocked_at.is_not(None),
+                        )
+                    )
+                    .values(blocked_at=None)
+                )
             await conn.execute(
                 self._insert()(t.inbound_updates)
                 .values(bot_id=bot_id, update_id=update_id, received_at=now, handled_at=now)

@@ -1,0 +1,110 @@
+"""Bot API requests that ride out Telegram's short faults instead of failing a person's action.
+
+Only calls that are safe to repeat are retried here (reads, answering a press, the command
+menus): repeating them can never show a person anything twice. Messages go through the outbox,
+which has its own retries. A press that cannot be answered at all is logged and let go: the
+spinner stops by itself, and the handler goes on to do what the person asked.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from http import HTTPStatus
+
+from telegram._utils.defaultvalue import DEFAULT_NONE
+from telegram._utils.types import ODVInput
+from telegram.error import NetworkError
+from telegram.request import HTTPXRequest, RequestData
+
+log = logging.getLogger(__name__)
+
+REPEATABLE = frozenset(
+    {
+        "getMe",
+        "getChat",
+        "getChatMember",
+        "getChatAdministrators",
+        "getChatMemberCount",
+        "getFile",
+        "getMyCommands",
+        "setMyCommands",
+        "deleteMyCommands",
+        "answerCallbackQuery",
+    }
+)
+# A press answered late is better than a handler that stops half-way.
+BEST_EFFORT = frozenset({"answerCallbackQuery"})
+ATTEMPTS = 4
+FIRST_BACKOFF = 0.25
+# A longer 429 than this is not waited out inside a handler.
+MAX_RETRY_AFTER = 5.0
+ANSWERED = b'{"ok": true, "result": true}'
+
+
+class ResilientRequest(HTTPXRequest):
+    """HTTPXRequest that repeats repeatable calls after a 429, a 5xx, a timeout or a lost line."""
+
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: ODVInput[float] = DEFAULT_NONE,
+        write_timeout: ODVInput[float] = DEFAULT_NONE,
+        connect_timeout: ODVInput[float] = DEFAULT_NONE,
+        pool_timeout: ODVInput[float] = DEFAULT_NONE,
+    ) -> tuple[int, bytes]:
+        """Send the call; repeat a repeatable one on a transient fault, with backoff."""
+        endpoint = url.rsplit("/", 1)[-1]
+        timeouts = {
+            "read_timeout": read_timeout,
+            "write_timeout": write_timeout,
+            "connect_timeout": connect_timeout,
+            "pool_timeout": pool_timeout,
+        }
+        if endpoint not in REPEATABLE:
+            return await super().do_request(url, method, request_data, **timeouts)
+        delay = FIRST_BACKOFF
+        answer: tuple[int, bytes] | None = None
+        failure: NetworkError | None = None
+        for attempt in range(1, ATTEMPTS + 1):
+            try:
+                answer = await super().do_request(url, method, request_data, **timeouts)
+                failure = None
+            except NetworkError as exc:  # a timeout or a dropped connection
+                answer, failure, wait = None, exc, delay
+            else:
+                code, body = answer
+                if code == HTTPStatus.TOO_MANY_REQUESTS:
+                    wait = _retry_after(body)
+                    if wait > MAX_RETRY_AFTER:
+                        break
+                elif code >= HTTPStatus.INTERNAL_SERVER_ERROR:
+                    wait = delay
+                elif code == HTTPStatus.BAD_REQUEST and endpoint in BEST_EFFORT:
+                    # "query is too old": an earlier attempt did reach Telegram, or it waited.
+                    log.warning("%s refused, let go: %s", endpoint, body[:200])
+                    return HTTPStatus.OK, ANSWERED
+                else:
+                    return answer
+            if attempt == ATTEMPTS:
+                break
+            log.info("%s: transient fault (attempt %s), again in %.2fs", endpoint, attempt, wait)
+            await asyncio.sleep(wait)
+            delay *= 2
+        if endpoint in BEST_EFFORT:
+            log.warning("%s could not be answered, let go", endpoint)
+            return HTTPStatus.OK, ANSWERED
+        if failure is not None:
+            raise failure
+        assert answer is not None
+        return answer
+
+
+def _retry_after(body: bytes) -> float:
+    try:
+        return float(json.loads(body)["parameters"]["retry_after"])
+    except (ValueError, KeyError, TypeError):
+        return FIRST_BACKOFF

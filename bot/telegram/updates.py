@@ -1,0 +1,152 @@
+"""Durable updates: each one stored before Telegram is told it arrived, marked once handled.
+
+python-telegram-bot's Updater confirms a batch (the next getUpdates offset) before the handlers
+run, so a crash mid-handler lost the update for good. Here the fetch loop stores the raw batch in
+one transaction first, then confirms it; `DurableApplication.process_update` marks each update
+handled right after its handlers; on start, stored updates never marked run again. Telegram's
+own redelivery of a stored update is not queued twice, and the redelivery guard
+(handlers/common.py) drops one whose handlers already ran.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Sequence
+from datetime import timedelta
+from typing import Any
+
+from telegram import Update
+from telegram.error import NetworkError, RetryAfter, TelegramError
+from telegram.ext import Application
+
+from bot.services.container import get_services
+
+log = logging.getLogger(__name__)
+
+MAX_BACKOFF = 30.0
+# Extra seconds on top of the long poll before a silent connection counts as lost.
+READ_MARGIN = 10.0
+
+
+class DurableApplication(Application):
+    """The application, marking each update handled once its handlers have run."""
+
+    fetcher: UpdateFetcher | None = None
+
+    async def process_update(self, update: object) -> None:
+        """Run the handlers, then record the update as handled (not before: a crash replays it)."""
+        await super().process_update(update)
+        if isinstance(update, Update):
+            chat = update.effective_chat
+            private = chat.id if chat is not None and chat.type == "private" else None
+            repo = get_services(self.bot_data).repo
+            await repo.mark_update_handled(self.bot.id, update.update_id, private_chat_id=private)
+
+
+class UpdateFetcher:
+    """Long polling that stores each batch before it acknowledges it."""
+
+    def __init__(
+        self,
+        app: Application[Any, Any, Any, Any, Any, Any],
+        *,
+        timeout: int,
+        allowed_updates: Sequence[str],
+    ) -> None:
+        self.app = app
+        self.timeout = timeout
+        self.allowed_updates = list(allowed_updates)
+        self.offset: int | None = None
+        self.replayed = 0
+        self._task: asyncio.Task[None] | None = None
+
+    @property
+    def running(self) -> bool:
+        """Tell whether the fetch loop runs."""
+        return self._task is not None and not self._task.done()
+
+    async def start(self) -> None:
+        """Queue the stored updates a crash left unhandled, then start fetching."""
+        repo = get_services(self.app.bot_data).repo
+        for raw in await repo.unhandled_updates(self.app.bot.id):
+            if await self._queue(raw):
+                self.replayed += 1
+        if self.replayed:
+            log.warning("replaying %s update(s) left unhandled by the last run", self.replayed)
+        self._task = asyncio.create_task(self._loop(), name="update-fetcher")
+
+    async def stop(self) -> None:
+        """Stop fetching (what is stored but unhandled runs at the next start)."""
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    async def _loop(self) -> None:
+        failures = 0
+        while True:
+            try:
+                raws = await self._fetch()
+                await self._keep(raws)
+            except RetryAfter as exc:
+                wait = _seconds(exc.retry_after)
+                log.warning("getUpdates: Telegram asks to wait %.0fs", wait)
+            except (NetworkError, TelegramError) as exc:
+                failures += 1
+                wait = min(2.0 ** (failures - 1), MAX_BACKOFF)
+                log.warning("getUpdates failed (%s); again in %.0fs", _brief(exc), wait)
+            except Exception:  # the database, say: nothing is confirmed, so nothing is lost
+                failures += 1
+                wait = min(2.0 ** (failures - 1), MAX_BACKOFF)
+                log.exception("storing updates failed; again in %.0fs", wait)
+            else:
+                failures = 0
+                continue
+            await asyncio.sleep(wait)
+
+    async def _fetch(self) -> list[dict[str, Any]]:
+        data: dict[str, Any] = {"timeout": self.timeout, "allowed_updates": self.allowed_updates}
+        if self.offset is not None:
+            data["offset"] = self.offset
+        # Bot.get_updates parses the batch as a whole (one unreadable update fails all of
+        # them, logged with every text at CRITICAL); the raw items are stored one by one.
+        result = await self.app.bot._post(
+            "getUpdates", data, read_timeout=self.timeout + READ_MARGIN
+        )
+        return list(result) if isinstance(result, list) else []
+
+    async def _keep(self, raws: list[dict[str, Any]]) -> None:
+        """Store a batch, then queue what was new; the next getUpdates acknowledges it."""
+        if not raws:
+            return
+        repo = get_services(self.app.bot_data).repo
+        fresh = set(await repo.store_updates(self.app.bot.id, raws))
+        self.offset = max(int(raw["update_id"]) for raw in raws) + 1
+        for raw in raws:
+            if int(raw["update_id"]) in fresh:
+                await self._queue(raw)
+
+    async def _queue(self, raw: dict[str, Any]) -> bool:
+        """Hand one stored update to the application; an unreadable one is logged and closed."""
+        try:
+            update = Update.de_json(raw, self.app.bot)
+        except Exception as exc:  # a shape this library version cannot read
+            update_id = int(raw.get("update_id", 0))
+            # The id and the error only: the update itself holds a person's words.
+            log.warning("update %s could not be read (%s); skipped", update_id, _brief(exc))
+            repo = get_services(self.app.bot_data).repo
+            await repo.mark_update_handled(self.app.bot.id, update_id)
+            return False
+        await self.app.update_queue.put(update)
+        return True
+
+
+def _seconds(value: int | timedelta) -> float:
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+def _brief(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {str(exc)[:120]}"
