@@ -74,7 +74,7 @@ def cmd_db_upgrade(settings: Settings, _args: argparse.Namespace) -> int:
     from storage.database import Database
 
     async def upgrade() -> None:
-        db = Database(settings.database_url)
+        db = Database(settings.database_url, settings.data_key_values)
         try:
             await db.upgrade()
         finally:

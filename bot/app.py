@@ -30,7 +30,7 @@ from bot.telegram.persistence import DraftPersistence
 from bot.telegram.ratelimit import build_rate_limiter
 from bot.telegram.request import ResilientRequest
 from bot.telegram.updates import DurableApplication
-from handlers import common, language, start
+from handlers import common, language, start, unknown_press
 from handlers.citizen import feedback as citizen_feedback
 from handlers.citizen import inbox as citizen_inbox
 from handlers.citizen import limits as citizen_limits
@@ -124,6 +124,9 @@ def build_application(
     # purpose: the report conversation above takes every message of a citizen in it, and only
     # the first matching handler of a group runs, so this never steals a conversation's answer.
     application.add_handlers(citizen_inbox.catch_all(svc))
+    # Very last in group 0: a button press no feature above took (forged, garbage, a message of
+    # an older version) still gets an answer, a polite alert; Telegram expects one for each.
+    application.add_handlers(unknown_press.handlers())
     # Last: the error handler logs first and tells the user second.
     application.add_error_handler(_on_error)
     return application

@@ -60,6 +60,15 @@ class Settings(BaseSettings):
     # reports the full list goes with it as a CSV file.
     sla_digest_top: int = Field(default=5, gt=0)
     sla_digest_inline_max: int = Field(default=15, gt=0)
+    # Personal data at rest (storage/crypto.py): comma-separated Fernet keys, the first encrypts,
+    # all decrypt (rotation: the new key first, `python -m bot keys rotate`, then drop the old).
+    # Unset with SQLite: the key is kept in `<database file>.key` (0600), made on first start.
+    data_keys: Annotated[tuple[SecretStr, ...], NoDecode] = ()
+    # Retention: personal data of reports closed longer than this many days is purged; the
+    # profile's `privacy.retention_days` wins where it sets one. 0 keeps it forever.
+    retention_days: int = Field(default=0, ge=0)
+    # Seconds between two retention sweeps (the job in bot/telegram/jobs.py).
+    retention_interval_seconds: float = Field(default=6 * 3600.0, gt=0)
     log_level: str = "INFO"
 
     @field_validator("admin_user_ids", mode="before")
@@ -74,6 +83,18 @@ class Settings(BaseSettings):
         if isinstance(value, int):
             return frozenset({value})
         return value
+
+    @field_validator("data_keys", mode="before")
+    @classmethod
+    def _split_keys(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(p.strip() for p in value.replace(";", ",").split(",") if p.strip())
+        return value
+
+    @property
+    def data_key_values(self) -> list[str]:
+        """Return the data keys in clear, the encrypting one first."""
+        return [key.get_secret_value() for key in self.data_keys]
 
     @field_validator("telegram_bot_token", mode="before")
     @classmethod

@@ -48,7 +48,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def _run(settings: Settings, job: Job) -> int:
     async def main() -> int:
-        db = Database(settings.database_url)
+        db = Database(settings.database_url, settings.data_key_values)
         try:
             await db.upgrade()
             repo = Repository(db)

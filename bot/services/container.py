@@ -59,7 +59,7 @@ def build_services(
     from bot.domain.profile import load_profile
 
     profile = profile or load_profile(settings.aduan_profile)
-    db = Database(settings.database_url)
+    db = Database(settings.database_url, settings.data_key_values)
     return Services(
         settings=settings,
         profile=profile,

@@ -23,7 +23,7 @@ from bot.domain.vocabulary import Action
 from bot.services import citizen
 from bot.services.container import Services
 from bot.services.transition import Done
-from bot.telegram import callbacks
+from bot.telegram import callbacks, edits
 from handlers.citizen.common import (
     FEATURE,
     Pending,
@@ -139,7 +139,7 @@ async def show_list(update: Update, context: Context, page: int) -> None:
     assert query is not None
     await query.answer()
     text, markup = await _page(update, context, page)
-    await query.edit_message_text(text, reply_markup=markup)
+    await edits.edit_text(query, text, markup)
 
 
 async def show_mine(update: Update, context: Context, _arg: int) -> None:
@@ -177,7 +177,7 @@ async def show_report(update: Update, context: Context, report_id: int) -> None:
     values = await report_view(svc, lang, report, full=True)
     text = svc.renderer.render(lang, "citizen_status", **values)
     markup = report_actions(context, svc, lang, report)
-    await query.edit_message_text(text, reply_markup=markup)
+    await edits.edit_text(query, text, markup)
 
 
 async def ask_information(update: Update, context: Context, report_id: int) -> None:
@@ -200,6 +200,8 @@ async def ask_information(update: Update, context: Context, report_id: int) -> N
         lang=lang,
         what="info_ask",
         number=report.number,
+        # Documents keep their metadata (author, EXIF): the intake's warning, again here.
+        anonymous=report.anonymous,
         reply_markup=markup,
     )
 
@@ -212,7 +214,7 @@ async def finish_information(update: Update, context: Context, _arg: int) -> Non
     assert update.effective_user is not None
     waiting = await pending(svc, update.effective_user.id)
     await query.answer()
-    await query.edit_message_reply_markup(None)
+    await edits.edit_markup(query, None)
     if waiting is None or waiting.kind != "info" or waiting.report_id is None:
         return
     await stop_waiting(svc, update.effective_user.id)
@@ -293,7 +295,7 @@ async def withdraw(update: Update, context: Context, report_id: int) -> None:
     await query.answer()
     await stop_waiting(svc, user_id)
     kick_outbox(context)
-    await query.edit_message_reply_markup(None)
+    await edits.edit_markup(query, None)
     await reply(update, context, "citizen_prompt", what="withdrawn", number=report.number)
 
 
@@ -308,7 +310,7 @@ async def cancel(update: Update, context: Context, _arg: int) -> None:
         svc, update.effective_user.id, await pending(svc, update.effective_user.id)
     )
     await stop_waiting(svc, update.effective_user.id)
-    await query.edit_message_reply_markup(None)
+    await edits.edit_markup(query, None)
     await reply(update, context, "citizen_prompt", what="cancelled")
 
 

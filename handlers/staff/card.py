@@ -27,7 +27,7 @@ from bot.domain.vocabulary import Action
 from bot.services.container import Services
 from bot.services.staff_actions import Invalid, carry_out, private_detail
 from bot.services.transition import Done, Stale
-from bot.telegram import callbacks, cards
+from bot.telegram import callbacks, cards, edits
 from handlers.common import Context, kick_outbox, services
 from handlers.staff.common import STAFF_LANG, acting_member, alert, refresh_card, vet
 from storage.models import Report, StaffMember
@@ -82,7 +82,7 @@ async def pressed(update: Update, context: Context) -> None:
     if spec.needs_picker(press.choice):
         keyboard = await cards.picker_keyboard(svc, report, action)
         await query.answer(svc.renderer.label(STAFF_LANG, "staff_alert.choose"))
-        await query.edit_message_reply_markup(reply_markup=_markup(keyboard, context))
+        await edits.edit_markup(query, _markup(keyboard, context))
         return
     # A forged choice (a type this office does not take) is refused like any other.
     if press.choice is not None and not spec.valid_choice(press.choice, svc.profile):
@@ -166,8 +166,8 @@ async def _ask_for_text(
     )
     await query.answer(svc.renderer.label(STAFF_LANG, "staff_alert.write"))
     if choice is not None:  # the picker served its purpose: put the card's buttons back
-        await query.edit_message_reply_markup(
-            reply_markup=_markup(cards.card_keyboard(svc, report, STAFF_LANG), context)
+        await edits.edit_markup(
+            query, _markup(cards.card_keyboard(svc, report, STAFF_LANG), context)
         )
 
 
@@ -184,8 +184,8 @@ async def _card_only(update: Update, context: Context, query: CallbackQuery, pre
         return
     if press.action == cards.BACK:
         await query.answer()
-        await query.edit_message_reply_markup(
-            reply_markup=_markup(cards.card_keyboard(svc, report, STAFF_LANG), context)
+        await edits.edit_markup(
+            query, _markup(cards.card_keyboard(svc, report, STAFF_LANG), context)
         )
         return
     await _send_detail(context, query, svc, member, report)

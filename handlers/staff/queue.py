@@ -15,6 +15,9 @@ from handlers.common import Context, kick_outbox, message_of, services
 from handlers.staff.common import STAFF_LANG, acting_member, alert_text
 from storage.models import Report, StaffMember
 
+# Reports per /antrian page: 10 rows of at most ~300 characters each.
+QUEUE_PAGE = 10
+
 # What waits for each role (liaisons: at their own units only).
 QUEUES: dict[Role, frozenset[Stage]] = {
     Role.OPERATOR: frozenset({Stage.SUBMITTED, Stage.ANSWERED}),
@@ -49,16 +52,38 @@ def _rows(svc: Services, member: StaffMember, reports: list[Report]) -> list[dic
     ]
 
 
+def page_number(args: list[str] | None) -> int:
+    """Return the page a command asks for (`/antrian 2`); anything else is the first page."""
+    text = " ".join(args or []).strip()
+    return int(text) if text.isdecimal() and 0 < int(text) < 10_000 else 1
+
+
 async def queue(update: Update, context: Context) -> None:
-    """List the reports that wait for this staff member, by role and unit."""
+    """List the reports that wait for this staff member, by role and unit, a page at a time."""
     member = await _member(update, context)
     if member is None:
         return
     svc = services(context)
     role = member.role
     units = member.unit_ids if role is Role.LIAISON else None
-    reports = await svc.repo.reports_in([s.value for s in QUEUES[role]], unit_ids=units)
-    await _reply(update, context, "staff_reports", kind="queue", rows=_rows(svc, member, reports))
+    stages = [s.value for s in QUEUES[role]]
+    total = await svc.repo.count_in(stages, unit_ids=units)
+    # A page stays well under Telegram's 4096 characters even with 200-character titles.
+    pages = max(1, -(-total // QUEUE_PAGE))
+    page = min(page_number(context.args), pages)
+    reports = await svc.repo.reports_in(
+        stages, unit_ids=units, limit=QUEUE_PAGE, offset=(page - 1) * QUEUE_PAGE
+    )
+    await _reply(
+        update,
+        context,
+        "staff_reports",
+        kind="queue",
+        rows=_rows(svc, member, reports),
+        page=page,
+        pages=pages,
+        total=total,
+    )
 
 
 async def search(update: Update, context: Context) -> None:
@@ -71,7 +96,8 @@ async def search(update: Update, context: Context) -> None:
         await _reply(update, context, "staff_usage", command="cari")
         return
     svc = services(context)
-    found = await svc.repo.search_reports(words)
+    # As many as a queue page, so that the answer fits one message.
+    found = await svc.repo.search_reports(words, limit=QUEUE_PAGE)
     # A `rahasia` report is found only by those who may read it: its words are its content.
     found = [r for r in found if access.may_read(member, r)]
     await _reply(update, context, "staff_reports", kind="search", rows=_rows(svc, member, found))

@@ -84,20 +84,41 @@ class StaffWorkRepo(RepoBase):
             await conn.execute(t.staff_prompts.delete().where(t.staff_prompts.c.id == prompt_id))
 
     async def reports_in(
-        self, stages: Collection[str], *, unit_ids: Collection[int] | None = None
+        self,
+        stages: Collection[str],
+        *,
+        unit_ids: Collection[int] | None = None,
+        limit: int = MAX_ROWS,
+        offset: int = 0,
     ) -> list[Report]:
         """Return reports at these stages (optionally of these units), oldest due first."""
-        where: list[ColumnElement[bool]] = [t.reports.c.stage.in_(list(stages))]
-        if unit_ids is not None:
-            where.append(t.reports.c.unit_id.in_(list(unit_ids)))
         stmt = (
             select(t.reports)
-            .where(*where)
+            .where(*self._queue_where(stages, unit_ids))
             .order_by(t.reports.c.stage_due_at.is_(None), t.reports.c.stage_due_at, t.reports.c.id)
-            .limit(MAX_ROWS)
+            .limit(limit)
+            .offset(offset)
         )
         async with self.db.read() as conn:
             return [to_model(r, Report) for r in await conn.execute(stmt)]
+
+    async def count_in(
+        self, stages: Collection[str], *, unit_ids: Collection[int] | None = None
+    ) -> int:
+        """Return how many reports are at these stages (optionally of these units)."""
+        stmt = select(func.count()).select_from(t.reports)
+        async with self.db.read() as conn:
+            total = await conn.scalar(stmt.where(*self._queue_where(stages, unit_ids)))
+        return int(total or 0)
+
+    @staticmethod
+    def _queue_where(
+        stages: Collection[str], unit_ids: Collection[int] | None
+    ) -> list[ColumnElement[bool]]:
+        where: list[ColumnElement[bool]] = [t.reports.c.stage.in_(list(stages))]
+        if unit_ids is not None:
+            where.append(t.reports.c.unit_id.in_(list(unit_ids)))
+        return where
 
     async def search_reports(self, words: Sequence[str], *, limit: int = 20) -> list[Report]:
         """Return the newest reports whose number, title, text or place contain every word."""
