@@ -90,7 +90,8 @@ async def test_pressing_a_picker_twice_is_not_an_error(
         first = await w.press(w.ani, report, "dispose")
         # The second tap carries the same data; the card already shows the picker.
         second = await w.press(w.ani, report, "dispose", forge=True)
-        assert first is not None and second is not None
+        assert first is not None
+        assert second is not None
         assert first.get("text") == second.get("text")
         # Back, twice: the second finds the card's own buttons already there.
         await w.press(w.ani, report, "back")
@@ -134,7 +135,8 @@ async def test_a_long_queue_comes_in_pages_that_fit_one_message(
         assert "/antrian 2" in first
         await say(w, w.ani, "/antrian 4")
         last = w.loopback.bot_messages(w.ani.id)[-1]["text"]
-        assert "Halaman 4 dari 4" in last and "/antrian 5" not in last
+        assert "Halaman 4 dari 4" in last
+        assert "/antrian 5" not in last
         await say(w, w.ani, "/antrian sembarang")
         assert "Halaman 1 dari 4" in w.loopback.bot_messages(w.ani.id)[-1]["text"]
         sent = w.loopback.calls("sendMessage", chat_id=w.ani.id)
