@@ -186,6 +186,8 @@ class Lexicon:
     frames: Frames
     threats: Threats
     hostility: Hostility
+    # Words the office removed by override: hidden from the learned model too.
+    cleared: frozenset[str] = frozenset()
     _index: dict[str, list[Entry]] = field(default_factory=dict, repr=False, compare=False)
     _phrases: dict[str, list[tuple[Entry, tuple[str, ...]]]] = field(
         default_factory=dict, repr=False, compare=False
@@ -297,10 +299,12 @@ class Lexicon:
         """Return a copy of this lexicon with `overrides` applied in order."""
         entries = dict(self.entries)
         groups = dict(self.groups)
+        cleared = set(self.cleared)
         for override in overrides:
             term = override.term
             owner = next((e for e in entries.values() if term in e.variants), None)
             if override.action == "remove":
+                cleared.add(term)
                 entries.pop(term, None)
                 groups.pop(term, None)
                 if owner is not None:
@@ -308,6 +312,7 @@ class Lexicon:
                         owner, variants=tuple(v for v in owner.variants if v != term)
                     )
                 continue
+            cleared.discard(term)
             existing = entries.get(term)
             if existing is not None:
                 entries[term] = replace(
@@ -332,6 +337,7 @@ class Lexicon:
             frames=self.frames,
             threats=self.threats,
             hostility=self.hostility,
+            cleared=frozenset(cleared),
         )
 
     # -- lookup ----------------------------------------------------------------------------------

@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, cast
 
+from bot.domain.screening.learned import LABEL_CATEGORY, Model, default_model
 from bot.domain.screening.lexicon import Category, Entry, Lexicon, WordMatch, default_lexicon
 from bot.domain.screening.normalize import Token, tokenize, words
 
@@ -148,8 +149,54 @@ class _Text:
         return any(self.at(k, sentence) & frames.speech_after for k in range(j, j + 3))
 
 
-def screen(text: str, *, lexicon: Lexicon | None = None) -> Verdict:
-    """Screen `text` for abuse, hate speech, SARA and threats."""
+def screen(
+    text: str,
+    *,
+    lexicon: Lexicon | None = None,
+    model: Model | None = None,
+    learned: bool = True,
+) -> Verdict:
+    """Screen `text` with the lexicon, then with the learned model for what the lexicon missed.
+
+    The lexicon decides blocks (certain cases) and explains itself; the model only flags a text
+    the lexicon let through, naming the words that drove its score. Words the lexicon knows and
+    judged plain in their context ("peternakan babi"), and words the office removed by override,
+    are hidden from the model, so it cannot flag them back.
+    """
+    lex = lexicon or default_lexicon()
+    verdict = screen_lexicon(text, lexicon=lex)
+    if not learned or verdict.outcome != "ok":
+        return verdict
+    model = model or default_model()
+    if model is None:
+        return verdict
+    hits = list(verdict.hits)
+    for hit in _learned_hits(text, lex, model):
+        if not any(h.span == hit.span for h in hits):
+            hits.append(hit)
+    return _verdict(hits) if len(hits) != len(verdict.hits) else verdict
+
+
+def _learned_hits(text: str, lex: Lexicon, model: Model) -> list[Hit]:
+    """Return a flag per word that drove a learned label over its flag threshold."""
+    known = lex.cleared | lex.hostility.words
+    chars = list(text)
+    for token in words(tokenize(text)):
+        if lex.lookup(token) is not None or token.bare() & known:
+            chars[token.start : token.end] = " " * (token.end - token.start)
+    scores = model.score("".join(chars))
+    hits: list[Hit] = []
+    for label, drivers in scores.words.items():
+        score = scores.scores[label]
+        category = cast(Category, LABEL_CATEGORY[label])
+        for word in drivers:
+            reason = f"{word.word}: learned {label} {score:.2f}"
+            hits.append(Hit(word.word, category, "flag", word.span, reason))
+    return hits
+
+
+def screen_lexicon(text: str, *, lexicon: Lexicon | None = None) -> Verdict:
+    """Screen `text` for abuse, hate speech, SARA and threats with the lexicon alone."""
     lex = lexicon or default_lexicon()
     doc = _Text(text, lex)
     hits: list[Hit] = []
