@@ -352,3 +352,18 @@ identity_views = Table(
     Index("ix_identity_views_at", "at"),
     Index("ix_identity_views_report", "report_id", "at"),
 )
+
+# The office's screening decisions as labels (issue 13): a report rejected as hate speech, SARA or
+# abuse, or a screened one let through; `python -m bot screen train --with-decisions` reads them.
+screening_labels = Table(
+    "screening_labels",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("report_id", ForeignKey("reports.id", ondelete="CASCADE"), nullable=False, unique=True),
+    Column("text", Text, nullable=False),
+    Column("sara", Boolean, nullable=False),
+    Column("abusive", Boolean, nullable=False),
+    Column("decision", String(32), nullable=False),
+    Column("staff_id", ForeignKey("staff.id", ondelete="SET NULL")),
+    Column("created_at", UtcDateTime, nullable=False),
+)
