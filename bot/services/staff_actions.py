@@ -22,11 +22,12 @@ from bot.domain.actions import (
     Request,
     StaffAudience,
 )
+from bot.domain.screening.decisions import decision_label
 from bot.domain.tracking import normalize_number
 from bot.domain.vocabulary import Action, Role, Stage
 from bot.services import notify
 from bot.services.container import Services
-from bot.services.transition import Extra, Outcome, perform
+from bot.services.transition import Done, Extra, Outcome, perform
 from storage.models import (
     Attachment,
     NewAttachment,
@@ -35,6 +36,7 @@ from storage.models import (
     Report,
     StaffMember,
 )
+from storage.repo.screening_labels import ScreeningLabelsRepo
 
 # The outbox kind of a report's details for one staff member, rendered when it is sent.
 DETAIL = "detail"
@@ -81,7 +83,7 @@ async def carry_out(
     built = await arguments(svc, spec, request)
     if isinstance(built, Invalid):
         return built
-    return await perform(
+    outcome = await perform(
         svc,
         report.id,
         action,
@@ -92,6 +94,33 @@ async def carry_out(
         values=built.values,
         attachments=files if spec.takes_files else (),
         extra=await _follow_ups(svc, report, spec, member),
+    )
+    if isinstance(outcome, Done):
+        await _keep_screening_label(svc, outcome.report, action, built.data, member)
+    return outcome
+
+
+async def _keep_screening_label(
+    svc: Services, report: Report, action: Action, data: dict[str, Any] | None, member: StaffMember
+) -> None:
+    """Keep the office's decision on a report's words as a label for retraining (issue 13)."""
+    reason = (data or {}).get("reason")
+    label = decision_label(
+        action,
+        reason if isinstance(reason, str) else None,
+        report.title,
+        report.description,
+        report.screening,
+    )
+    if label is None:
+        return
+    await ScreeningLabelsRepo(svc.repo.db, svc.repo.clock).keep_screening_label(
+        report.id,
+        label.text,
+        sara=label.sara,
+        abusive=label.abusive,
+        decision=label.decision,
+        staff_id=member.id,
     )
 
 

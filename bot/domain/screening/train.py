@@ -150,7 +150,7 @@ def cross_validate(
     for train_rows, test_rows in splitter.split(np.zeros(len(strata)), strata):
         idf, coef, intercept = _fit_all(counts[train_rows], y[train_rows], w[train_rows])
         scores[test_rows] = _predict(counts[test_rows], idf, coef, intercept)
-    clean = ~y.any(axis=1)
+    clean = np.asarray(~y.any(axis=1))
     flag, block = thresholds(scores, clean)
     return CrossValidation(scores, flag, block)
 
