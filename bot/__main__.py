@@ -9,6 +9,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from bot.cli import profile as cli_profile
+from bot.cli import report as cli_report
 from bot.cli import screen as cli_screen
 from bot.cli import staff as cli_staff
 from bot.domain.profile import ProfileError
@@ -151,6 +152,7 @@ def build_parser() -> argparse.ArgumentParser:
     revision.add_argument("--rev-id", help="revision id (default: random)")
     revision.set_defaults(func=cmd_db_revision)
     cli_profile.register(sub)
+    cli_report.register(sub)
     cli_screen.register(sub)
     cli_staff.register(sub)
     return parser

@@ -9,6 +9,7 @@ from storage.repo.base import Clock, RepoBase, to_model, utc_now
 from storage.repo.citizen import CitizenRepo
 from storage.repo.drafts import DraftsRepo
 from storage.repo.outbox import OutboxRepo
+from storage.repo.register import RegisterRepo
 from storage.repo.reporters import ReportersRepo
 from storage.repo.reports import ReportsRepo
 from storage.repo.search import SearchRepo
@@ -31,5 +32,6 @@ class Repository(
     SlaRepo,
     SearchRepo,
     UpdatesRepo,
+    RegisterRepo,
 ):
     """Typed access to the database; each public write is one transaction."""

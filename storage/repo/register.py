@@ -1,0 +1,168 @@
+"""The register's rows: one per report filed in a period, streamed, with its stage dates.
+
+A year's register can hold a million reports, so rows are read in partitions and never held
+together (bot/services/reports/ writes each one as it comes). The stage dates and counts come
+from the audit trail, aggregated by the database in the same query.
+
+No personal data is read here: the register names no reporter (docs/reports.md), so the
+encrypted reporter columns are never touched and an anonymous report cannot leak through it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, case, func, select
+
+from storage import tables as t
+from storage.repo.base import RepoBase
+from storage.vocabulary import Action, Channel, ReportType, Stage
+
+# The stages whose entry and exit the register dates (their order is the SOP's).
+DATED = (Stage.SUBMITTED, Stage.DISPOSED, Stage.IN_PROGRESS, Stage.AWAITING_APPROVAL)
+PARTITION = 5000
+
+
+@dataclass(frozen=True, slots=True)
+class RegisterRow:
+    """One report as the register shows it: where it went, when, and whether it kept time."""
+
+    id: int
+    number: str
+    submitted_at: datetime
+    channel: Channel
+    type: ReportType
+    category: str | None
+    subcategory: str | None
+    unit_id: int | None
+    unit_name: str | None
+    stage: Stage
+    title: str
+    description: str
+    location_text: str | None
+    anonymous: bool
+    confidential: bool
+    stage_due_at: datetime | None
+    final_due_at: datetime | None
+    sla_breached_at: datetime | None
+    answered_at: datetime | None
+    closed_at: datetime | None
+    rating: int | None
+    # First time the report entered / left each of DATED (None: never).
+    entered: dict[Stage, datetime | None]
+    left: dict[Stage, datetime | None]
+    reopenings: int
+    returns: int
+
+
+def _register_query(start: datetime, end: datetime) -> Any:
+    r, e, u = t.reports.c, t.report_events.c, t.units.c
+    entered = [
+        func.min(case((e.to_stage == s.value, e.at))).label(f"in_{s.value}")
+        for s in DATED
+        if s is not Stage.SUBMITTED
+    ]
+    left = [
+        func.min(case((and_(e.from_stage == s.value, e.to_stage != s.value), e.at))).label(
+            f"out_{s.value}"
+        )
+        for s in DATED
+    ]
+    counts = [
+        func.coalesce(func.sum(case((e.action == Action.DISPUTE.value, 1), else_=0)), 0).label(
+            "reopenings"
+        ),
+        func.coalesce(
+            func.sum(case((e.action == Action.RETURN_TO_TRIAGE.value, 1), else_=0)), 0
+        ).label("returns"),
+    ]
+    columns = [
+        r.id,
+        r.number,
+        r.submitted_at,
+        r.channel,
+        r.type,
+        r.category,
+        r.subcategory,
+        r.unit_id,
+        u.name.label("unit_name"),
+        r.stage,
+        r.title,
+        r.description,
+        r.location_text,
+        r.anonymous,
+        r.confidential,
+        r.stage_due_at,
+        r.final_due_at,
+        r.sla_breached_at,
+        r.answered_at,
+        r.closed_at,
+        r.rating,
+    ]
+    return (
+        select(*columns, *entered, *left, *counts)
+        .select_from(
+            t.reports.outerjoin(t.units, u.id == r.unit_id).outerjoin(
+                t.report_events, e.report_id == r.id
+            )
+        )
+        # ix_reports_submitted_at: the period is read through the index, in filing order.
+        .where(and_(r.submitted_at >= start, r.submitted_at < end))
+        .group_by(r.id)
+        .order_by(r.submitted_at, r.id)
+    )
+
+
+def _row(m: Any) -> RegisterRow:
+    entered: dict[Stage, datetime | None] = {Stage.SUBMITTED: m["submitted_at"]}
+    entered.update({s: m[f"in_{s.value}"] for s in DATED if s is not Stage.SUBMITTED})
+    return RegisterRow(
+        id=m["id"],
+        number=m["number"],
+        submitted_at=m["submitted_at"],
+        channel=m["channel"],
+        type=m["type"],
+        category=m["category"],
+        subcategory=m["subcategory"],
+        unit_id=m["unit_id"],
+        unit_name=m["unit_name"],
+        stage=m["stage"],
+        title=m["title"],
+        description=m["description"],
+        location_text=m["location_text"],
+        anonymous=bool(m["anonymous"]),
+        confidential=bool(m["confidential"]),
+        stage_due_at=m["stage_due_at"],
+        final_due_at=m["final_due_at"],
+        sla_breached_at=m["sla_breached_at"],
+        answered_at=m["answered_at"],
+        closed_at=m["closed_at"],
+        rating=m["rating"],
+        entered=entered,
+        left={s: m[f"out_{s.value}"] for s in DATED},
+        reopenings=int(m["reopenings"]),
+        returns=int(m["returns"]),
+    )
+
+
+class RegisterRepo(RepoBase):
+    """The register's read queries (bot/services/reports)."""
+
+    async def register_rows(self, start: datetime, end: datetime) -> AsyncIterator[RegisterRow]:
+        """Yield the reports filed in [start, end), oldest first, a partition at a time."""
+        stmt = _register_query(start, end).execution_options(yield_per=PARTITION)
+        async with self.db.read() as conn:
+            result = await conn.stream(stmt)
+            async for part in result.partitions(PARTITION):
+                for row in part:
+                    yield _row(row._mapping)
+
+    async def count_filed_between(self, start: datetime, end: datetime) -> int:
+        """Return how many reports were filed in [start, end) (the progress bar's total)."""
+        r = t.reports.c
+        stmt = select(func.count()).where(and_(r.submitted_at >= start, r.submitted_at < end))
+        async with self.db.read() as conn:
+            return int((await conn.execute(stmt)).scalar() or 0)
