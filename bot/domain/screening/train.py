@@ -146,6 +146,10 @@ def cross_validate(
     scores = np.zeros(y.shape, dtype=np.float64)
     # Stratify on the rarest label first so every fold sees SARA and strong hate.
     strata = y[:, 0] * 4 + y[:, 2] * 2 + y[:, 1]
+    # A combination rarer than the folds (a single office label) joins the largest stratum.
+    values, counts_of = np.unique(strata, return_counts=True)
+    for value in values[counts_of < folds]:
+        strata[strata == value] = values[np.argmax(counts_of)]
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
     for train_rows, test_rows in splitter.split(np.zeros(len(strata)), strata):
         idf, coef, intercept = _fit_all(counts[train_rows], y[train_rows], w[train_rows])

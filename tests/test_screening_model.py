@@ -1,0 +1,164 @@
+"""The learned screen beside the lexicon (issue 13): the shipped model, training, office labels."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import cast
+
+import pytest
+
+from bot.cli.screen import register
+from bot.domain.screening import screen
+from bot.domain.screening.decisions import LET_THROUGH, REJECTED, decision_label
+from bot.domain.screening.learned import LABELS, MODEL_PATH, Model, load_model, model_text
+from bot.domain.screening.screen import screen_lexicon
+from bot.domain.vocabulary import Action
+from bot.settings import Settings
+from loopback import LoopbackBotApi
+from storage.repo.screening_labels import ScreeningLabelsRepo
+from tests.staff_kit import staff_world
+
+ROOT = Path(__file__).resolve().parent.parent
+MAX_MODEL_BYTES = 20 * 1024 * 1024
+
+
+def _parse(*argv: str) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bot")
+    register(parser.add_subparsers(dest="command", required=True))
+    return parser.parse_args(argv)
+
+
+# -- the shipped model ------------------------------------------------------------------------
+
+
+def test_the_model_and_its_training_data_are_tracked_so_a_fresh_clone_has_them() -> None:
+    for path in (
+        MODEL_PATH,
+        ROOT / "corpus" / "screening" / "ibrohim2019_train.csv",
+        ROOT / "corpus" / "screening" / "README.md",
+        ROOT / "NOTICE",
+    ):
+        tracked = subprocess.run(
+            ["git", "ls-files", "--error-unmatch", str(path.relative_to(ROOT))],
+            cwd=ROOT,
+            capture_output=True,
+            check=False,
+        )
+        assert tracked.returncode == 0, f"{path} is not committed"
+    assert MODEL_PATH.stat().st_size <= MAX_MODEL_BYTES
+
+
+def test_the_shipped_model_carries_its_cross_validated_thresholds_and_attribution() -> None:
+    model = Model.load(MODEL_PATH)
+    assert model.labels == LABELS
+    for label in LABELS:
+        assert 0.0 < model.flag_at[label] <= model.block_at[label] < 1.0
+    assert "Ibrohim" in model.meta["data"]
+    assert model.meta["examples"]["tweets"] > 9000
+
+
+def test_the_normaliser_feeds_the_model() -> None:
+    assert model_text("USER dasar anjiiiiing lu URL") == "dasar anjing lu"
+    assert model_text("k0nt0l") == "kontol"
+
+
+def test_the_model_flags_what_the_lexicon_lets_through_and_names_the_words() -> None:
+    text = "Kaum pribumi harus bangkit lawan cina"
+    assert screen_lexicon(text).outcome == "ok"
+    verdict = screen(text)
+    assert verdict.outcome == "flag"
+    assert verdict.terms
+    assert all(text[s:e].lower() in verdict.terms for s, e in verdict.spans)
+    assert any("learned" in r for r in verdict.reasons)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Pejabat dinas PUPR tidak becus, jalan rusak dibiarkan bertahun-tahun, mana janjinya?",
+        "Bupati dan DPRD cuma janji saat kampanye, sekarang rakyat dilupakan",
+        "Babi warga mati mendadak, petugas peternakan tidak datang juga",
+        "Anjing liar menggigit tiga anak di Oesapa, vaksin rabies kosong",
+    ],
+)
+def test_harsh_criticism_and_farm_animals_stay_ok(text: str) -> None:
+    assert screen(text).outcome == "ok"
+
+
+def test_a_block_stays_the_lexicon_s() -> None:
+    text = "Kaum pribumi harus bangkit lawan cina"
+    model = load_model(MODEL_PATH)
+    assert model is not None
+    assert max(model.score(text).scores.values()) < 1.0
+    assert screen(text).outcome != "block"
+
+
+def test_cli_output_keeps_its_three_keys_with_the_model(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(sys, "stdin", io.StringIO("Kaum pribumi harus bangkit lawan cina\n"))
+    args = _parse("screen")
+    assert args.func(cast(Settings, None), args) == 0
+    row = json.loads(capsys.readouterr().out)
+    assert set(row) == {"verdict", "categories", "terms"}
+    assert row["verdict"] == "flag"
+    monkeypatch.setattr(sys, "stdin", io.StringIO("Kaum pribumi harus bangkit lawan cina\n"))
+    args = _parse("screen", "--lexicon-only")
+    assert args.func(cast(Settings, None), args) == 0
+    assert json.loads(capsys.readouterr().out)["verdict"] == "ok"
+
+
+# -- staff decisions become labels ------------------------------------------------------------
+
+
+def test_only_abuse_rejections_and_screened_reports_passed_on_teach() -> None:
+    marks = {"screen_description": {"outcome": "flag", "categories": ["sara_group"], "terms": []}}
+    rejected = decision_label(Action.REJECT, "abuse", "Judul", "isi", marks)
+    assert rejected is not None
+    assert (rejected.text, rejected.sara, rejected.abusive) == ("Judul isi", True, True)
+    assert rejected.decision == REJECTED
+    passed = decision_label(Action.DISPOSE, None, "Judul", "isi", marks)
+    assert passed is not None
+    assert (passed.sara, passed.abusive, passed.decision) == (False, False, LET_THROUGH)
+    assert decision_label(Action.REJECT, "incomplete", "Judul", "isi", marks) is None
+    assert decision_label(Action.DISPOSE, None, "Judul", "isi", None) is None
+
+
+CODED = "Pegawai loket itu memang zorblaks, tiap hari zorblaks terus"
+
+
+async def test_a_staff_rejection_becomes_a_label_and_changes_the_retrained_verdict(
+    loopback: LoopbackBotApi, tmp_path: Path
+) -> None:
+    assert screen(CODED).outcome == "ok"
+    async with staff_world(loopback, tmp_path) as w:
+        report = await w.file(w.rudi, name="Rudi", title="Loket", description=CODED)
+        await w.act(w.ani, report, "reject", choice="abuse")
+        assert (await w.report(report)).stage == "rejected"
+        labels = await ScreeningLabelsRepo(w.svc.repo.db).screening_labels()
+        assert [(x.report_id, x.text, x.abusive, x.decision) for x in labels] == [
+            (report.id, f"Loket {CODED}", True, REJECTED)
+        ]
+        staff = await w.svc.repo.staff_by_telegram(w.ani.id)
+        assert staff is not None
+        assert labels[0].staff_id == staff.id
+        out = tmp_path / "model.npz"
+        args = _parse(
+            "screen", "train", "--with-decisions", "--limit", "800", "--folds", "3",
+            "--out", str(out),
+        )  # fmt: skip
+        assert await asyncio.to_thread(args.func, w.runner.settings, args) == 0
+    retrained = Model.load(out)
+    assert retrained.meta["decisions"] == 1
+    verdict = screen(CODED, model=retrained)
+    assert verdict.outcome == "flag"
+    assert "zorblaks" in verdict.terms
+    assert screen(
+        "Jalan di depan kantor camat rusak parah sejak Januari", model=retrained
+    ).outcome == ("ok")
