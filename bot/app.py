@@ -44,6 +44,7 @@ from handlers.staff import migration as staff_migration
 from handlers.staff import presence as staff_presence
 from handlers.staff import queue as staff_queue
 from handlers.staff import replies as staff_replies
+from handlers.staff import reports as staff_reports
 from storage.models import OutboxItem
 from storage.repository import Clock, utc_now
 
@@ -106,6 +107,8 @@ def build_application(
     # Staff commands: lookups in private, the registry (supervisors) in the group or private.
     application.add_handlers(staff_queue.handlers(svc))
     application.add_handlers(staff_admin.handlers(svc))
+    # Reports (supervisors): /rekap and /ekspor in the group or privately, /surat privately.
+    application.add_handlers(staff_reports.handlers(svc))
     # Staff presence runs beside everything (its own group): who can be messaged privately.
     application.add_handlers(staff_presence.handlers(svc), group=1)
     # Conversations before plain commands, so that their steps see their answers first.

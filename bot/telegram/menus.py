@@ -53,6 +53,9 @@ COMMANDS: tuple[Command, ...] = (
     Command("catat", Audience.STAFF),
     Command("staf", Audience.STAFF, in_group=True),
     Command("unit", Audience.STAFF, in_group=True),
+    Command("rekap", Audience.STAFF, in_group=True),
+    Command("ekspor", Audience.STAFF, in_group=True),
+    Command("surat", Audience.STAFF),
 )
 
 
