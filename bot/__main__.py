@@ -5,9 +5,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import signal
 import sys
 from collections.abc import Callable, Sequence
 
+from telegram.error import InvalidToken
+
+from bot.cli import check as cli_check
+from bot.cli import outbox as cli_outbox
 from bot.cli import profile as cli_profile
 from bot.cli import report as cli_report
 from bot.cli import screen as cli_screen
@@ -50,23 +55,42 @@ def configure_logging(settings: Settings) -> None:
 
 
 def cmd_run(settings: Settings, _args: argparse.Namespace) -> int:
-    """Start long polling."""
+    """Start long polling (durable: bot/telegram/updates.py) until SIGINT or SIGTERM."""
     settings.token  # noqa: B018 -- fail before any network call when the token is missing
     from bot.app import build_application
+    from bot.telegram import lifecycle
 
     configure_logging(settings)
-    application = build_application(settings)
-    log.info("starting long polling against %s", settings.telegram_base_url)
-    application.run_polling(
-        timeout=settings.poll_timeout_seconds,
-        allowed_updates=[
-            "message",
-            "edited_message",
-            "callback_query",
-            "my_chat_member",
-            "chat_member",
-        ],
-    )
+
+    async def serve() -> None:
+        application = build_application(settings)
+        if settings.staff_chat_id is None:
+            # A bot without a staff group takes reports nobody sees: refuse to start.
+            raise SettingsError(
+                "STAFF_CHAT_ID is not set: reports would reach no staff. Add the bot to the "
+                "staff group and set STAFF_CHAT_ID to its id (`python -m bot check` helps)"
+            )
+        log.info("starting long polling against %s", settings.telegram_base_url)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await lifecycle.start(
+            application, poll_timeout=settings.poll_timeout_seconds, allowed_updates=ALLOWED_UPDATES
+        )
+        try:
+            await stop.wait()
+        finally:
+            await lifecycle.stop(application)
+
+    try:
+        asyncio.run(serve())
+    except InvalidToken:
+        print(
+            "error: Telegram refused TELEGRAM_BOT_TOKEN; copy it again from @BotFather",
+            file=sys.stderr,
+        )
+        return EXIT_CONFIG
     return 0
 
 
@@ -151,6 +175,8 @@ def build_parser() -> argparse.ArgumentParser:
     revision.add_argument("message", help="what the migration changes")
     revision.add_argument("--rev-id", help="revision id (default: random)")
     revision.set_defaults(func=cmd_db_revision)
+    cli_check.register(sub)
+    cli_outbox.register(sub)
     cli_profile.register(sub)
     cli_report.register(sub)
     cli_screen.register(sub)

@@ -98,6 +98,7 @@ async def test_run_answers_start_through_the_loopback_and_never_logs_the_token(
         env.update(
             TELEGRAM_BOT_TOKEN=api.token,
             TELEGRAM_BASE_URL=api.base_url,
+            STAFF_CHAT_ID=str(api.add_supergroup("Staf").id),
             POLL_TIMEOUT_SECONDS="1",
             LOG_LEVEL="DEBUG",
         )

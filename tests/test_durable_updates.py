@@ -1,0 +1,287 @@
+"""Nothing a person does is lost to a crash or to Telegram's faults, and nothing is done twice."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from telegram.ext import ExtBot
+
+from bot.services import notify
+from bot.telegram import callbacks, lifecycle
+from bot.telegram.cards import render_card
+from bot.telegram.outbox import OutboxSender
+from loopback import LoopbackBotApi
+from loopback.htmltext import parse_html
+from storage import tables as t
+from storage.database import Database
+from storage.models import OutboxItem, OutboxMessage, Report
+from storage.repository import Repository
+from tests.harness import BotRunner, eventually, make_settings
+from tests.staff_kit import StaffWorld, staff_world
+
+
+async def card_is_current(w: StaffWorld, report: Report) -> bool:
+    """Tell whether the card in the group shows the report as it is now (text and buttons)."""
+    shown = await w.card(report)
+    now = await render_card(w.svc, report.id)
+    return (
+        shown["text"] == parse_html(now["text"])[0] and shown["reply_markup"] == now["reply_markup"]
+    )
+
+
+async def stored_updates(runner: BotRunner) -> list[dict[str, object]]:
+    async with runner.services.db.read() as conn:
+        rows = await conn.execute(
+            t.inbound_updates.select().order_by(t.inbound_updates.c.update_id)
+        )
+        return [dict(r._mapping) for r in rows]
+
+
+async def test_an_update_is_stored_before_it_is_acknowledged_and_forgotten_once_handled(
+    loopback: LoopbackBotApi, bot: BotRunner
+) -> None:
+    citizen = loopback.add_user("Siti")
+    loopback.inject_fault("sendMessage", "slow", delay=1.0, chat_id=citizen.id)
+    update_id = loopback.send_text(citizen, "/start")["message_id"]
+    await loopback.wait_for("sendMessage", chat_id=citizen.id)  # the reply is on its way
+    # Telegram was told (the next getUpdates went out) while the handler still runs:
+    assert loopback.undelivered_count() == 0
+    (row,) = await stored_updates(bot)
+    assert row["handled_at"] is None
+    assert row["payload"] is not None
+    await bot.idle()
+    (row,) = await stored_updates(bot)
+    assert row["handled_at"] is not None
+    assert row["payload"] is None, "a handled update's words are not kept"
+    assert update_id
+
+
+async def test_an_update_the_library_cannot_read_is_skipped_in_one_line_without_its_content(
+    loopback: LoopbackBotApi, bot: BotRunner, caplog: pytest.LogCaptureFixture
+) -> None:
+    citizen = loopback.add_user("Budi")
+    broken = loopback.inject_raw({"message": {"message_id": 1, "chat": 7, "text": "RAHASIA 0812"}})
+    with caplog.at_level(logging.WARNING):
+        loopback.send_text(citizen, "/start")
+        await bot.idle()
+    assert loopback.last_bot_message(citizen.id)["text"].startswith("Selamat datang")
+    assert not [r for r in caplog.records if r.levelno >= logging.CRITICAL]
+    assert "RAHASIA" not in caplog.text
+    assert f"update {broken} could not be read" in caplog.text
+    assert loopback.undelivered_count() == 0, "not fetched again and again"
+
+
+async def test_two_bots_sharing_a_database_keep_their_update_ids_apart(db: Database) -> None:
+    repo = Repository(db)
+    await repo.store_updates(111, [{"update_id": 5, "message": {}}])
+    await repo.mark_update_handled(111, 5)
+    assert await repo.update_handled(111, 5)
+    assert not await repo.update_handled(222, 5), "another bot's update 5 is a different one"
+    assert await repo.store_updates(222, [{"update_id": 5, "message": {}}]) == [5]
+    assert await repo.unhandled_updates(222) == [{"update_id": 5, "message": {}}]
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
+    database = Database(f"sqlite+aiosqlite:///{tmp_path}/shared.db")
+    await database.upgrade()
+    yield database
+    await database.dispose()
+
+
+@pytest.mark.parametrize("announced", [True, False], ids=["service-message", "send-refused"])
+async def test_the_running_bot_follows_the_staff_group_to_its_supergroup_at_once(
+    loopback: LoopbackBotApi, tmp_path: Path, announced: bool
+) -> None:
+    async with staff_world(loopback, tmp_path) as w:
+        old = w.group.id
+        loopback.migrate_chat(old, -1009876543210, announce=announced)
+        await w.settle()
+        report = await w.file(w.siti)  # its card goes out, to the old id when not announced
+        await w.settle()
+        assert w.svc.staff_chat_id == -1009876543210
+        w.group = loopback.chats[-1009876543210]
+        card = await w.card(report)
+        assert card["chat"]["id"] == -1009876543210
+        answer = await w.press(w.ani, report, "dispose")
+        assert answer is not None
+        assert not answer.get("show_alert"), "not refused as a stranger"
+        assert old != w.group.id
+
+
+async def test_a_membership_check_that_fails_for_a_moment_does_not_drop_the_press(
+    loopback: LoopbackBotApi, tmp_path: Path
+) -> None:
+    async with staff_world(loopback, tmp_path) as w:
+        report = await w.file(w.siti)
+        loopback.inject_fault("getChatMember", "500")
+        loopback.inject_fault("getChatMember", "drop")
+        loopback.inject_fault("getChatMember", "429", retry_after=1)
+        await w.act(w.ani, report, "dispose", choice=await w.unit_id("dinkes"))
+        assert await w.stages(report) == ["submit", "dispose"]
+
+
+async def test_a_press_that_cannot_be_answered_still_does_what_was_asked(
+    loopback: LoopbackBotApi, tmp_path: Path
+) -> None:
+    async with staff_world(loopback, tmp_path) as w:
+        report = await w.file(w.siti)
+        await w.act(w.ani, report, "dispose", choice=await w.unit_id("dinkes"))
+        loopback.inject_fault("answerCallbackQuery", "drop", times=10)
+        card = await w.card(report)
+        version = (await w.report(report)).version
+        loopback.press_button(w.budi, card, callbacks.build("rpt", "accept", report.id, version))
+        await w.settle()
+        assert await w.stages(report) == ["submit", "dispose", "accept"]
+        assert await card_is_current(w, report)
+
+
+async def test_a_card_refresh_folded_in_while_the_card_is_being_edited_is_not_lost(
+    loopback: LoopbackBotApi, tmp_path: Path
+) -> None:
+    async with staff_world(loopback, tmp_path) as w:
+        report = await w.file(w.siti)
+        await w.press(w.ani, report, "dispose")
+        card = await w.card(report)
+        version = (await w.report(report)).version
+        unit = await w.unit_id("dinkes")
+        loopback.inject_fault("editMessageText", "slow", delay=1.2, chat_id=w.group.id)
+        loopback.press_button(
+            w.ani, card, callbacks.build("rpt", "dispose", report.id, version, unit)
+        )
+
+        async def disposed() -> bool:
+            return (await w.report(report)).version > version
+
+        await eventually(disposed)
+        await asyncio.sleep(0.3)  # the sender has rendered the disposal and waits on the edit
+        card = await w.card(report)
+        accept = callbacks.build("rpt", "accept", report.id, (await w.report(report)).version)
+        loopback.press_button(w.budi, card, accept, forge=True)
+        await w.settle()
+        assert await w.stages(report) == ["submit", "dispose", "accept"]
+        assert await card_is_current(w, report)
+
+
+async def test_transient_failures_never_make_the_outbox_give_up(
+    loopback: LoopbackBotApi, tmp_path: Path
+) -> None:
+    settings = make_settings(loopback, tmp_path, outbox_max_attempts=2, outbox_backoff_seconds=0.05)
+    runner = BotRunner(settings, loopback=loopback)
+    await runner.start()
+    try:
+        citizen = loopback.add_user("Ani")
+        loopback.inject_fault("sendMessage", "500", times=5, chat_id=citizen.id)
+        await runner.services.repo.enqueue(
+            [OutboxMessage(chat_id=citizen.id, kind="send_message", payload={"text": "halo"})]
+        )
+
+        async def sent() -> bool:
+            return bool(await runner.services.repo.outbox_items(status="sent"))
+
+        await eventually(sent, within=15)
+        assert [m["text"] for m in loopback.bot_messages(citizen.id)] == ["halo"]
+    finally:
+        await runner.stop()
+
+
+async def test_the_bot_removed_from_the_staff_group_holds_the_cards_until_it_is_back(
+    loopback: LoopbackBotApi, tmp_path: Path
+) -> None:
+    async with staff_world(loopback, tmp_path) as w:
+        loopback.members[(w.group.id, loopback.bot_user.id)] = "kicked"
+        report = await w.file(w.siti)
+        held = [i for i in await w.svc.repo.outbox_items() if i.chat_id == w.group.id]
+        assert held
+        assert all(i.status == "pending" for i in held)
+        assert "forbidden" in (held[0].last_error or "")
+        loopback.members[(w.group.id, loopback.bot_user.id)] = "administrator"
+        await w.svc.repo.retry_outbox()  # nothing failed for good: nothing to requeue
+        async with w.svc.db.write() as conn:  # the operator does not wait five minutes
+            await conn.execute(t.outbox.update().values(not_before=datetime.now(UTC)))
+        await w.settle()
+        assert (await w.card(report))["chat"]["id"] == w.group.id
+
+
+async def test_a_card_deleted_in_the_group_is_posted_again_on_its_next_change(
+    loopback: LoopbackBotApi, tmp_path: Path
+) -> None:
+    async with staff_world(loopback, tmp_path) as w:
+        report = await w.file(w.siti)
+        first = await w.card(report)
+        loopback.api.delete_message({"chat_id": w.group.id, "message_id": first["message_id"]})
+        # Its next change (here a refresh queued as any action queues it) posts it anew.
+        await w.svc.repo.enqueue(notify.card_refresh(w.svc, report.id))
+        await w.settle()
+        card = await w.card(report)
+        assert card["message_id"] != first["message_id"]
+        assert await card_is_current(w, report)
+        assert not await w.svc.repo.outbox_items(status="failed")
+
+
+async def test_a_reporter_marked_blocked_who_writes_again_can_be_reached(
+    loopback: LoopbackBotApi, bot: BotRunner
+) -> None:
+    citizen = loopback.add_user("Rudi")
+    await bot.services.repo.ensure_reporter(citizen.id)
+    await bot.services.repo.mark_chat_blocked(citizen.id)
+    blocked = await bot.services.repo.reporter_by_telegram(citizen.id)
+    assert blocked is not None
+    assert blocked.blocked_at is not None
+    loopback.send_text(citizen, "/start")
+    await bot.idle()
+    reporter = await bot.services.repo.reporter_by_telegram(citizen.id)
+    assert reporter is not None
+    assert reporter.blocked_at is None
+
+
+async def test_a_bug_in_rendering_one_message_backs_off_and_holds_back_no_other_chat(
+    loopback: LoopbackBotApi, db: Database
+) -> None:
+    repo = Repository(db)
+    bot = ExtBot(loopback.token, base_url=loopback.base_url)
+    await bot.initialize()
+    first, second = loopback.add_user("Dewi"), loopback.add_user("Eko")
+
+    async def broken(_item: OutboxItem) -> dict[str, object]:
+        raise TypeError("an expander's bug")
+
+    sender = OutboxSender(repo, bot, batch_size=10, max_attempts=3, expanders={"broken": broken})
+    await repo.enqueue(
+        [
+            OutboxMessage(chat_id=first.id, kind="broken", payload={}),
+            OutboxMessage(chat_id=second.id, kind="send_message", payload={"text": "sampai"}),
+        ]
+    )
+    try:
+        assert await sender.drain() == 1
+        assert not sender.draining, "the drain lock is free again"
+        broken_row = (await repo.outbox_items())[0]
+        assert broken_row.status == "pending"
+        assert broken_row.attempts == 1
+        assert broken_row.not_before > datetime.now(UTC) + timedelta(seconds=1)
+        assert "TypeError" in (broken_row.last_error or "")
+        assert [m["text"] for m in loopback.bot_messages(second.id)] == ["sampai"]
+    finally:
+        await bot.shutdown()
+
+
+async def test_telegram_unreachable_at_start_is_waited_out_one_line_per_attempt(
+    loopback: LoopbackBotApi, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from bot.app import build_application
+
+    loopback.inject_fault("getMe", "drop", times=6)
+    app = build_application(make_settings(loopback, tmp_path))
+    with caplog.at_level(logging.WARNING, logger="bot.telegram.lifecycle"):
+        await lifecycle.initialize(app, first_backoff=0.05)
+    lines = [r.getMessage() for r in caplog.records if r.name == "bot.telegram.lifecycle"]
+    assert len(lines) == 1
+    assert "attempt 1" in lines[0]
+    assert app.bot.username == loopback.bot_user.username
+    await app.shutdown()

@@ -1,0 +1,112 @@
+"""Operators list, retry and drop refused messages; check says what to fix; run needs a group."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from pathlib import Path
+
+from loopback import LoopbackBotApi
+from storage.database import Database
+from storage.models import OutboxMessage
+from storage.repository import Repository
+from tests.test_cli import run_cli
+
+
+async def cli(*args: str, cwd: Path, **env: str) -> tuple[int, str, str]:
+    """Run `python -m bot ...` without blocking the loop the loopback server answers on."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "STAFF_"))}
+    clean.update(env)
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        *args,
+        cwd=cwd,
+        env=clean,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode is not None
+    return process.returncode, out.decode(), err.decode()
+
+
+async def test_failed_messages_are_listed_retried_and_dropped_from_the_shell(
+    tmp_path: Path,
+) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path}/aduan.db"
+    db = Database(url)
+    await db.upgrade()
+    repo = Repository(db)
+    await repo.enqueue(
+        [
+            OutboxMessage(chat_id=501, kind="send_message", payload={"text": "satu"}),
+            OutboxMessage(chat_id=502, kind="send_message", payload={"text": "dua"}),
+            OutboxMessage(chat_id=503, kind="send_message", payload={"text": "tiga"}),
+        ]
+    )
+    first, second, third = await repo.outbox_items()
+    await repo.mark_failed(first, "bad request: chat not found")
+    await repo.mark_failed(second, "forbidden: bot was blocked by the user")
+    await db.dispose()
+
+    listed = run_cli("outbox", "list", cwd=tmp_path, DATABASE_URL=url)
+    assert listed.returncode == 0
+    lines = listed.stdout.splitlines()
+    assert len(lines) == 2, "the pending message is not in trouble"
+    assert lines[0].startswith(f"{first.id}\tfailed\tsend_message\tchat 501")
+    assert "chat not found" in lines[0]
+
+    retried = run_cli("outbox", "retry", str(first.id), cwd=tmp_path, DATABASE_URL=url)
+    assert retried.stdout.startswith("1 message(s) queued again")
+    dropped = run_cli("outbox", "drop", str(second.id), cwd=tmp_path, DATABASE_URL=url)
+    assert dropped.stdout.startswith("1 message(s) dropped")
+    assert run_cli("outbox", "list", cwd=tmp_path, DATABASE_URL=url).stdout.startswith("no failed")
+
+    db = Database(url)
+    statuses = {i.id: i.status for i in await Repository(db).outbox_items()}
+    await db.dispose()
+    assert statuses == {first.id: "pending", second.id: "dropped", third.id: "pending"}
+
+
+async def test_check_names_what_works_and_what_to_fix(tmp_path: Path) -> None:
+    async with LoopbackBotApi() as api:
+        group = api.add_supergroup("Staf Pengaduan")
+        head = api.add_user("Kepala")
+        api.set_member(group.id, head, "administrator")
+        stranger = api.add_user("Orang Lain")
+        env = {"TELEGRAM_BOT_TOKEN": api.token, "TELEGRAM_BASE_URL": api.base_url}
+        code, out, _ = await cli("check", cwd=tmp_path, **env)
+        assert code == 1
+        assert "ok: the token belongs to @aduan_bot" in out
+        assert "fix: STAFF_CHAT_ID is not set" in out
+
+        code, out, _ = await cli(
+            "check",
+            cwd=tmp_path,
+            STAFF_CHAT_ID=str(group.id),
+            ADMIN_USER_IDS=f"{head.id},{stranger.id}",
+            **env,
+        )
+        assert code == 1
+        assert "ok: the staff group is 'Staf Pengaduan' (supergroup)" in out
+        assert "ok: the bot is an administrator of the staff group" in out
+        assert f"ok: admin {head.id} is a group administrator" in out
+        assert f"fix: ADMIN_USER_IDS {stranger.id} is not in the staff group" in out
+
+        api.set_member(group.id, stranger)
+        code, out, _ = await cli(
+            "check", cwd=tmp_path, STAFF_CHAT_ID=str(group.id), ADMIN_USER_IDS=str(head.id), **env
+        )
+        assert code == 0, out
+
+
+def test_run_refuses_to_start_without_a_staff_group(tmp_path: Path) -> None:
+    result = run_cli(
+        "run", cwd=tmp_path, TELEGRAM_BOT_TOKEN="1:x", TELEGRAM_BASE_URL="http://127.0.0.1:9/bot"
+    )
+    assert result.returncode == 2
+    assert result.stderr.startswith("error: STAFF_CHAT_ID is not set")
+    assert "Traceback" not in result.stderr
