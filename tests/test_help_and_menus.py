@@ -9,6 +9,7 @@ import pytest
 from bot.telegram.menus import Audience, commands_for, group_commands
 from loopback import LoopbackBotApi
 from tests.citizen_after import bot_texts, say
+from tests.harness import eventually
 from tests.staff_kit import StaffWorld, staff_world
 from tests.test_staff_commands import menus
 
@@ -17,7 +18,11 @@ async def in_group(w: StaffWorld, text: str) -> str:
     """Send a text in the staff group as the supervisor; return the bot's last message there."""
     before = len(w.loopback.bot_messages(w.group.id))
     w.loopback.send_text(w.citra, text, chat=w.group)
-    await w.loopback.wait_for("sendMessage", chat_id=w.group.id, count=before + 1)
+
+    async def answered() -> bool:  # a text, or a file with its caption (/ekspor)
+        return len(w.loopback.bot_messages(w.group.id)) > before
+
+    await eventually(answered)
     await w.settle()
     return bot_texts(w, w.group.id)[-1]
 
@@ -27,7 +32,7 @@ async def test_the_group_menu_lists_only_commands_that_answer_in_the_group(
 ) -> None:
     async with staff_world(loopback, tmp_path) as w:
         offered = menus(loopback)[("chat", w.group.id, None)]
-        assert offered == ["help", "staf", "unit"]
+        assert offered == ["help", "staf", "unit", "rekap", "ekspor"]
         for name in offered:
             assert (await in_group(w, f"/{name}")).strip(), f"/{name} gets no answer in the group"
 

@@ -26,8 +26,6 @@ from handlers.common import Context, message_of, services
 from handlers.staff.common import STAFF_LANG, StaffChat, acting_member, alert_text
 from storage.models import StaffMember
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
 
 async def _supervisor(update: Update, context: Context) -> StaffMember | None:
     """Return the supervisor asking, or tell the sender why not."""
@@ -77,8 +75,14 @@ async def recap(update: Update, context: Context) -> None:
         book = build.write_report_xlsx(svc, data, Path(folder) / f"rekap-{period.slug}.xlsx")
         await message.reply_photo(chart.read_bytes(), caption=data.title[:1024])
         await message.reply_chat_action(ChatAction.UPLOAD_DOCUMENT)
+        caption = svc.renderer.label(
+            STAFF_LANG,
+            "reports.workbook",
+            title=data.title,
+            period=build.span_text(svc, period, STAFF_LANG),
+        )
         await message.reply_document(
-            InputFile(book.read_bytes(), filename=book.name, mimetype=XLSX)
+            InputFile(book.read_bytes(), filename=book.name), caption=caption[:1024]
         )
 
 
@@ -136,7 +140,7 @@ async def export(update: Update, context: Context) -> None:
             period=build.span_text(svc, period, STAFF_LANG),
         )
         await message.reply_document(
-            InputFile(out.read_bytes(), filename=out.name, mimetype=XLSX), caption=caption
+            InputFile(out.read_bytes(), filename=out.name), caption=caption
         )
 
 
