@@ -13,6 +13,7 @@ from telegram.error import InvalidToken
 
 from bot.cli import check as cli_check
 from bot.cli import outbox as cli_outbox
+from bot.cli import keys as cli_keys
 from bot.cli import profile as cli_profile
 from bot.cli import report as cli_report
 from bot.cli import screen as cli_screen
@@ -181,6 +182,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_report.register(sub)
     cli_screen.register(sub)
     cli_staff.register(sub)
+    cli_keys.register(sub)
     return parser
 
 

@@ -16,6 +16,7 @@ from bot.services import offline
 from bot.services.container import SERVICES_KEY, Services, build_services, get_services
 from bot.services.staff_actions import DETAIL
 from bot.settings import Settings
+from bot.telegram import access_log
 from bot.telegram.cards import render_card, render_detail
 from bot.telegram.jobs import schedule as schedule_sla_jobs
 from bot.telegram.menus import (
@@ -31,12 +32,14 @@ from bot.telegram.ratelimit import build_rate_limiter
 from bot.telegram.request import ResilientRequest
 from bot.telegram.updates import DurableApplication
 from handlers import common, language, start, unknown_press
+from handlers.citizen import erase as citizen_erase
 from handlers.citizen import feedback as citizen_feedback
 from handlers.citizen import inbox as citizen_inbox
 from handlers.citizen import limits as citizen_limits
 from handlers.citizen import reports as citizen_reports
 from handlers.citizen import status as citizen_status
 from handlers.report import conversation as report
+from handlers.staff import access_log as staff_access_log
 from handlers.staff import admin as staff_admin
 from handlers.staff import card as staff_card
 from handlers.staff import catat
@@ -45,7 +48,6 @@ from handlers.staff import presence as staff_presence
 from handlers.staff import queue as staff_queue
 from handlers.staff import replies as staff_replies
 from handlers.staff import reports as staff_reports
-from storage.models import OutboxItem
 from storage.repository import Clock, utc_now
 
 log = logging.getLogger(__name__)
@@ -107,6 +109,8 @@ def build_application(
     # Staff commands: lookups in private, the registry (supervisors) in the group or private.
     application.add_handlers(staff_queue.handlers(svc))
     application.add_handlers(staff_admin.handlers(svc))
+    # Supervisors read the identity access log privately (/log_akses).
+    application.add_handlers(staff_access_log.handlers())
     # Reports (supervisors): /rekap and /ekspor in the group or privately, /surat privately.
     application.add_handlers(staff_reports.handlers(svc))
     # Staff presence runs beside everything (its own group): who can be messaged privately.
@@ -122,6 +126,8 @@ def build_application(
     application.add_handlers(citizen_reports.handlers(svc))
     application.add_handlers(citizen_feedback.handlers(svc))
     application.add_handlers(citizen_inbox.handlers(svc))
+    # The reporter's right to erasure (UU 27/2022): /hapus_data and its confirmation.
+    application.add_handlers(citizen_erase.handlers())
     application.add_handlers(citizen_reports.fallback_handlers())
     # Last in group 0: a plain private message nobody above took (never lost). Same group on
     # purpose: the report conversation above takes every message of a citizen in it, and only
@@ -150,8 +156,11 @@ async def _post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> 
         max_attempts=svc.settings.outbox_max_attempts,
         backoff=timedelta(seconds=svc.settings.outbox_backoff_seconds),
         expanders={
-            "card": lambda item: render_card(svc, _report_id(item)),
-            DETAIL: lambda item: render_detail(svc, _report_id(item), send=True),
+            # Each render that shows a reporter's identity is logged first (/log_akses).
+            "card": access_log.logged(svc, "card", render_card, group=True),
+            DETAIL: access_log.logged(
+                svc, DETAIL, lambda s, r: render_detail(s, r, send=True), group=False
+            ),
         },
         on_migrated=lambda old, new: _follow_migration(svc, old, new),
     )
@@ -183,11 +192,6 @@ def _follow_migration(svc: Services, old_chat_id: int, new_chat_id: int) -> None
     if svc.staff_chat_id == old_chat_id:
         log.warning("the staff group is now %s", new_chat_id)
         svc.staff_chat_id = new_chat_id
-
-
-def _report_id(item: OutboxItem) -> int:
-    assert item.report_id is not None, "a card row names its report"
-    return item.report_id
 
 
 async def _register_commands(

@@ -25,6 +25,7 @@ class Reporter:
     blocked_at: datetime | None
     # When the reporter had their personal data erased on request (/hapus_data).
     erased_at: datetime | None = None
+    id_photo_file_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -291,3 +292,22 @@ class ReportChange:
     messages: Sequence[OutboxMessage] = ()
     attachments: Sequence[NewAttachment] = ()
     follow: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class IdentityView:
+    """One time a staff member was shown a reporter's identity (the access log)."""
+
+    at: datetime
+    report_number: str
+    what: str
+    viewer_telegram_id: int | None
+    staff_name: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Erasure:
+    """What erasing a reporter's personal data touched."""
+
+    reporter_id: int
+    reports: tuple[Report, ...]

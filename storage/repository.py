@@ -9,6 +9,7 @@ from storage.repo.base import Clock, RepoBase, to_model, utc_now
 from storage.repo.citizen import CitizenRepo
 from storage.repo.drafts import DraftsRepo
 from storage.repo.outbox import OutboxRepo
+from storage.repo.privacy import PrivacyRepo
 from storage.repo.register import RegisterRepo
 from storage.repo.reporters import ReportersRepo
 from storage.repo.reports import ReportsRepo
@@ -32,6 +33,7 @@ class Repository(
     SlaRepo,
     SearchRepo,
     UpdatesRepo,
+    PrivacyRepo,
     RegisterRepo,
 ):
     """Typed access to the database; each public write is one transaction."""

@@ -140,7 +140,7 @@ async def test_a_long_queue_comes_in_pages_that_fit_one_message(
         await say(w, w.ani, "/antrian sembarang")
         assert "Halaman 1 dari 4" in w.loopback.bot_messages(w.ani.id)[-1]["text"]
         sent = w.loopback.calls("sendMessage", chat_id=w.ani.id)
-        assert all(r.ok for r in sent), [r.error for r in sent if not r.ok]
+        assert all(r.ok for r in sent), [r.response for r in sent if not r.ok]
         assert all(len(r.params["text"]) <= 4096 for r in sent)
         assert _failures(caplog) == []
 

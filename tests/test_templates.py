@@ -104,6 +104,8 @@ BRANCHES: dict[str, tuple[str, tuple[str, ...]]] = {
         "action",
         ("ask_info", "reject", "mark_duplicate", "extend", "close", "dispose"),
     ),
+    "citizen_erase": ("what", ("ask", "done", "none", "cancelled")),
+    "staff_access_log": ("what", ("list", "unknown")),
 }
 
 
@@ -111,6 +113,7 @@ BRANCHES: dict[str, tuple[str, tuple[str, ...]]] = {
 SAMPLES: dict[str, dict[str, Any]] = {
     "staff_changed": {"levels": [(1, "Kepala Bagian", "supervisor")]},
     "staff_usage": {"role_names": {"operator": "Operator", "liaison": "Pejabat Penghubung"}},
+    "staff_access_log": {"shown": 30},
 }
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from telegram.ext import Application, ContextTypes
 
+from bot.services import privacy
 from bot.services.container import Services
 from bot.services.sla.recap import post_recap
 from bot.services.sla.sweep import run_sweep
@@ -23,6 +24,7 @@ SWEEP_JOB = "sla-sweep"
 SWEEP_START_JOB = "sla-sweep-start"
 RECAP_JOB = "sla-recap"
 RECAP_CATCH_UP_JOB = "sla-recap-catch-up"
+RETENTION_JOB = "privacy-retention"
 _SINGLE = {"max_instances": 1, "coalesce": True}
 
 
@@ -30,6 +32,7 @@ def schedule(application: Application[Any, Any, Any, Any, Any, Any], svc: Servic
     """Schedule the sweep (now and every interval) and the recap (at opening, and now if due)."""
     queue = application.job_queue
     assert queue is not None, "install python-telegram-bot[job-queue]"
+    schedule_retention(application, svc)
     if not svc.settings.sla_jobs_enabled:
         log.info("SLA_JOBS_ENABLED is off: no reminder sweep, no daily recap")
         return
@@ -66,3 +69,28 @@ def schedule(application: Application[Any, Any, Any, Any, Any, Any], svc: Servic
     )
     # A bot (re)started during office hours posts the morning's recap it missed, once.
     queue.run_once(recap, when=0, name=RECAP_CATCH_UP_JOB)
+
+
+def schedule_retention(
+    application: Application[Any, Any, Any, Any, Any, Any], svc: Services
+) -> None:
+    """Purge personal data past the retention period, at start and every interval."""
+    queue = application.job_queue
+    assert queue is not None, "install python-telegram-bot[job-queue]"
+    if privacy.retention_days(svc) <= 0:
+        return
+
+    async def purge(_ctx: ContextTypes.DEFAULT_TYPE) -> None:
+        purged = await privacy.sweep_retention(svc)
+        if purged:
+            log.info("retention: personal data of %d report(s) purged", purged)
+
+    for job in queue.get_jobs_by_name(RETENTION_JOB):
+        job.schedule_removal()
+    queue.run_repeating(
+        purge,
+        interval=svc.settings.retention_interval_seconds,
+        first=0.1,
+        name=RETENTION_JOB,
+        job_kwargs=_SINGLE,
+    )

@@ -396,6 +396,9 @@ class Identity(_Model):
     allow_anonymous: Flag = True  # `anonim`: staff never see who reported
     allow_confidential: Flag = True  # `rahasia`: details stay out of the shared staff group
     privacy_first: Flag = False  # offer both flags before any identity question (seed 004)
+    # Retention (UU 27/2022): the reporter's personal data is purged this many calendar days
+    # after their last report ended; the report's figures stay. None: RETENTION_DAYS applies.
+    retention_days: Annotated[int, Strict(), Field(ge=1)] | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
