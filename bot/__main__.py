@@ -12,14 +12,15 @@ from collections.abc import Callable, Sequence
 from telegram.error import InvalidToken
 
 from bot.cli import check as cli_check
-from bot.cli import outbox as cli_outbox
 from bot.cli import keys as cli_keys
+from bot.cli import outbox as cli_outbox
 from bot.cli import profile as cli_profile
 from bot.cli import report as cli_report
+from bot.cli import sandbox as cli_sandbox
 from bot.cli import screen as cli_screen
 from bot.cli import staff as cli_staff
 from bot.domain.profile import ProfileError
-from bot.settings import DEFAULT_DATABASE_URL, Settings, SettingsError, load_settings
+from bot.settings import Settings, SettingsError, load_settings
 
 EXIT_CONFIG = 2
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member", "chat_member"]
@@ -140,17 +141,6 @@ def cmd_db_revision(_settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_sandbox(settings: Settings, _args: argparse.Namespace) -> int:
-    """Try the bot in the terminal against the loopback Bot API (no Telegram, no token)."""
-    from bot.cli.sandbox import run_sandbox, scratch_database
-
-    if settings.database_url == DEFAULT_DATABASE_URL:
-        settings = settings.model_copy(update={"database_url": scratch_database()})
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    asyncio.run(run_sandbox(settings))
-    return 0
-
-
 Command = Callable[[Settings, argparse.Namespace], int]
 
 
@@ -163,10 +153,12 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     run = sub.add_parser("run", help="start the bot (long polling)")
     run.set_defaults(func=cmd_run)
-    sandbox = sub.add_parser(
-        "sandbox", help="try the bot in this terminal against a loopback Bot API (no Telegram)"
+    run.add_argument(
+        "--sandbox-without-token",
+        action="store_true",
+        help="without TELEGRAM_BOT_TOKEN, start the demo console instead (make run)",
     )
-    sandbox.set_defaults(func=cmd_sandbox)
+    cli_sandbox.register(sub)
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     db_sub.add_parser("upgrade", help="apply schema migrations").set_defaults(func=cmd_db_upgrade)
