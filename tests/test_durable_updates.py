@@ -21,8 +21,10 @@ from storage import tables as t
 from storage.database import Database
 from storage.models import OutboxItem, OutboxMessage, Report
 from storage.repository import Repository
+from tests.citizen import Citizen
 from tests.harness import BotRunner, eventually, make_settings
 from tests.staff_kit import StaffWorld, staff_world
+from tests.test_report_conversation import NUMBER, walk_content
 
 
 async def card_is_current(w: StaffWorld, report: Report) -> bool:
@@ -285,3 +287,43 @@ async def test_telegram_unreachable_at_start_is_waited_out_one_line_per_attempt(
     assert "attempt 1" in lines[0]
     assert app.bot.username == loopback.bot_user.username
     await app.shutdown()
+
+
+async def file_up_to_summary(citizen: Citizen) -> None:
+    """Walk a citizen through the report conversation to its summary."""
+    await walk_content(citizen)
+    await citizen.says("👤 Tidak, tampilkan identitas saya")
+    await citizen.says("📢 Tidak perlu dirahasiakan")
+    await citizen.sends_photo(caption="lubang")
+    await citizen.says("✅ Selesai, lanjut")
+    await citizen.says("✅ Setuju")
+    await citizen.says("Maria Kolo")
+    await citizen.says("0812 3456 7890")
+    await citizen.says("Jl. Timor Raya No. 5, Oesapa, Kelapa Lima")
+    await citizen.says("⏭️ Lewati")
+    assert "Maria Kolo" in await citizen.says("⏭️ Lewati")
+
+
+async def test_the_tracking_number_survives_a_failed_send_and_comes_once(
+    loopback: LoopbackBotApi, bot: BotRunner
+) -> None:
+    citizen = Citizen(loopback, loopback.add_user("Maria"))
+    await file_up_to_summary(citizen)
+    loopback.inject_fault("sendMessage", "500", times=2, chat_id=citizen.chat_id)
+    loopback.send_text(citizen.user, "📨 Kirim laporan")
+
+    async def receipt_sent() -> bool:
+        return any(NUMBER.search(m.get("text", "")) for m in loopback.bot_messages(citizen.chat_id))
+
+    await eventually(receipt_sent, within=20)
+    await bot.idle()
+    receipts = [m for m in loopback.bot_messages(citizen.chat_id) if NUMBER.search(m["text"])]
+    assert len(receipts) == 1
+    assert "/status" in receipts[0]["text"]
+    (call,) = [
+        c
+        for c in loopback.calls("sendMessage", chat_id=citizen.chat_id)
+        if c.status == 200 and NUMBER.search(str(c.params.get("text")))
+    ]
+    assert "keyboard" in call.params["reply_markup"], "the main menu comes back with it"
+    assert not [m for m in loopback.bot_messages(citizen.chat_id) if "kesalahan" in m["text"]]

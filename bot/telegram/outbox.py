@@ -22,7 +22,15 @@ from collections.abc import Awaitable, Callable, Mapping
 from datetime import timedelta
 from typing import Any
 
-from telegram import Bot, InlineKeyboardMarkup, InputFile, Message, MessageId, ReplyParameters
+from telegram import (
+    Bot,
+    InlineKeyboardMarkup,
+    InputFile,
+    Message,
+    MessageId,
+    ReplyKeyboardMarkup,
+    ReplyParameters,
+)
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter
 
 from storage.models import OutboxItem
@@ -184,6 +192,10 @@ class OutboxSender:
             p = await self.expanders[kind](item)
             kind = str(p.pop("_send_as", "edit_linked"))
         markup = p.pop("reply_markup", None)
+        if markup and "keyboard" in markup and kind == "send_message":
+            # A citizen's menu keyboard (the receipt of a filed report brings it back).
+            menu = ReplyKeyboardMarkup.de_json(markup, self.bot)
+            return (await self.bot.send_message(item.chat_id, reply_markup=menu, **p)).message_id
         reply_markup = InlineKeyboardMarkup.de_json(markup, self.bot) if markup else None
         result: Message | MessageId | bool
         if kind == "send_message":

@@ -65,6 +65,7 @@ from handlers.report.prompt import (
 )
 from handlers.report.steps import StepHandler
 from handlers.start import main_menu
+from storage.models import OutboxMessage
 
 FROM_TEXT = "intake:from_text"
 
@@ -216,18 +217,30 @@ async def on_summary(update: Update, context: Context, draft: ReportDraft) -> St
     if isinstance(filed, DailyLimit):
         await notice(update, context, "limit", limit=filed.limit)
         return Step.SUMMARY
-    await svc.repo.drop_draft(user.id, CONVERSATION)
-    kick_outbox(context)
-    await reply(
-        update,
-        context,
+    # The tracking number goes through the outbox, queued once per report before the draft is
+    # dropped: a failed send is retried, and a crash anywhere here (the update runs again, and
+    # submit() returns the report it filed) neither loses nor repeats it.
+    receipt = svc.renderer.render(
+        lang,
         "intake_submitted",
         number=filed.number,
         stage_due=filed.stage_due_at,
         final_due=filed.final_due_at,
         tentative=tentative(svc.profile, filed.stage, filed.channel),
-        reply_markup=main_menu(context, lang),
     )
+    await svc.repo.enqueue_once(
+        [
+            OutboxMessage(
+                chat_id=user.id,
+                kind="send_message",
+                payload={"text": receipt, "reply_markup": main_menu(context, lang).to_dict()},
+                report_id=filed.id,
+                coalesce_key=f"receipt:{filed.id}",
+            )
+        ]
+    )
+    await svc.repo.drop_draft(user.id, CONVERSATION)
+    kick_outbox(context)
     return ConversationHandler.END
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from storage import tables as t
 from storage.models import (
     OutboxItem,
+    OutboxMessage,
 )
 from storage.repo.base import RepoBase, to_model
 
@@ -135,6 +136,17 @@ class OutboxRepo(RepoBase):
             stmt = stmt.where(t.outbox.c.status == status)
         async with self.db.read() as conn:
             return [to_model(r, OutboxItem) for r in await conn.execute(stmt)]
+
+    async def enqueue_once(self, messages: Sequence[OutboxMessage]) -> None:
+        """Queue messages whose key was never queued before (a receipt, after a replay)."""
+        async with self.db.write() as conn:
+            for msg in messages:
+                assert msg.coalesce_key is not None, "enqueue_once needs a key"
+                seen = await conn.execute(
+                    select(t.outbox.c.id).where(t.outbox.c.coalesce_key == msg.coalesce_key)
+                )
+                if seen.first() is None:
+                    await self._enqueue(conn, [msg])
 
     async def outbox_trouble(self, *, stuck_after: int, limit: int = 50) -> list[OutboxItem]:
         """Return messages given up, or still pending after `stuck_after` attempts, oldest first."""
