@@ -10,6 +10,7 @@ scikit-learn is imported only when a model is loaded, so commands that never scr
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 from collections.abc import Iterable
@@ -20,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from bot.domain.screening.normalize import squeeze, tokenize, words
+from bot.domain.screening.normalize import Token, squeeze, tokenize, words
 
 MODEL_PATH = Path(__file__).with_name("model") / "screening.npz"
 LABELS = ("sara", "abusive", "strong")
@@ -31,6 +32,7 @@ CHAR_NGRAMS = (2, 5)
 WORD_NGRAMS = (1, 2)
 # Placeholders the tweet corpus put in place of usernames and links, and the retweet mark.
 _NOISE = frozenset({"user", "url", "rt"})
+_murmur: Any = None
 
 
 @dataclass(frozen=True)
@@ -57,9 +59,14 @@ def model_text(text: str) -> str:
 
 def _model_words(text: str) -> tuple[list[str], list[tuple[int, int]]]:
     """Return the normalised words of `text` and their places in the original."""
+    return model_words(words(tokenize(text)))
+
+
+def model_words(tokens: Iterable[Token]) -> tuple[list[str], list[tuple[int, int]]]:
+    """Return the words of tokens as the model reads them, and their places in the original."""
     out: list[str] = []
     spans: list[tuple[int, int]] = []
-    for token in words(tokenize(text)):
+    for token in tokens:
         word = squeeze(token.text.lower())
         if not word or word in _NOISE:
             continue
@@ -95,16 +102,20 @@ class Vectorizer:
 
 def tfidf(counts: Any, idf: np.ndarray) -> Any:
     """Weight counts as sublinear TF-IDF and scale each block (char, word) to unit length."""
-    from sklearn.preprocessing import normalize
-
-    x = counts.copy()
-    x.data = np.log1p(x.data)
-    x = x.multiply(idf).tocsr()
-    char = normalize(x[:, :N_FEATURES])
-    word = normalize(x[:, N_FEATURES:])
     from scipy import sparse
 
-    return sparse.hstack([char, word]).tocsr()
+    x = sparse.csr_matrix(counts, dtype=np.float32, copy=True)
+    x.data = np.log1p(x.data) * idf[x.indices]
+    # Each row's char block and word block get unit length apart (the word block is sparser).
+    block = (x.indices >= N_FEATURES).astype(np.int64)
+    rows = np.repeat(np.arange(x.shape[0]), np.diff(x.indptr))
+    keys = rows * 2 + block
+    norms = np.sqrt(
+        np.bincount(keys, weights=x.data.astype(np.float64) ** 2, minlength=2 * x.shape[0])
+    )
+    norms[norms == 0] = 1.0
+    x.data = (x.data / norms[keys]).astype(np.float32)
+    return x
 
 
 class Model:
@@ -119,12 +130,16 @@ class Model:
     ) -> None:
         self.idf = idf.astype(np.float32)
         self.coef = coef.astype(np.float32)
+        # Features in rows: one row gathered per feature a text has (no copy per call).
+        self.weights = np.ascontiguousarray(self.coef.T)
         self.intercept = intercept.astype(np.float32)
         self.meta = meta
         self.labels: tuple[str, ...] = tuple(meta["labels"])
         self.flag_at: dict[str, float] = {k: float(v) for k, v in meta["flag"].items()}
         self.block_at: dict[str, float] = {k: float(v) for k, v in meta["block"].items()}
         self.vectorizer = Vectorizer()
+        global _murmur  # imported with the model (not at start), then used for every word
+        from sklearn.utils import murmurhash3_32 as _murmur
 
     @classmethod
     def load(cls, path: Path = MODEL_PATH) -> Model:
@@ -150,38 +165,83 @@ class Model:
         """Return the probability per text (rows) and label (columns)."""
         if not texts:
             return np.zeros((0, len(self.labels)), dtype=np.float32)
-        z = self.matrix(texts) @ self.coef.T + self.intercept
+        z = self.matrix(texts) @ self.weights + self.intercept
         return np.asarray(1.0 / (1.0 + np.exp(-z)))
 
     def score(self, text: str, *, explain: int = 3) -> Scores:
         """Score one text, and name up to `explain` words that pushed each label up most."""
         found, spans = _model_words(text)
+        return self.score_words(found, spans, explain=explain)
+
+    def score_words(
+        self, found: list[str], spans: list[tuple[int, int]], *, explain: int = 3
+    ) -> Scores:
+        """Score normalised words (with their places), as `score` does, hashing them here."""
         if not found:
             return Scores({label: 0.0 for label in self.labels}, {})
-        x = tfidf(self.vectorizer.counts([" ".join(found)]), self.idf)
-        z = np.asarray(x @ self.coef.T + self.intercept).ravel()
+        per_word = [_char_features(word) for word in found]
+        features = [f for word_features in per_word for f in word_features]
+        features += _word_features(found)
+        index, counts = np.unique(np.array(features, dtype=np.int64), return_counts=True)
+        values = np.log1p(counts.astype(np.float32)) * self.idf[index]
+        word_block = index >= N_FEATURES
+        for block in (word_block, ~word_block):
+            norm = float(np.sqrt(np.sum(values[block] ** 2)))
+            if norm:
+                values[block] /= norm
+        z = values @ self.weights[index] + self.intercept
         scores = {
             label: 1.0 / (1.0 + math.exp(-float(z[k]))) for k, label in enumerate(self.labels)
         }
         drivers: dict[str, tuple[ModelWord, ...]] = {}
         wanted = [k for k, label in enumerate(self.labels) if scores[label] >= self.flag_at[label]]
-        if wanted and explain:
-            # A word's own n-grams, weighted as in the text, times the label's weights.
-            per_word = tfidf(self.vectorizer.counts(found), self.idf)
-            contribution = np.asarray(per_word @ self.coef[wanted].T)
-            for column, k in enumerate(wanted):
-                order = np.argsort(-contribution[:, column])
-                chosen: list[ModelWord] = []
-                seen: set[str] = set()
-                for i in order:
-                    weight = float(contribution[i, column])
-                    if weight <= 0 or len(chosen) >= explain:
-                        break
-                    if found[i] not in seen:
-                        seen.add(found[i])
-                        chosen.append(ModelWord(found[i], spans[i], weight))
-                drivers[self.labels[k]] = tuple(chosen)
+        if not (wanted and explain):
+            return Scores(scores, drivers)
+        # A word's share: its own n-grams and unigram, weighted as in the text, times the weights.
+        weight_of = dict(zip(index.tolist(), values.tolist(), strict=True))
+        unigrams = [_hash(word) + N_FEATURES for word in found]
+        contribution = np.zeros((len(found), len(self.labels)), dtype=np.float64)
+        for i, word_features in enumerate(per_word):
+            mine = sorted(set(word_features) | {unigrams[i]})
+            x = np.array([weight_of[f] for f in mine])
+            contribution[i] = x @ self.weights[mine]
+        for k in wanted:
+            chosen: list[ModelWord] = []
+            seen: set[str] = set()
+            for i in np.argsort(-contribution[:, k]):
+                weight = float(contribution[i, k])
+                if weight <= 0 or len(chosen) >= explain:
+                    break
+                if found[i] not in seen:
+                    seen.add(found[i])
+                    chosen.append(ModelWord(found[i], spans[i], weight))
+            drivers[self.labels[k]] = tuple(chosen)
         return Scores(scores, drivers)
+
+
+def _hash(feature: str) -> int:
+    """Return the column HashingVectorizer gives a feature (murmurhash3, non-negative)."""
+    h = int(_murmur(feature, seed=0))
+    if h == -(2**31):
+        return (2**31 - 1 - (N_FEATURES - 1)) % N_FEATURES
+    return abs(h) % N_FEATURES
+
+
+def _char_features(word: str) -> list[int]:
+    """Return the character n-gram columns of one word, as the `char_wb` analyser cuts them."""
+    padded = f" {word} "
+    out: list[int] = []
+    for n in range(CHAR_NGRAMS[0], CHAR_NGRAMS[1] + 1):
+        out.extend(_hash(padded[k : k + n]) for k in range(max(1, len(padded) - n + 1)))
+        if len(padded) <= n:  # a short word counts once
+            break
+    return out
+
+
+def _word_features(found: list[str]) -> list[int]:
+    """Return the word unigram and bigram columns (after the character block)."""
+    grams = list(found) + [f"{a} {b}" for a, b in itertools.pairwise(found)]
+    return [_hash(g) + N_FEATURES for g in grams]
 
 
 @lru_cache(maxsize=4)

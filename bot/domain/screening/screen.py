@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal, cast
 
-from bot.domain.screening.learned import LABEL_CATEGORY, Model, default_model
+from bot.domain.screening.learned import LABEL_CATEGORY, Model, default_model, model_words
 from bot.domain.screening.lexicon import Category, Entry, Lexicon, WordMatch, default_lexicon
 from bot.domain.screening.normalize import Token, tokenize, words
 
@@ -86,8 +86,9 @@ class _Text:
         self.text = text
         self.lex = lexicon
         tokens = tokenize(text)
+        self.words = words(tokens)
         seq: list[Token] = []
-        for token in words(tokens):
+        for token in self.words:
             if token.parts and lexicon.lookup(token) is None:
                 seq.extend(tokens[p] for p in token.parts)
             else:
@@ -164,27 +165,30 @@ def screen(
     are hidden from the model, so it cannot flag them back.
     """
     lex = lexicon or default_lexicon()
-    verdict = screen_lexicon(text, lexicon=lex)
+    verdict, doc, known = _lexicon_pass(text, lex)
     if not learned or verdict.outcome != "ok":
         return verdict
     model = model or default_model()
     if model is None:
         return verdict
     hits = list(verdict.hits)
-    for hit in _learned_hits(text, lex, model):
+    for hit in _learned_hits(doc, known, model):
         if not any(h.span == hit.span for h in hits):
             hits.append(hit)
     return _verdict(hits) if len(hits) != len(verdict.hits) else verdict
 
 
-def _learned_hits(text: str, lex: Lexicon, model: Model) -> list[Hit]:
+def _learned_hits(doc: _Text, known: set[int], model: Model) -> list[Hit]:
     """Return a flag per word that drove a learned label over its flag threshold."""
-    known = lex.cleared | lex.hostility.words
-    chars = list(text)
-    for token in words(tokenize(text)):
-        if lex.lookup(token) is not None or token.bare() & known:
-            chars[token.start : token.end] = " " * (token.end - token.start)
-    scores = model.score("".join(chars))
+    lex = doc.lex
+    hidden_words = lex.cleared | lex.hostility.words
+    hidden = [
+        (t.start, t.end) for i, t in enumerate(doc.seq) if i in known or doc.bare[i] & hidden_words
+    ]
+    found, spans = model_words(
+        [t for t in doc.words if not any(s < t.end and t.start < e for s, e in hidden)]
+    )
+    scores = model.score_words(found, spans)
     hits: list[Hit] = []
     for label, drivers in scores.words.items():
         score = scores.scores[label]
@@ -197,8 +201,13 @@ def _learned_hits(text: str, lex: Lexicon, model: Model) -> list[Hit]:
 
 def screen_lexicon(text: str, *, lexicon: Lexicon | None = None) -> Verdict:
     """Screen `text` for abuse, hate speech, SARA and threats with the lexicon alone."""
-    lex = lexicon or default_lexicon()
+    return _lexicon_pass(text, lexicon or default_lexicon())[0]
+
+
+def _lexicon_pass(text: str, lex: Lexicon) -> tuple[Verdict, _Text, set[int]]:
+    """Screen with the lexicon; return the verdict, the words, and where lexicon terms stood."""
     doc = _Text(text, lex)
+    known: set[int] = set()
     hits: list[Hit] = []
     consumed: set[int] = set()
     for i, token in enumerate(doc.seq):
@@ -208,16 +217,19 @@ def screen_lexicon(text: str, *, lexicon: Lexicon | None = None) -> Verdict:
         if phrase is not None:
             entry, length = phrase
             consumed.update(range(i, i + length))
+            known.update(range(i, i + length))
             hit = _judge(doc, i, i + length, WordMatch(entry))
         else:
             match = lex.lookup(token)
+            if match is not None:
+                known.add(i)
             hit = _judge(doc, i, i + 1, match) if match is not None else None
         if hit is not None:
             hits.append(hit)
             consumed.add(i)
     hits.extend(_threats(doc, consumed))
     hits = _sara(doc, hits)
-    return _verdict(hits)
+    return _verdict(hits), doc, known
 
 
 def _phrase_at(doc: _Text, i: int) -> tuple[Entry, int] | None:
