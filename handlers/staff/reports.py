@@ -20,7 +20,7 @@ from bot.domain.reports.periods import Kind, Period, PeriodProblem, parse
 from bot.domain.tracking import normalize_number
 from bot.domain.vocabulary import Role
 from bot.services.container import Services
-from bot.services.reports import build, letter
+from bot.services.reports import build, letter, morning
 from bot.services.reports.cells import Audience, register_title
 from handlers.common import Context, message_of, services
 from handlers.staff.common import STAFF_LANG, StaffChat, acting_member, alert_text
@@ -69,7 +69,7 @@ async def recap(update: Update, context: Context) -> None:
     message = message_of(update)
     await message.reply_chat_action(ChatAction.UPLOAD_DOCUMENT)
     data = await build.gather(svc, period.kind, period)
-    await message.reply_text(summary_text(svc, data))
+    await message.reply_text(morning.summary_text(svc, data, "reports.attachments"))
     with tempfile.TemporaryDirectory(prefix="aduan-rekap-") as folder:
         chart = build.write_chart(svc, data, Path(folder) / f"rekap-{period.slug}.png")
         book = build.write_report_xlsx(svc, data, Path(folder) / f"rekap-{period.slug}.xlsx")
@@ -84,37 +84,6 @@ async def recap(update: Update, context: Context) -> None:
         await message.reply_document(
             InputFile(book.read_bytes(), filename=book.name), caption=caption[:1024]
         )
-
-
-def summary_text(svc: Services, data: build.ReportData) -> str:
-    """Render the recap's text summary."""
-    tables = build.Tables(svc, data, STAFF_LANG)
-    units = [
-        {"name": name, "received": row[0], "answered": row[1], "percent": row[3]}
-        for name, *row in tables.grouped("unit")
-    ]
-    issues = [
-        {
-            "kind": svc.renderer.label(STAFF_LANG, f"reports.issue.{i.kind.value}"),
-            "term": i.term,
-            "count": i.count,
-            "expected": i.expected,
-        }
-        for i in data.issues
-    ]
-    return svc.renderer.render(
-        STAFF_LANG,
-        "report_summary",
-        title=data.title,
-        office=svc.profile.office_name(STAFF_LANG),
-        period=build.span_text(svc, data.period, STAFF_LANG),
-        empty=data.empty,
-        total=data.book.total,
-        units=units,
-        issues=issues,
-        baseline_days=build.BASELINE.days,
-        attachments=svc.renderer.label(STAFF_LANG, "reports.attachments"),
-    )
 
 
 async def export(update: Update, context: Context) -> None:

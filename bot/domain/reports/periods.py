@@ -81,7 +81,7 @@ WORDS: dict[str, Kind] = {
 _YEAR = re.compile(r"^(\d{4})$")
 _MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
 _DAY = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
-_RANGE = re.compile(r"\s*(?:\.\.|s/?d|sampai|to|—)\s*|\s+")
+_RANGE = re.compile(r"\s*(?:\.\.|_|s/?d|sampai|to|—)\s*|\s+")
 
 
 def current(kind: Kind, today: date) -> Period:

@@ -90,12 +90,11 @@ def rising(today: Terms, before: Terms, days_before: int) -> list[Issue]:
 
 
 def _without_parts(issues: Iterable[Issue]) -> list[Issue]:
-    """Drop a word that only rose as part of a phrase counted as often."""
+    """Drop a phrase whose words each rose at least as often on their own (it adds nothing)."""
     issues = list(issues)
-    phrases = [i for i in issues if " " in i.term]
+    single = {i.term: i.count for i in issues if " " not in i.term}
     return [
         i
         for i in issues
-        if " " in i.term
-        or not any(i.term in p.term.split() and p.count >= i.count for p in phrases)
+        if " " not in i.term or not all(single.get(w, 0) >= i.count for w in i.term.split())
     ]

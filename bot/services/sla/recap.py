@@ -10,6 +10,7 @@ from datetime import datetime, time, timedelta
 from typing import Any
 
 from bot.services.container import Services
+from bot.services.reports.morning import morning_messages
 from bot.services.sla.sweep import STAFF_STAGES
 from storage.models import OutboxMessage
 
@@ -30,7 +31,10 @@ async def post_recap(svc: Services, now: datetime | None = None) -> bool:
         return False  # a bot started in the evening waits for tomorrow morning
     text = await render_recap(svc, now)
     message = OutboxMessage(chat_id=svc.staff_chat_id, kind="send_message", payload={"text": text})
-    return await svc.repo.post_once(RECAP_KEY, today.isoformat(), [message])
+    # The daily report (and the monthly and annual ones when due) come with it, in the same
+    # once-a-day transaction (bot/services/reports/morning.py).
+    reports = await morning_messages(svc, today)
+    return await svc.repo.post_once(RECAP_KEY, today.isoformat(), [message, *reports])
 
 
 async def render_recap(svc: Services, now: datetime) -> str:
