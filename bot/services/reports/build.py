@@ -19,6 +19,7 @@ from bot.domain.reports.strategic import Issue, Terms, rising
 from bot.services.container import Services
 from bot.services.reports.cells import COLUMNS, Audience, Cell, RegisterCells, register_title
 from bot.services.reports.charts import ChartData, draw
+from bot.services.reports.fastxlsx import FastWorkbook
 from bot.services.reports.tables import Column, CsvWriter, Workbook
 from storage.vocabulary import ReportType
 
@@ -372,7 +373,8 @@ async def write_register(
             if writer.row == 0:
                 writer.note(cells.label("reports.empty"))
         return Written(out, writer.row)
-    book = Workbook(out)
+    # The register can hold a year of a million reports: the streaming writer (fastxlsx.py).
+    book = FastWorkbook(out)
     label = cells.label
     summary = book.sheet(
         label("reports.sheet.summary"),
