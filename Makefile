@@ -19,19 +19,29 @@ $(DEV_STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@ $(STAMP)
 
+# With TELEGRAM_BOT_TOKEN (environment or .env): the real bot. Without: the demo console.
 run: $(STAMP)
-	$(BIN)/python -m bot run
+	$(BIN)/python -m bot run --sandbox-without-token
 
-# Try the bot in this terminal against the loopback Bot API: no Telegram, no token.
+# The demo and training console in a browser (http://127.0.0.1:8080, SANDBOX_PORT): no token.
 sandbox: $(STAMP)
 	$(BIN)/python -m bot sandbox
+
+# The browser tests drive Debian's Chromium (Playwright cannot download its own browsers here).
+CHROMIUM := /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
+
+$(CHROMIUM):
+	@echo "Installing Debian's chromium for the browser tests (tests/test_sandbox.py)"
+	$(SUDO) apt-get install -y chromium || \
+		($(SUDO) apt-get update && $(SUDO) apt-get install -y chromium)
 
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy .
 
-test: lint
+test: lint $(CHROMIUM)
 	$(BIN)/pytest
 
 clean:

@@ -56,8 +56,16 @@ def configure_logging(settings: Settings) -> None:
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
 
-def cmd_run(settings: Settings, _args: argparse.Namespace) -> int:
+def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     """Start long polling (durable: bot/telegram/updates.py) until SIGINT or SIGTERM."""
+    if settings.telegram_bot_token is None and getattr(args, "sandbox_without_token", False):
+        print(
+            "TELEGRAM_BOT_TOKEN is not set, so this starts the demo console instead of the bot:"
+            " the same bot against a pretend Telegram, in your browser. Put a token in .env to"
+            " run the real bot.",
+            flush=True,
+        )
+        return cli_sandbox.cmd_sandbox(settings, cli_sandbox.default_args())
     settings.token  # noqa: B018 -- fail before any network call when the token is missing
     from bot.app import build_application
     from bot.telegram import lifecycle

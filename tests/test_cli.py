@@ -143,20 +143,36 @@ def test_every_subcommand_is_documented_in_the_readme() -> None:
             assert any(a in readme for a in alternatives), documented
 
 
-def test_the_sandbox_lets_a_person_try_the_bot_from_a_terminal(tmp_path: Path) -> None:
-    typed = "/start\n/lapor\n✅ Saya mengerti dan setuju\n:quit\n"
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", "sandbox"],
+def test_make_run_without_a_token_serves_the_demo_console_and_ctrl_c_stops_it(
+    tmp_path: Path,
+) -> None:
+    import json
+    import signal
+    import urllib.request
+
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "STAFF_"))}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", "run", "--sandbox-without-token"],
         cwd=tmp_path,
-        input=typed,
-        capture_output=True,
+        env={**clean, "SANDBOX_PORT": "0"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
-        timeout=120,
-        check=False,
     )
-    assert result.returncode == 0, result.stderr
-    out = result.stdout
-    assert "bot> Selamat datang" in out
-    assert "Sebelum melapor" in out
-    assert "keyboard: Pengaduan | Aspirasi | Permintaan informasi" in out
-    assert not (tmp_path / "data").exists(), "the sandbox writes to a scratch database"
+    try:
+        assert process.stdout is not None
+        why = process.stdout.readline()
+        assert "TELEGRAM_BOT_TOKEN is not set" in why
+        address = process.stdout.readline().split("console: ")[1].split()[0]
+        with urllib.request.urlopen(address, timeout=10) as page:
+            assert "Ponsel warga" in page.read().decode()
+        with urllib.request.urlopen(f"{address}/api/state", timeout=10) as answer:
+            state = json.load(answer)
+        assert {p["kind"] for p in state["people"]} == {"citizen", "staff"}
+        process.send_signal(signal.SIGINT)
+        _out, err = process.communicate(timeout=30)
+    finally:
+        process.kill()
+    assert process.returncode == 0, err
+    assert "Traceback" not in err
+    assert not (tmp_path / "data").exists(), "the demo writes to a database of its own"

@@ -157,15 +157,10 @@ class DemoWorld:
                 f"{roles.liaison.id} · {unit.name.id}",
                 unit_ids=[live.id] if live else [],
             )
-        levels = profile.steps.approval_levels
-        supervisors = [
-            (
-                n + 1,
-                profile.steps.approval_names[n].id
-                if n < len(profile.steps.approval_names)
-                else roles.supervisor.id,
-            )
-            for n, role in enumerate(levels)
+        names = profile.steps.approval_names
+        supervisors: list[tuple[int | None, str]] = [
+            (n + 1, names[n].id if n < len(names) else roles.supervisor.id)
+            for n, role in enumerate(profile.steps.approval_levels)
             if role == Role.SUPERVISOR
         ] or [(None, roles.supervisor.id)]
         for name, (level, title) in zip(SUPERVISOR_NAMES, supervisors, strict=False):
