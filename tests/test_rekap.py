@@ -171,3 +171,30 @@ async def test_surat_sends_the_answer_letter_as_docx_and_pdf_to_staff_who_may_re
 
         [usage] = texts(await command(w, w.citra, "/surat LAPOR-2026-999999", private=True))
         assert "tidak ditemukan" in usage
+
+
+async def test_an_answer_by_letter_points_staff_to_its_letter_and_the_letter_carries_it(
+    loopback: LoopbackBotApi, tmp_path: Path
+) -> None:
+    from sqlalchemy import update
+
+    from storage import tables as t
+    from tests.test_catat_offline_reporter import recorded_by_phone, thread
+
+    async with staff_world(loopback, tmp_path) as w:
+        report = await recorded_by_phone(w, loopback)
+        async with w.svc.db.write() as conn:  # the same report, received as a letter
+            await conn.execute(
+                update(t.reports).where(t.reports.c.id == report.id).values(channel="surat")
+            )
+        await w.act(w.ani, report, "dispose", choice=await w.unit_id("dinkes"))
+        await w.act(w.budi, report, "accept")
+        await w.act(w.budi, report, "answer", text="Izin usaha sudah terbit hari ini.")
+        assert (await w.report(report)).stage == "answered"
+        assert f"/surat {report.number}" in thread(loopback, w)
+
+        calls = await command(w, w.ani, f"/surat {report.number}", private=True)
+        docx = next(c for c in calls if c.method == "sendDocument")
+        letter = "\n".join(p.text for p in Document(io.BytesIO(upload(docx))).paragraphs)
+        assert "Izin usaha sudah terbit hari ini." in letter
+        assert "Yosef Nahak" in letter

@@ -147,7 +147,9 @@ def _card_and_reporter(
     if after.stage == Stage.ANSWERED:
         if reporter.telegram_user_id is None:
             # Recorded with /catat: staff carry the answer back by the report's own channel.
-            return messages + staff_notice(svc, after, "staff_deliver_answer")
+            # A letter or box channel answers by letter: the notice points to /surat.
+            letter = after.channel in svc.profile.reports.letter.channels
+            return messages + staff_notice(svc, after, "staff_deliver_answer", letter=letter)
         return [
             *messages,
             *answer_message(svc, reporter, after),
