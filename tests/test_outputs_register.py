@@ -149,6 +149,11 @@ async def seeded(tmp_path: Path) -> AsyncIterator[Seeded]:
     await services.db.dispose()
 
 
+def wall(*parts: int) -> datetime:
+    """Return an office wall-clock time as Excel holds it (no zone)."""
+    return datetime(*parts)  # noqa: DTZ001
+
+
 def all_text(path: Path) -> str:
     """Return every byte of an Office file's parts, as text (the shared strings included)."""
     with zipfile.ZipFile(path) as archive:
@@ -183,7 +188,8 @@ async def test_the_register_workbook_has_a_summary_then_one_row_per_report_of_th
     rows = list(sheet.iter_rows(values_only=True))
     header = rows[0]
     assert header[:4] == ("Nomor", "Tanggal masuk", "Saluran", "Jenis")
-    assert "Pelapor" in header and "Tepat waktu" in header
+    assert "Pelapor" in header
+    assert "Tepat waktu" in header
     by_number = {r[0]: dict(zip(header, r, strict=True)) for r in rows[1:]}
     assert len(by_number) == 5
     assert "Laporan bulan lalu" not in str(rows)
@@ -192,13 +198,13 @@ async def test_the_register_workbook_has_a_summary_then_one_row_per_report_of_th
     assert late["Tepat waktu"] == "Tidak"
     assert late["Saluran"] == "SP4N-LAPOR! (lapor.go.id / SMS 1708)"
     assert isinstance(late["Tanggal dijawab"], datetime)  # dates as dates
-    assert late["Tanggal dijawab"] == datetime(2026, 5, 11, 9, 0)  # office time, WIB
+    assert late["Tanggal dijawab"] == wall(2026, 5, 11, 9)  # office time, WIB
     assert late["Jenis"] == "Permintaan informasi"
 
     anon = by_number[seeded.anonymous]
     assert anon["Pelapor"] == "Anonim"
     assert anon["Unit"] == "Dinas Pendidikan"
-    assert anon["Tanggal disposisi"] == datetime(2026, 5, 6, 9, 0)
+    assert anon["Tanggal disposisi"] == wall(2026, 5, 6, 9)
     assert anon["Tepat waktu"] == "Berjalan"
     assert_no_identity(all_text(out))
 
@@ -285,3 +291,21 @@ async def test_the_monthly_report_counts_per_unit_stage_type_and_channel(
     stages = list(book["Per unit dan tahap"].iter_rows(values_only=True))
     # Dinas Kesehatan's report: two hours in triage (Monday 09... 11:00 to 13:00).
     assert ("Dinas Kesehatan", "Masuk, menunggu verifikasi", 1, 2, 2) in stages
+
+
+async def test_an_office_that_owes_a_kie_report_gets_its_sheet_of_information_requests(
+    seeded: Seeded, tmp_path: Path
+) -> None:
+    from bot.domain.profile.schema import Reports
+
+    svc = seeded.svc
+    svc.profile = svc.profile.model_copy(update={"reports": Reports(kie=True)})
+    out = build.write_report_xlsx(
+        svc, await build.gather(svc, Kind.MONTHLY, MAY), tmp_path / "k.xlsx"
+    )
+    rows = list(load_workbook(out)["Monev KIE"].iter_rows(min_row=2, values_only=True))
+    # The two information requests, one per channel, both answered (one late).
+    assert sorted((r[0], r[1], r[2], r[3]) for r in rows) == [
+        ("SP4N-LAPOR! (lapor.go.id / SMS 1708)", 1, 1, 0),
+        ("Telegram (bot ini)", 1, 1, 1),
+    ]

@@ -238,7 +238,9 @@ class Tables:
                 for i in self.data.issues
             ]
             sheets.append((label("reports.sheet.issues"), issue_cols, issue_rows))
-        if self.svc.profile.reports.kie:
+        profile = self.svc.profile
+        # Seed 001's "laporan monev KIE": the profile names it as an output, or asks for it.
+        if profile.reports.kie or any(o.code == "monev-kie" for o in profile.outputs):
             sheets.append(
                 (label("reports.sheet.kie"), tally_cols, self.grouped("channel", self.data.kie))
             )
