@@ -287,6 +287,8 @@ async def test_telegram_unreachable_at_start_is_waited_out_one_line_per_attempt(
     assert "attempt 1" in lines[0]
     assert app.bot.username == loopback.bot_user.username
     await app.shutdown()
+    assert app.post_shutdown is not None
+    await app.post_shutdown(app)  # closes storage
 
 
 async def file_up_to_summary(citizen: Citizen) -> None:

@@ -1,9 +1,12 @@
 """Bot API requests that ride out Telegram's short faults instead of failing a person's action.
 
-Only calls that are safe to repeat are retried here (reads, answering a press, the command
-menus): repeating them can never show a person anything twice. Messages go through the outbox,
-which has its own retries. A press that cannot be answered at all is logged and let go: the
-spinner stops by itself, and the handler goes on to do what the person asked.
+Reads, answering a press and the command menus are safe to repeat. Sending or editing a message
+is repeated too: a prompt a handler sends directly would otherwise be lost on a 5xx or a dropped
+line, leaving a person without the next question. When the line drops after Telegram applied a
+send, the repeat shows the message twice: the Bot API has no idempotency key, and a doubled
+prompt is better than a missing one. (An edit repeated is "not modified", which callers accept.)
+A press that cannot be answered at all is logged and let go: the spinner stops by itself, and
+the handler goes on to do what the person asked.
 """
 
 from __future__ import annotations
@@ -32,6 +35,12 @@ REPEATABLE = frozenset(
         "setMyCommands",
         "deleteMyCommands",
         "answerCallbackQuery",
+        "sendMessage",
+        "editMessageText",
+        "editMessageReplyMarkup",
+        "editMessageCaption",
+        "copyMessage",
+        "deleteMessage",
     }
 )
 # A press answered late is better than a handler that stops half-way.
