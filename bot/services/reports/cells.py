@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -89,9 +89,13 @@ class RegisterCells:
             for c in self.profile.categories
             for s in c.subcategories
         }
-        self._local: Callable[[datetime], datetime] = lambda d: d.astimezone(
-            self.profile.zone
-        ).replace(tzinfo=None)
+        zone = self.profile.zone
+        january, july = (datetime(2026, m, 1, tzinfo=UTC) for m in (1, 7))
+        fixed = zone.utcoffset(january) if zone.utcoffset(january) == zone.utcoffset(july) else None
+        if fixed is not None:  # Indonesia keeps no summer time: one addition per date
+            self._local: Callable[[datetime], datetime] = lambda d: (d + fixed).replace(tzinfo=None)
+        else:
+            self._local = lambda d: d.astimezone(zone).replace(tzinfo=None)
 
     def label(self, key: str, **values: Any) -> str:
         """Return a label in the export's language."""

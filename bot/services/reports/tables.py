@@ -121,7 +121,7 @@ class CsvWriter:
 
 def _csv_value(value: Any) -> Any:
     if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M")
+        return value.isoformat(sep=" ", timespec="minutes")
     if isinstance(value, date):
         return value.isoformat()
     return "" if value is None else value
