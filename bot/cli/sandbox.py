@@ -51,6 +51,8 @@ def cmd_sandbox(settings: Settings, args: argparse.Namespace) -> int:
         profile = DEFAULT_PROFILE
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    # The outbox drains every 50 ms here; a drain still running when the next is due is normal.
+    logging.getLogger("apscheduler").setLevel(logging.ERROR)
     try:
         asyncio.run(serve(settings, host=args.host, port=args.port, profile=profile))
     except OSError as exc:

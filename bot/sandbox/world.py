@@ -21,6 +21,7 @@ from pydantic import SecretStr
 
 from bot.domain.clock import WorkCalendar
 from bot.domain.profile import Profile, list_profiles, load_profile
+from bot.sandbox.clock import DemoClock, office_morning
 from bot.services.container import Services, get_services
 from bot.services.sla.recap import post_recap
 from bot.services.sla.sweep import run_sweep
@@ -81,8 +82,6 @@ class DemoWorld:
         self.api = LoopbackBotApi()
         self.profile: Profile = load_profile(profile_name)
         self.calendar = WorkCalendar.from_profile(self.profile)
-        from bot.sandbox.clock import DemoClock, office_morning
-
         self.clock = DemoClock(office_morning(self.calendar, utc_now()))
         self.folder = Path(tempfile.mkdtemp(prefix="aduan-sandbox-"))
         self.app: App | None = None
@@ -118,7 +117,7 @@ class DemoWorld:
                 "staff_chat_id": self.group.id,
                 "admin_user_ids": frozenset(),
                 "poll_timeout_seconds": 1,
-                "outbox_interval_seconds": 0.2,
+                "outbox_interval_seconds": 0.05,
                 "outbox_backoff_seconds": 0.5,
                 # A demo types fast and in one group; the real limits have their own tests.
                 "rate_group_max": 1000,
@@ -147,7 +146,16 @@ class DemoWorld:
         profile, repo = self.profile, self.services.repo
         roles = profile.roles
         units = {u.code: u for u in await repo.list_units()}
-        await self._add_staff("ani", "Ani", Role.OPERATOR, roles.operator.id)
+        names = profile.steps.approval_names
+        levels = list(enumerate(profile.steps.approval_levels, 1))
+
+        def level_name(level: int) -> str:
+            return names[level - 1].id if level <= len(names) else roles.supervisor.id
+
+        # An approval level an operator holds (seed 003: the operator sends the answer out).
+        held = next((n for n, role in levels if role == Role.OPERATOR), None)
+        title = roles.operator.id + (f" · {level_name(held)}" if held else "")
+        await self._add_staff("ani", "Ani", Role.OPERATOR, title, approval_level=held)
         for name, unit in zip(LIAISON_NAMES, profile.units[:MAX_LIAISONS], strict=False):
             live = units.get(unit.code)
             await self._add_staff(
@@ -157,11 +165,8 @@ class DemoWorld:
                 f"{roles.liaison.id} · {unit.name.id}",
                 unit_ids=[live.id] if live else [],
             )
-        names = profile.steps.approval_names
         supervisors: list[tuple[int | None, str]] = [
-            (n + 1, names[n].id if n < len(names) else roles.supervisor.id)
-            for n, role in enumerate(profile.steps.approval_levels)
-            if role == Role.SUPERVISOR
+            (n, level_name(n)) for n, role in levels if role == Role.SUPERVISOR
         ] or [(None, roles.supervisor.id)]
         for name, (level, title) in zip(SUPERVISOR_NAMES, supervisors, strict=False):
             await self._add_staff(name.lower(), name, Role.SUPERVISOR, title, approval_level=level)
