@@ -1,0 +1,102 @@
+"""Measure the learned screen's speed and size (issue 13): texts/s, model size, load time.
+
+Also the start-up of a command that does not screen (`python -m bot --help`).
+
+Targets: at least 500 texts a second (lexicon + model), model file at most 20 MB, loading it at
+most 1 s. Texts: the first N tweets of the training corpus and the labelled complaints.
+
+    python bench/screening_speed.py [--texts N]
+"""
+
+from __future__ import annotations
+
+import os
+
+# One core: the figures must hold without BLAS threads.
+for _name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_name, "1")
+
+import argparse  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bot.domain.screening import screen  # noqa: E402
+from bot.domain.screening.learned import MODEL_PATH, Model  # noqa: E402
+from bot.domain.screening.screen import screen_lexicon  # noqa: E402
+from bot.domain.screening.train import load_complaints, load_tweets  # noqa: E402
+
+RATE_TARGET = 500
+SIZE_TARGET_MB = 20
+LOAD_TARGET_S = 1.0
+LOAD_SNIPPET = (
+    "import time; t = time.perf_counter(); "
+    "from bot.domain.screening.learned import Model; Model.load(); "
+    "print(time.perf_counter() - t)"
+)
+
+
+def _fresh(args: list[str]) -> float:
+    """Return the wall time of a fresh interpreter running `args` (best of three)."""
+    best = float("inf")
+    for _ in range(3):
+        started = time.perf_counter()
+        subprocess.run([sys.executable, *args], cwd=ROOT, capture_output=True, check=True)
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
+def _rate(texts: list[str], fn: object) -> float:
+    """Return texts a second for a screening function over `texts`."""
+    assert callable(fn)
+    started = time.perf_counter()
+    for text in texts:
+        fn(text)
+    return len(texts) / (time.perf_counter() - started)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--texts", type=int, default=3000, help="tweets to screen")
+    args = parser.parse_args(argv)
+    size_mb = MODEL_PATH.stat().st_size / 1e6
+    loads = []
+    for _ in range(3):
+        out = subprocess.run(
+            [sys.executable, "-c", LOAD_SNIPPET],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        loads.append(float(out.stdout.strip()))
+    in_process = time.perf_counter()
+    Model.load(MODEL_PATH)
+    in_process = time.perf_counter() - in_process
+    texts = [e.text for e in load_tweets(limit=args.texts)] + [e.text for e in load_complaints()]
+    screen(texts[0])  # the shipped model loads once, before the clock starts
+    lexicon_rate = _rate(texts, screen_lexicon)
+    combined_rate = _rate(texts, screen)
+    help_time = _fresh(["-m", "bot", "--help"])
+    print(
+        f"model file: {MODEL_PATH.relative_to(ROOT)} {size_mb:.1f} MB (target <= {SIZE_TARGET_MB})"
+    )
+    print(
+        f"load in a fresh process (numpy + scikit-learn + file): {min(loads):.2f} s best, "
+        f"{max(loads):.2f} s worst (target <= {LOAD_TARGET_S:.0f} s); file alone {in_process:.3f} s"
+    )
+    print(f"texts: {len(texts)} (tweets and complaints), one core")
+    print(f"lexicon alone: {lexicon_rate:.0f} texts/s")
+    print(f"lexicon + model: {combined_rate:.0f} texts/s (target >= {RATE_TARGET})")
+    print(f"`python -m bot --help` start-up: {help_time:.2f} s (scikit-learn not imported)")
+    ok = combined_rate >= RATE_TARGET and size_mb <= SIZE_TARGET_MB and max(loads) <= LOAD_TARGET_S
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
