@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 
 STATIC = Path(__file__).parent / "static"
 MAX_UPLOAD = 20 * 1024 * 1024
-PUSH_INTERVAL = 0.15
+PUSH_INTERVAL = 0.08
 KEEPALIVE_SECONDS = 15.0
 
 

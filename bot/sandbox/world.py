@@ -8,7 +8,6 @@ after which the SLA sweep and the daily recap run at once instead of waiting for
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import shutil
 import tempfile
@@ -307,11 +306,3 @@ class DemoWorld:
                 ]
         return min(found, default=None)
 
-
-async def settle(world: DemoWorld, *, quiet: float = 0.3, timeout: float = 10.0) -> None:  # noqa: ASYNC109
-    """Wait (a guess from outside, as loopback.settle says) until the bot is quiet."""
-    try:
-        await world.api.settle(quiet=quiet, timeout=timeout)
-    except TimeoutError:
-        log.warning("the demo bot is still busy")
-    await asyncio.sleep(0)

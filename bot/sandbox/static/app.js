@@ -13,9 +13,7 @@ const WORDS = {
     office: "Jam kantor", officeClosed: "Di luar jam kantor",
     contactShared: "Kontak", locationShared: "Lokasi", document: "Dokumen",
     empty: "Belum ada pesan.", resetting: "Memulai ulang demo…",
-    hint: "Mulai sebagai warga: tekan /start atau ketik <b>/lapor</b>. Laporan muncul sebagai " +
-      "kartu di grup staf: tekan tombolnya sebagai operator, lalu balas pesan bot (ketuk pesan " +
-      "→ Balas) sebagai pejabat penghubung. Gunakan jam untuk melihat pengingat dan rekap harian.",
+    hint: "Mulai sebagai warga: tekan /start atau ketik <b>/lapor</b>. Laporan muncul sebagai kartu di grup staf: pilih siapa Anda (“sebagai”; label menyebut peran tiap orang) lalu tekan tombol kartu. Bila peran itu tidak boleh, bot mengatakannya: pilih orang lain. Pesan bot yang meminta balasan langsung dibalas dari kotak tulis (atau ketuk “Balas”). Tombol jam memajukan waktu untuk melihat pengingat, eskalasi dan rekap harian.",
     errors: {
       unknown: "Orang itu tidak ada di demo ini.", "not-staff": "Hanya staf yang ada di grup staf.",
       gone: "Pesan itu sudah tidak ada.", "bad-action": "Tindakan itu tidak dikenal.",
@@ -35,9 +33,7 @@ const WORDS = {
     office: "Office hours", officeClosed: "Outside office hours",
     contactShared: "Contact", locationShared: "Location", document: "Document",
     empty: "No messages yet.", resetting: "Starting the demo over…",
-    hint: "Start as the citizen: press /start or type <b>/lapor</b>. The report arrives as a card " +
-      "in the staff group: press its buttons as the operator, then reply to the bot's message " +
-      "(tap the message → Reply) as the liaison. Use the clock to see reminders and the daily recap.",
+    hint: "Start as the citizen: press /start or type <b>/lapor</b>. The report arrives as a card in the staff group: choose who you are (“as”; the labels give each person’s role) and press the card’s buttons. When that role may not, the bot says so: pick someone else. A bot message that asks for a reply is answered from the text box (or tap “Reply”). The clock buttons move time forward to show reminders, escalations and the daily recap.",
     errors: {
       unknown: "That person is not in this demo.", "not-staff": "Only staff are in the staff group.",
       gone: "That message is gone.", "bad-action": "Unknown action.", "empty-file": "Empty file.",
