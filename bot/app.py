@@ -44,6 +44,7 @@ from handlers.staff import admin as staff_admin
 from handlers.staff import card as staff_card
 from handlers.staff import catat
 from handlers.staff import migration as staff_migration
+from handlers.staff import outbox as staff_outbox
 from handlers.staff import presence as staff_presence
 from handlers.staff import queue as staff_queue
 from handlers.staff import replies as staff_replies
@@ -109,6 +110,8 @@ def build_application(
     # Staff commands: lookups in private, the registry (supervisors) in the group or private.
     application.add_handlers(staff_queue.handlers(svc))
     application.add_handlers(staff_admin.handlers(svc))
+    # Supervisors: /kotakkeluar, the messages Telegram refused or that are stuck.
+    application.add_handlers(staff_outbox.handlers(svc))
     # Supervisors read the identity access log privately (/log_akses).
     application.add_handlers(staff_access_log.handlers())
     # Reports (supervisors): /rekap and /ekspor in the group or privately, /surat privately.

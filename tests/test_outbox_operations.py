@@ -11,6 +11,7 @@ from loopback import LoopbackBotApi
 from storage.database import Database
 from storage.models import OutboxMessage
 from storage.repository import Repository
+from tests.staff_kit import staff_world
 from tests.test_cli import run_cli
 
 
@@ -110,3 +111,27 @@ def test_run_refuses_to_start_without_a_staff_group(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert result.stderr.startswith("error: STAFF_CHAT_ID is not set")
     assert "Traceback" not in result.stderr
+
+
+async def test_supervisors_see_failed_and_stuck_messages_with_kotakkeluar(
+    loopback: LoopbackBotApi, tmp_path: Path
+) -> None:
+    async with staff_world(loopback, tmp_path) as w:
+        gone = loopback.add_user("Pergi")
+        loopback.block_bot(gone)
+        await w.svc.repo.enqueue(
+            [OutboxMessage(chat_id=gone.id, kind="send_message", payload={"text": "halo"})]
+        )
+        await w.settle()
+        loopback.send_text(w.ani, "/kotakkeluar", chat=w.group)
+        await w.settle()
+        refused = loopback.last_bot_message(w.group.id)["text"]
+        assert "Kotak keluar" not in refused, "only supervisors read the outbox"
+        loopback.send_text(w.citra, "/kotakkeluar", chat=w.group)
+        await w.settle()
+        shown = loopback.last_bot_message(w.group.id)["text"]
+        assert "Kotak keluar" in shown
+        assert f"chat {gone.id}" in shown
+        assert "gagal" in shown
+        assert "bot was blocked by the user" in shown
+        assert shown != refused

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from telegram import Bot
-from telegram.error import TelegramError
+from telegram.error import BadRequest, TelegramError
 
 from bot.domain.access import Denial
 from bot.services.container import Services
@@ -41,8 +41,12 @@ class MembershipCache:
             present = member.status in _MEMBER_STATUSES
             if member.status == "restricted":
                 present = bool(getattr(member, "is_member", True))
-        except TelegramError:
+        except BadRequest:  # "user not found", "chat not found": a real answer
             present = False
+        except TelegramError:
+            # Telegram failed even after the request's retries: the last answer known stands,
+            # and nothing is remembered, so that the next press asks again.
+            return cached[1] if cached is not None else False
         self._seen[key] = (now, present)
         return present
 
