@@ -309,3 +309,33 @@ async def test_an_office_that_owes_a_kie_report_gets_its_sheet_of_information_re
         ("SP4N-LAPOR! (lapor.go.id / SMS 1708)", 1, 1, 0),
         ("Telegram (bot ini)", 1, 1, 1),
     ]
+
+
+def test_the_streaming_workbook_keeps_rows_in_place_and_escapes_what_xml_cannot_hold(
+    tmp_path: Path,
+) -> None:
+    from bot.services.reports.cells import Cell
+    from bot.services.reports.fastxlsx import FastWorkbook
+    from bot.services.reports.tables import Column
+
+    book = FastWorkbook(tmp_path / "f.xlsx")
+    summary = book.sheet("Ringkasan", [Column("Uraian"), Column("Nilai")])
+    summary.write(["Diterima", 3])  # a number in a text column: written as a number
+    summary.write(["Dibuat", wall(2026, 5, 1, 8)])
+    sheet = book.sheet(
+        "Register: 2026/05", [Column("A"), Column("B", Cell.NUMBER), Column("C", Cell.DATETIME)]
+    )
+    sheet.write(["<b>&\x07", 7, wall(2026, 5, 11, 9, 30)])
+    sheet.write([None, None, None])
+    sheet.write(["x", 1.5, None])
+    book.close()
+    loaded = load_workbook(tmp_path / "f.xlsx")
+    assert loaded.sheetnames == ["Ringkasan", "Register  2026 05"]
+    assert [r for r in loaded["Ringkasan"].iter_rows(values_only=True)] == [
+        ("Uraian", "Nilai"),
+        ("Diterima", 3),
+        ("Dibuat", wall(2026, 5, 1, 8)),
+    ]
+    rows = list(loaded["Register  2026 05"].iter_rows(values_only=True))
+    assert rows[1] == ("<b>&", 7, wall(2026, 5, 11, 9, 30))
+    assert rows[3] == ("x", 1.5, None)

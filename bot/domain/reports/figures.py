@@ -151,6 +151,8 @@ class Book:
     now: datetime
     zone_of: Callable[[datetime], datetime]
     durations: bool = False
+    # Off for the register's summary: a million rows need the total only, not seven tallies.
+    grouped: bool = True
     total: Tally = field(default_factory=Tally)
     groups: dict[str, dict[str, Tally]] = field(default_factory=dict)
     stages: Counter[Stage] = field(default_factory=Counter)
@@ -159,6 +161,8 @@ class Book:
         """Count one report in the total and in each of its groups."""
         self.total.add(row, self.now, durations=self.durations)
         self.stages[row.stage] += 1
+        if not self.grouped:
+            return
         local = self.zone_of(row.submitted_at)
         keys = {
             "unit": row.unit_name or "",

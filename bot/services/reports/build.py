@@ -57,9 +57,14 @@ class ReportData:
         return self.book.total.received == 0
 
 
-def _book(svc: Services, *, durations: bool) -> Book:
+def _book(svc: Services, *, durations: bool, grouped: bool = True) -> Book:
     zone = svc.profile.zone
-    return Book(now=svc.clock(), zone_of=lambda d: d.astimezone(zone), durations=durations)
+    return Book(
+        now=svc.clock(),
+        zone_of=lambda d: d.astimezone(zone),
+        durations=durations,
+        grouped=grouped,
+    )
 
 
 def span_text(svc: Services, period: Period, lang: str) -> str:
@@ -386,7 +391,7 @@ async def write_register(
         ],
     )
     sheet = book.sheet(label("reports.sheet.register"), columns)
-    tally = _book(svc, durations=False)
+    tally = _book(svc, durations=False, grouped=False)
     async for row in svc.repo.register_rows(start, end):
         sheet.write(cells.values(row))
         tally.add(row)

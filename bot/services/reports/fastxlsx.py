@@ -18,6 +18,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import IO, Any
 
+from bot.services.reports.cells import Cell
 from bot.services.reports.tables import Column
 
 EPOCH = datetime(1899, 12, 30)  # noqa: DTZ001 -- Excel has no zones; Excel's day 0 (with its 1900 leap-year quirk absorbed)
@@ -78,6 +79,7 @@ class FastSheet:
         self.name = name
         self.columns = columns
         self.letters = [_letters(n) for n in range(len(columns))]
+        self.kinds = [c.cell for c in columns]
         self.rows: IO[str] = tempfile.TemporaryFile("w+", encoding="utf-8")  # noqa: SIM115 -- closed in close()
         self.row = 0
         self._cells([c.header for c in columns], style=HEADER)
@@ -94,7 +96,7 @@ class FastSheet:
             if isinstance(value, datetime | date):
                 moment = value if isinstance(value, datetime) else datetime(*value.timetuple()[:3])  # noqa: DTZ001
                 serial = (moment - EPOCH).total_seconds() / 86400
-                append(f'<c r="{ref}" s="{DATE}"><v>{serial:.6f}</v></c>')
+                append(f'<c r="{ref}" s="{DATE}"><v>{serial}</v></c>')
             elif isinstance(value, int | float) and not isinstance(value, bool):
                 append(f'<c r="{ref}"{styled}><v>{value}</v></c>')
             else:
@@ -107,9 +109,32 @@ class FastSheet:
         self.rows.write("".join(parts))
 
     def write(self, values: Sequence[Any]) -> None:
-        """Write one row below the last."""
+        """Write one row below the last (each column written as its kind says)."""
         self.row += 1
-        self._cells(values)
+        number = self.row + 1
+        parts = [f'<row r="{number}">']
+        append = parts.append
+        for letter, kind, value in zip(self.letters, self.kinds, values, strict=False):
+            if value is None or value == "":
+                continue
+            if kind is Cell.DATETIME and isinstance(value, datetime):
+                serial = (value - EPOCH).total_seconds() / 86400
+                append(f'<c r="{letter}{number}" s="{DATE}"><v>{serial}</v></c>')
+            elif kind is Cell.NUMBER and isinstance(value, int | float):
+                append(f'<c r="{letter}{number}"><v>{value}</v></c>')
+            elif kind is Cell.TEXT and isinstance(value, str):
+                text = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+                if _INVALID.search(text):
+                    text = _INVALID.sub("", text)
+                append(
+                    f'<c r="{letter}{number}" t="inlineStr"><is><t xml:space="preserve">'
+                    f"{text}</t></is></c>"
+                )
+            else:  # a value unlike its column (a summary's mixed second column)
+                self._cells(values)
+                return
+        append("</row>")
+        self.rows.write("".join(parts))
 
     def note(self, text: str) -> None:
         """Write a line of text below the last row (e.g. "no reports in this period")."""
