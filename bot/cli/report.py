@@ -27,7 +27,8 @@ EXIT_USAGE = 2
 def _period(args: argparse.Namespace, today: date) -> Any:
     from bot.domain.reports.periods import Kind, PeriodProblem, bounded, parse
 
-    kind = Kind.CUSTOM if args.kind == "register" else Kind(args.kind)
+    # The register without --from: this month so far, as /ekspor gives it.
+    kind = Kind.MONTHLY if args.kind == "register" else Kind(args.kind)
     first = parse(args.date_from, today, kind) if args.date_from else parse("", today, kind)
     if isinstance(first, PeriodProblem) or not args.date_to:
         return first
