@@ -44,6 +44,8 @@ class Settings(BaseSettings):
     outbox_max_attempts: int = Field(default=20, gt=0)
     # First wait after a network error or 5xx; doubled per attempt, at most five minutes.
     outbox_backoff_seconds: float = Field(default=2.0, gt=0)
+    # Failed or stuck outbox messages older than this are counted in the daily recap.
+    outbox_alert_hours: float = Field(default=1.0, gt=0)
     poll_timeout_seconds: int = Field(default=30, ge=0)
     # Per-citizen limits against flooding: private messages a minute, reports filed a day.
     # A report takes about 20 taps; a quick citizen must never meet this limit.

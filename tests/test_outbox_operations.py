@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from loopback import LoopbackBotApi
+from storage import tables as t
 from storage.database import Database
 from storage.models import OutboxMessage
 from storage.repository import Repository
@@ -135,3 +137,32 @@ async def test_supervisors_see_failed_and_stuck_messages_with_kotakkeluar(
         assert "gagal" in shown
         assert "bot was blocked by the user" in shown
         assert shown != refused
+
+
+async def test_the_daily_recap_counts_messages_undelivered_for_longer_than_the_setting(
+    loopback: LoopbackBotApi, tmp_path: Path
+) -> None:
+    from bot.services.sla.recap import render_recap
+
+    async with staff_world(loopback, tmp_path) as w:
+        repo = w.svc.repo
+        await repo.enqueue(
+            [
+                OutboxMessage(chat_id=901, kind="send_message", payload={"text": "lama"}),
+                OutboxMessage(chat_id=902, kind="send_message", payload={"text": "baru"}),
+            ]
+        )
+        old, new = (i for i in await repo.outbox_items() if i.chat_id in (901, 902))
+        await repo.mark_failed(old, "bad request: chat not found")
+        await repo.mark_failed(new, "bad request: chat not found")
+        now = datetime.now(UTC)
+        async with w.svc.db.write() as conn:
+            await conn.execute(
+                t.outbox.update()
+                .where(t.outbox.c.id == old.id)
+                .values(created_at=now - timedelta(hours=3))
+            )
+        recap = await render_recap(w.svc, now)
+        assert "📮 1 pesan belum terkirim (gagal atau tertahan): /kotakkeluar" in recap
+        await repo.drop_outbox([old.id])
+        assert "/kotakkeluar" not in await render_recap(w.svc, now)

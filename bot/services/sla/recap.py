@@ -83,4 +83,9 @@ async def render_recap(svc: Services, now: datetime) -> str:
         shares=shares,
         share_days=SHARE_PERIOD.days,
         office=svc.profile.office_name("id"),
+        # Messages Telegram refused or that are stuck (issue 14): supervisors read /kotakkeluar.
+        outbox_trouble=await svc.repo.count_outbox_trouble(
+            stuck_after=svc.settings.outbox_max_attempts,
+            older_than=now - timedelta(hours=svc.settings.outbox_alert_hours),
+        ),
     )
