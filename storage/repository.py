@@ -10,6 +10,7 @@ from storage.repo.citizen import CitizenRepo
 from storage.repo.drafts import DraftsRepo
 from storage.repo.outbox import OutboxRepo
 from storage.repo.privacy import PrivacyRepo
+from storage.repo.prompts import PromptsRepo
 from storage.repo.register import RegisterRepo
 from storage.repo.reporters import ReportersRepo
 from storage.repo.reports import ReportsRepo
@@ -33,6 +34,7 @@ class Repository(
     SlaRepo,
     SearchRepo,
     UpdatesRepo,
+    PromptsRepo,
     PrivacyRepo,
     RegisterRepo,
 ):

@@ -7,6 +7,7 @@ import logging
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from telegram.ext import ExtBot
@@ -329,3 +330,41 @@ async def test_the_tracking_number_survives_a_failed_send_and_comes_once(
     ]
     assert "keyboard" in call.params["reply_markup"], "the main menu comes back with it"
     assert not [m for m in loopback.bot_messages(citizen.chat_id) if "kesalahan" in m["text"]]
+
+
+def prompts_in(loopback: LoopbackBotApi, chat_id: int) -> list[dict[str, Any]]:
+    return [m for m in loopback.bot_messages(chat_id) if m.get("text", "").startswith("✍️")]
+
+
+async def test_a_reply_to_a_prompt_whose_answer_was_lost_still_completes_the_action(
+    loopback: LoopbackBotApi, tmp_path: Path
+) -> None:
+    async with staff_world(loopback, tmp_path) as w:
+        report = await w.file(w.siti)
+        await w.act(w.ani, report, "dispose", choice=await w.unit_id("dinkes"))
+        await w.act(w.budi, report, "accept")
+        # The prompt reaches the group, but the bot never hears Telegram's answer.
+        loopback.inject_fault("sendMessage", "drop_after", chat_id=w.group.id)
+        await w.press(w.budi, report, "answer")
+        first = prompts_in(loopback, w.group.id)[0]
+        loopback.send_text(
+            w.budi, "Puskesmas buka lagi mulai Senin.", chat=w.group, reply_to=first["message_id"]
+        )
+        await w.settle()
+        assert "answer" in await w.stages(report)
+
+
+async def test_pressing_again_while_a_prompt_waits_does_not_ask_twice(
+    loopback: LoopbackBotApi, tmp_path: Path
+) -> None:
+    async with staff_world(loopback, tmp_path) as w:
+        report = await w.file(w.siti)
+        await w.act(w.ani, report, "dispose", choice=await w.unit_id("dinkes"))
+        await w.act(w.budi, report, "accept")
+        await w.press(w.budi, report, "answer")
+        again = await w.press(w.budi, report, "answer")
+        assert len(prompts_in(loopback, w.group.id)) == 1
+        assert again is not None
+        assert again["text"] == w.svc.renderer.label("id", "staff_alert.write")
+        await w.reply(w.budi, "Puskesmas buka lagi mulai Senin.")
+        assert "answer" in await w.stages(report)

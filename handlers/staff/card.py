@@ -139,6 +139,17 @@ async def _ask_for_text(
     )
     card = query.message
     private = report.confidential or card is None
+    asked = await svc.repo.open_prompt(
+        chat_id=member.telegram_user_id if private or card is None else card.chat.id,
+        staff_id=member.id,
+        report_id=report.id,
+        action=action.value,
+        version=report.version,
+    )
+    if asked is not None:
+        # Pressed again (the first answer was slow, say): the prompt above still stands.
+        await query.answer(svc.renderer.label(STAFF_LANG, "staff_alert.write"))
+        return
     try:
         if private:
             sent = await context.bot.send_message(

@@ -54,6 +54,10 @@ async def replied_to_bot(update: Update, context: Context) -> None:
     svc = services(context)
     replied_id = message.reply_to_message.message_id
     prompt = await svc.repo.prompt_at(message.chat_id, replied_id)
+    if prompt is None and _looks_like_prompt(message.reply_to_message.text):
+        # A prompt that reached the chat while the bot saw an error (and sent it again): the
+        # reply answers the member's newest prompt here instead of being ignored.
+        prompt = await _latest_prompt_of_sender(update, context)
     if prompt is not None:
         await prompt_answered(update, context, prompt)
         raise ApplicationHandlerStop
@@ -62,6 +66,23 @@ async def replied_to_bot(update: Update, context: Context) -> None:
     report_id = await svc.repo.report_of_message(message.chat_id, replied_id, CARD_SLOT)
     if report_id is not None and await card_note(update, context, report_id):
         raise ApplicationHandlerStop
+
+
+# Every staff prompt starts with this mark (templates/*/staff_prompt.html.j2).
+PROMPT_MARK = "✍️"
+
+
+def _looks_like_prompt(text: str | None) -> bool:
+    return text is not None and text.startswith(PROMPT_MARK)
+
+
+async def _latest_prompt_of_sender(update: Update, context: Context) -> StaffPrompt | None:
+    user, chat = update.effective_user, update.effective_chat
+    if user is None or chat is None:
+        return None
+    svc = services(context)
+    member = await svc.repo.staff_by_telegram(user.id)
+    return None if member is None else await svc.repo.latest_prompt_of(chat.id, member.id)
 
 
 async def _say(message: Message, context: Context, result: str, **values: object) -> None:
