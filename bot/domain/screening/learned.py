@@ -137,6 +137,7 @@ class Model:
         self.labels: tuple[str, ...] = tuple(meta["labels"])
         self.flag_at: dict[str, float] = {k: float(v) for k, v in meta["flag"].items()}
         self.block_at: dict[str, float] = {k: float(v) for k, v in meta["block"].items()}
+        self.clear_at: dict[str, float] = {k: float(v) for k, v in meta.get("clear", {}).items()}
         self.vectorizer = Vectorizer()
         global _murmur  # imported with the model (not at start), then used for every word
         from sklearn.utils import murmurhash3_32 as _murmur

@@ -159,23 +159,51 @@ def screen(
 ) -> Verdict:
     """Screen `text` with the lexicon, then with the learned model for what the lexicon missed.
 
-    The lexicon decides blocks (certain cases) and explains itself; the model only flags a text
-    the lexicon let through, naming the words that drove its score. Words the lexicon knows and
+    The lexicon decides blocks (certain cases) and explains itself; the model flags a text the
+    lexicon let through, naming the words that drove its score, and clears a mild lexicon flag
+    (a listed word that may be an insult, not aimed at anyone) that it scores far below every
+    label's positives. Words the lexicon knows and
     judged plain in their context ("peternakan babi"), and words the office removed by override,
     are hidden from the model, so it cannot flag them back.
     """
     lex = lexicon or default_lexicon()
     verdict, doc, known = _lexicon_pass(text, lex)
-    if not learned or verdict.outcome != "ok":
+    if not learned or verdict.outcome == "block":
         return verdict
     model = model or default_model()
     if model is None:
         return verdict
+    if verdict.outcome == "flag":
+        return OK if _mild(doc, verdict) and _clears(doc, model) else verdict
     hits = list(verdict.hits)
     for hit in _learned_hits(doc, known, model):
         if not any(h.span == hit.span for h in hits):
             hits.append(hit)
     return _verdict(hits) if len(hits) != len(verdict.hits) else verdict
+
+
+def _mild(doc: _Text, verdict: Verdict) -> bool:
+    """Tell whether every hit is a listed word that may be an insult, not aimed or reported."""
+    starts = {t.start: i for i, t in enumerate(doc.seq)}
+    for hit in verdict.hits:
+        position = starts.get(hit.span[0])
+        if (
+            hit.outcome != "flag"
+            or hit.category not in ("insult", "profanity")
+            or not hit.reason.endswith((": listed", ": may be an insult"))
+            or position is None
+            or doc.reported(position, position + 1)
+        ):
+            return False
+    return True
+
+
+def _clears(doc: _Text, model: Model) -> bool:
+    """Tell whether the model scores the whole text below every label's `clear` threshold."""
+    if not model.clear_at:
+        return False
+    scores = model.score_words(*model_words(doc.words), explain=0).scores
+    return all(scores[label] < model.clear_at.get(label, 0.0) for label in model.labels)
 
 
 def _learned_hits(doc: _Text, known: set[int], model: Model) -> list[Hit]:
