@@ -68,9 +68,12 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
         return cli_sandbox.cmd_sandbox(settings, cli_sandbox.default_args())
     settings.token  # noqa: B018 -- fail before any network call when the token is missing
     from bot.app import build_application
+    from bot.domain.screening.learned import default_model
     from bot.telegram import lifecycle
 
     configure_logging(settings)
+    # The screening model loads once, here, not when the first citizen waits for a verdict.
+    default_model()
 
     async def serve() -> None:
         application = build_application(settings)
