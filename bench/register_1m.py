@@ -176,11 +176,14 @@ def main() -> None:
         started = time.perf_counter()
         subprocess.run(command, check=True, env=env, stderr=subprocess.DEVNULL)
         elapsed = time.perf_counter() - started
-        peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # KiB on Linux
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        peak = usage.ru_maxrss / 1024  # KiB on Linux
+        cpu = usage.ru_utime + usage.ru_stime
         size = out.stat().st_size / 1e6
         print(
             f"register {YEAR} as {args.format} ({size:,.0f} MB)   {elapsed:8.1f} s  (target 60 s)"
         )
+        print(f"  of which CPU time (the machine may be shared)  {cpu:8.1f} s")
         print(f"peak resident memory of the writer  {peak:8.0f} MB  (target 300 MB)")
 
 
