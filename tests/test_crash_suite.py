@@ -216,18 +216,18 @@ async def test_sigkill_while_citizens_file_and_staff_dispose_loses_and_doubles_n
                             )
                             query = api.press_button(admin, card, data, forge=bool(extra))
                             counts["presses"] += 1
-                            await until(
-                                lambda q=query: api.answered_callback(q) is not None,
-                                within=45,
-                                what="press answered",
-                            )
+
+                            def answered(q: str = query) -> bool:
+                                return api.answered_callback(q) is not None
+
+                            await until(answered, within=45, what="press answered")
                         await asyncio.sleep(0.1)
 
                 await killer(bot, rng, 2, dispose_all(), between=(0.05, 0.4))
 
                 async def all_disposed() -> bool:
                     events = [await repo.events(rs[0].id) for rs in reports.values()]
-                    return all([e.action for e in ev].count("dispose") >= 1 for ev in events)
+                    return all([str(e.action) for e in ev].count("dispose") >= 1 for ev in events)
 
                 deadline = time.monotonic() + 30
                 while not await all_disposed():
@@ -235,7 +235,8 @@ async def test_sigkill_while_citizens_file_and_staff_dispose_loses_and_doubles_n
                     await asyncio.sleep(0.1)
                 await asyncio.sleep(1.0)  # what is still queued goes out
                 events = {
-                    n: [e.action for e in await repo.events(r[0].id)] for n, r in reports.items()
+                    n: [str(e.action) for e in await repo.events(r[0].id)]
+                    for n, r in reports.items()
                 }
                 stored = {n: await repo.reporter_by_telegram(u.id) for n, u in citizens.items()}
             finally:
