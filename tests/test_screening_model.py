@@ -162,3 +162,25 @@ async def test_a_staff_rejection_becomes_a_label_and_changes_the_retrained_verdi
     assert screen(
         "Jalan di depan kantor camat rusak parah sejak Januari", model=retrained
     ).outcome == ("ok")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'Sudah tiga kali saya dimaki "asu" oleh penjaga pintu puskesmas.',
+        'Anak saya dipanggil "monyet" oleh gurunya karena berasal dari Papua. Ini rasis.',
+        "Anjing, jalan depan rumah nggak pernah dibenerin",
+    ],
+)
+def test_the_model_never_clears_a_quoted_insult_or_one_it_scores_as_abuse(text: str) -> None:
+    assert screen_lexicon(text).outcome == "flag"
+    assert screen(text).outcome == "flag"
+
+
+def test_a_model_without_clear_thresholds_leaves_lexicon_flags_alone() -> None:
+    shipped = Model.load(MODEL_PATH)
+    meta = {k: v for k, v in shipped.meta.items() if k != "clear"}
+    older = Model(shipped.idf, shipped.coef, shipped.intercept, meta)
+    text = "Sialan, sudah antre dari subuh malah dibilang berkas kurang."
+    assert screen(text, model=older).outcome == "flag"
+    assert screen(text, learned=False).outcome == "flag"
