@@ -75,6 +75,7 @@ def main(argv: list[str] | None = None) -> int:
             check=True,
         )
         loads.append(float(out.stdout.strip()))
+    Model.load(MODEL_PATH)  # the libraries once; then the file alone
     in_process = time.perf_counter()
     Model.load(MODEL_PATH)
     in_process = time.perf_counter() - in_process
