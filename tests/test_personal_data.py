@@ -296,3 +296,21 @@ async def test_the_erasure_buttons_of_an_old_question_are_answered(
         assert len(notices) == 1
         answer = await press(w, w.siti, "hps:zz", message=message, forge=True)
         assert answer["show_alert"] is True
+
+
+async def test_an_erasure_press_forged_on_a_staff_card_changes_nothing(
+    loopback: LoopbackBotApi, tmp_path: Path
+) -> None:
+    async with staff_world(loopback, tmp_path) as w:
+        report = await w.file(w.siti, name="Siti Aminah", phone="081234567890")
+        card = await w.card(report)
+        for data in ("hps:ok", "hps:no"):
+            query = w.loopback.press_button(w.siti, card, data, chat=w.group, forge=True)
+            await w.settle()
+            answer = w.loopback.answered_callback(query)
+            assert answer is not None
+            assert answer.params["show_alert"] is True
+        assert (await w.card(report))["text"] == card["text"]
+        siti = await w.svc.repo.reporter_by_telegram(w.siti.id)
+        assert siti is not None
+        assert siti.name == "Siti Aminah"

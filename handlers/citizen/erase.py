@@ -74,7 +74,10 @@ async def pressed(update: Update, context: Context) -> None:
     except callbacks.CallbackDataError:
         await alert(update, context, "citizen_alert.stale")
         return
-    if choice not in ("ok", "no"):
+    # Only the question in the reporter's own chat: a forged press elsewhere (on a staff card)
+    # must neither erase anything nor edit that message.
+    chat = query.message.chat if query.message is not None else None
+    if choice not in ("ok", "no") or chat is None or chat.id != user.id:
         await alert(update, context, "citizen_alert.stale")
         return
     svc = services(context)
