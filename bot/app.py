@@ -104,6 +104,9 @@ def build_application(
     # Replies to the bot, in their own group: one that answers a staff prompt (looked up in the
     # database) or notes on a card stops there; any other (a citizen's) goes on to group 0.
     application.add_handlers(staff_replies.handlers(svc), group=-1)
+    # Same group (replies are messages, these are presses): a citizen's button forged outside
+    # the presser's private chat (on a staff card) is refused before any feature edits it.
+    application.add_handlers(unknown_press.guards(), group=-1)
     # Staff before citizens: narrow filters (card buttons), so that no citizen conversation
     # swallows a staff member's press.
     application.add_handlers(staff_card.handlers(svc))

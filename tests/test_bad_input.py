@@ -192,3 +192,21 @@ async def test_an_older_world_readable_database_file_is_tightened(tmp_path: Path
     path.chmod(0o644)
     Database(f"sqlite+aiosqlite:///{path}")
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+
+
+async def test_a_citizens_button_forged_on_a_staff_card_leaves_the_card_alone(
+    loopback: LoopbackBotApi, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with staff_world(loopback, tmp_path) as w:
+        report = await w.file(w.siti)
+        own = await w.file(w.rudi, title="Lampu jalan mati")
+        card = await w.card(report)
+        for data in (f"cz:show:{own.id}", "cz:list:0", f"fb:rate:{own.id}:5", "lang:en"):
+            query = w.loopback.press_button(w.rudi, card, data, chat=w.group, forge=True)
+            await w.settle()
+            answer = w.loopback.answered_callback(query)
+            assert answer is not None
+            assert answer.params["text"].startswith(UNKNOWN_ID)
+        assert (await w.card(report))["text"] == card["text"]
+        assert (await w.report(own)).rating is None
+        assert _failures(caplog) == []
