@@ -149,9 +149,9 @@ async def seeded(tmp_path: Path) -> AsyncIterator[Seeded]:
     await services.db.dispose()
 
 
-def wall(*parts: int) -> datetime:
+def wall(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
     """Return an office wall-clock time as Excel holds it (no zone)."""
-    return datetime(*parts)  # noqa: DTZ001
+    return datetime(year, month, day, hour, minute)  # noqa: DTZ001
 
 
 def all_text(path: Path) -> str:
