@@ -49,7 +49,7 @@ async def test_an_update_is_stored_before_it_is_acknowledged_and_forgotten_once_
     loopback: LoopbackBotApi, bot: BotRunner
 ) -> None:
     citizen = loopback.add_user("Siti")
-    loopback.inject_fault("sendMessage", "slow", delay=1.0, chat_id=citizen.id)
+    loopback.inject_fault("sendMessage", "slow", delay=3.0, chat_id=citizen.id)
     update_id = loopback.send_text(citizen, "/start")["message_id"]
     await loopback.wait_for("sendMessage", chat_id=citizen.id)  # the reply is on its way
     # Telegram was told (the next getUpdates went out) while the handler still runs:
