@@ -240,7 +240,7 @@ async def test_one_report_from_the_first_message_to_the_rating(
     await page.close()
 
 
-async def test_the_clock_moves_and_the_staff_group_gets_the_reminder_digest(
+async def test_the_clock_moves_and_the_staff_group_gets_the_digests_and_the_daily_recap(
     console: tuple[Console, str], browser: Browser
 ) -> None:
     _demo, address = console
@@ -264,6 +264,8 @@ async def test_the_clock_moves_and_the_staff_group_gets_the_reminder_digest(
     seen = await recaps.count()
     await page.locator(".step[data-step=day]").click()
     await expect(recaps).to_have_count(seen + 1, timeout=WAIT_MS)
+    # A working day past the breach, the report is escalated to the supervisors.
+    await expect(group.locator(".msg.bot", has_text="dieskalasi ke atasan")).to_have_count(1)
     await shots.take("daily-recap")
     width = await page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, "the page scrolls sideways on a phone"
