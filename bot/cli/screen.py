@@ -45,9 +45,10 @@ def cmd_train(settings: Settings, args: argparse.Namespace) -> int:
     from bot.domain.screening.learned import MODEL_PATH, load_model
 
     started = time.perf_counter()
-    examples = training.load_tweets(args.data, limit=args.limit)
-    if not args.no_complaints and args.complaints.exists():
-        examples += training.load_complaints(args.complaints)
+    examples = training.load_tweets(args.data or training.DATA_PATH, limit=args.limit)
+    complaints: Path = args.complaints or training.COMPLAINTS_PATH
+    if not args.no_complaints and complaints.exists():
+        examples += training.load_complaints(complaints)
     decisions: list[training.Example] = []
     if args.with_decisions:
         decisions = asyncio.run(_decisions(settings))
@@ -96,8 +97,6 @@ async def _decisions(settings: Settings) -> list[Any]:
 
 def register(subparsers: Any) -> None:
     """Add the `screen` subcommand (and `screen train`) to the parser's subcommands."""
-    from bot.domain.screening.train import COMPLAINTS_PATH, DATA_PATH, FOLDS
-
     parser: argparse.ArgumentParser = subparsers.add_parser(
         "screen",
         help="screen texts from stdin for abuse and SARA (one JSON verdict per line)",
@@ -129,13 +128,18 @@ def register(subparsers: Any) -> None:
         action="store_true",
         help="add the office's own labels (reports rejected as abuse/SARA, flagged ones passed)",
     )
-    train.add_argument("--data", type=Path, default=DATA_PATH, help="labelled tweets (CSV)")
     train.add_argument(
-        "--complaints", type=Path, default=COMPLAINTS_PATH, help="labelled complaints (TSV)"
+        "--data", type=Path, default=None, help="labelled tweets (CSV; default: corpus/screening/)"
+    )
+    train.add_argument(
+        "--complaints",
+        type=Path,
+        default=None,
+        help="labelled complaints (TSV; default: bench/data/screening_labelled.tsv)",
     )
     train.add_argument("--no-complaints", action="store_true", help="tweets only")
     train.add_argument("--limit", type=int, default=None, help="use only the first N tweets")
-    train.add_argument("--folds", type=int, default=FOLDS, help="cross-validation folds")
+    train.add_argument("--folds", type=int, default=5, help="cross-validation folds")
     train.add_argument(
         "--out", type=Path, default=None, help="where to write the model (default: the bundled)"
     )

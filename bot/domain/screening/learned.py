@@ -17,9 +17,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
 
 from bot.domain.screening.normalize import Token, squeeze, tokenize, words
 
@@ -79,6 +80,7 @@ class Vectorizer:
     """Hash normalised texts into word (1-2) and character (2-5) n-gram counts."""
 
     def __init__(self) -> None:
+        import numpy as np
         from sklearn.feature_extraction.text import HashingVectorizer
 
         common: dict[str, Any] = {
@@ -102,6 +104,7 @@ class Vectorizer:
 
 def tfidf(counts: Any, idf: np.ndarray) -> Any:
     """Weight counts as sublinear TF-IDF and scale each block (char, word) to unit length."""
+    import numpy as np
     from scipy import sparse
 
     x = sparse.csr_matrix(counts, dtype=np.float32, copy=True)
@@ -128,6 +131,8 @@ class Model:
         intercept: np.ndarray,
         meta: dict[str, Any],
     ) -> None:
+        import numpy as np
+
         self.idf = idf.astype(np.float32)
         self.coef = coef.astype(np.float32)
         # Features in rows: one row gathered per feature a text has (no copy per call).
@@ -145,12 +150,16 @@ class Model:
     @classmethod
     def load(cls, path: Path = MODEL_PATH) -> Model:
         """Read a model file written by `save`."""
+        import numpy as np
+
         with np.load(path, allow_pickle=False) as data:
             meta = json.loads(bytes(data["meta"]).decode("utf-8"))
             return cls(data["idf"], data["coef"], data["intercept"], meta)
 
     def save(self, path: Path) -> None:
         """Write the model as plain arrays and JSON metadata (no pickle)."""
+        import numpy as np
+
         path.parent.mkdir(parents=True, exist_ok=True)
         meta = np.frombuffer(json.dumps(self.meta, ensure_ascii=False).encode(), dtype=np.uint8)
         with path.open("wb") as out:
@@ -164,6 +173,8 @@ class Model:
 
     def score_many(self, texts: list[str]) -> np.ndarray:
         """Return the probability per text (rows) and label (columns)."""
+        import numpy as np
+
         if not texts:
             return np.zeros((0, len(self.labels)), dtype=np.float32)
         z = self.matrix(texts) @ self.weights + self.intercept
@@ -178,6 +189,8 @@ class Model:
         self, found: list[str], spans: list[tuple[int, int]], *, explain: int = 3
     ) -> Scores:
         """Score normalised words (with their places), as `score` does, hashing them here."""
+        import numpy as np
+
         if not found:
             return Scores({label: 0.0 for label in self.labels}, {})
         per_word = [_char_features(word) for word in found]
