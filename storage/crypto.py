@@ -81,9 +81,20 @@ def key_file(path: Path) -> str:
     """Return the key kept in a 0600 file, creating the file with a new key the first time."""
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, KEY_FILE_MODE)
+        # Written whole under another name, then linked into place: a process killed midway
+        # leaves no half-written key, and of two processes starting at once one key wins.
+        draft = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, KEY_FILE_MODE)
         with os.fdopen(fd, "w") as handle:
             handle.write(new_key() + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
     return path.read_text().strip()
 
 
