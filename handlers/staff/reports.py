@@ -21,6 +21,7 @@ from bot.domain.tracking import normalize_number
 from bot.domain.vocabulary import Role
 from bot.services.container import Services
 from bot.services.reports import build, letter, morning
+from bot.services.reports.apart import apart
 from bot.services.reports.cells import Audience, register_title
 from handlers.common import Context, message_of, services
 from handlers.staff.common import STAFF_LANG, StaffChat, acting_member, alert_text
@@ -68,11 +69,9 @@ async def recap(update: Update, context: Context) -> None:
     svc = services(context)
     message = message_of(update)
     await message.reply_chat_action(ChatAction.UPLOAD_DOCUMENT)
-    data = await build.gather(svc, period.kind, period)
-    await message.reply_text(morning.summary_text(svc, data, "reports.attachments"))
     with tempfile.TemporaryDirectory(prefix="aduan-rekap-") as folder:
-        chart = build.write_chart(svc, data, Path(folder) / f"rekap-{period.slug}.png")
-        book = build.write_report_xlsx(svc, data, Path(folder) / f"rekap-{period.slug}.xlsx")
+        data, chart, book = await apart(svc, lambda own: _recap_files(own, period, Path(folder)))
+        await message.reply_text(morning.summary_text(svc, data, "reports.attachments"))
         await message.reply_photo(chart.read_bytes(), caption=data.title[:1024])
         await message.reply_chat_action(ChatAction.UPLOAD_DOCUMENT)
         caption = svc.renderer.label(
@@ -84,6 +83,16 @@ async def recap(update: Update, context: Context) -> None:
         await message.reply_document(
             InputFile(book.read_bytes(), filename=book.name), caption=caption[:1024]
         )
+
+
+async def _recap_files(
+    svc: Services, period: Period, folder: Path
+) -> tuple[build.ReportData, Path, Path]:
+    """Fold the period into figures and write its chart and workbook."""
+    data = await build.gather(svc, period.kind, period)
+    chart = build.write_chart(svc, data, folder / f"rekap-{period.slug}.png")
+    book = build.write_report_xlsx(svc, data, folder / f"rekap-{period.slug}.xlsx")
+    return data, chart, book
 
 
 async def export(update: Update, context: Context) -> None:
@@ -98,8 +107,9 @@ async def export(update: Update, context: Context) -> None:
     await message.reply_chat_action(ChatAction.UPLOAD_DOCUMENT)
     with tempfile.TemporaryDirectory(prefix="aduan-ekspor-") as folder:
         out = Path(folder) / f"register-{period.slug}.xlsx"
-        written = await build.write_register(
-            svc, period, build.Format.XLSX, out, audience=_audience(update)
+        audience, xlsx = _audience(update), build.Format.XLSX
+        written = await apart(
+            svc, lambda own: build.write_register(own, period, xlsx, out, audience=audience)
         )
         caption = svc.renderer.label(
             STAFF_LANG,

@@ -9,12 +9,14 @@ them twice. The chart and the workbook of any of them are one `/rekap` away.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import date
 
 from bot.domain.clock import WorkCalendar
 from bot.domain.reports.periods import Kind, Period, previous
 from bot.services.container import Services
 from bot.services.reports import build
+from bot.services.reports.apart import apart
 from storage.models import OutboxMessage
 
 LANG = "id"  # the staff group reads Indonesian
@@ -64,13 +66,22 @@ def summary_text(svc: Services, data: build.ReportData, attachments_key: str) ->
     )
 
 
+def _gather(period: Period) -> Callable[[Services], Awaitable[build.ReportData]]:
+    """Return the folding of one period, to run away from the loop (a year is a minute)."""
+
+    async def fold(svc: Services) -> build.ReportData:
+        return await build.gather(svc, period.kind, period, lang=LANG)
+
+    return fold
+
+
 async def morning_messages(svc: Services, today: date) -> list[OutboxMessage]:
     """Return the group messages of the reports due this morning (none on a day off)."""
     if svc.staff_chat_id is None:
         return []
     messages = []
     for period in due_reports(svc.calendar, today):
-        data = await build.gather(svc, period.kind, period, lang=LANG)
+        data = await apart(svc, _gather(period))
         text = summary_text(svc, data, "reports.ask_files")
         messages.append(
             OutboxMessage(chat_id=svc.staff_chat_id, kind="send_message", payload={"text": text})
