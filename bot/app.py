@@ -16,7 +16,7 @@ from bot.services import offline
 from bot.services.container import SERVICES_KEY, Services, build_services, get_services
 from bot.services.staff_actions import DETAIL
 from bot.settings import Settings
-from bot.telegram import access_log
+from bot.telegram import access_log, letters
 from bot.telegram.cards import render_card, render_detail
 from bot.telegram.jobs import schedule as schedule_sla_jobs
 from bot.telegram.menus import (
@@ -167,6 +167,8 @@ async def _post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> 
             DETAIL: access_log.logged(
                 svc, DETAIL, lambda s, r: render_detail(s, r, send=True), group=False
             ),
+            # The answer letter names the reporter (never an anonymous one): logged too.
+            letters.KIND: access_log.logged(svc, "letter", letters.render_letter, group=True),
         },
         on_migrated=lambda old, new: _follow_migration(svc, old, new),
     )

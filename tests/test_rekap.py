@@ -189,9 +189,19 @@ async def test_an_answer_by_letter_points_staff_to_its_letter_and_the_letter_car
             )
         await w.act(w.ani, report, "dispose", choice=await w.unit_id("dinkes"))
         await w.act(w.budi, report, "accept")
+        start = len(w.loopback.requests)
         await w.act(w.budi, report, "answer", text="Izin usaha sudah terbit hari ini.")
         assert (await w.report(report)).stage == "answered"
         assert f"/surat {report.number}" in thread(loopback, w)
+        # The letter itself comes to the card's thread, ready to print, sign and post.
+        [sent] = [c for c in calls_since(w, start, w.group.id) if c.method == "sendDocument"]
+        assert sent.files["document"].filename == f"surat-{report.number}.docx"
+        card = await w.svc.repo.linked_message(report.id, "card", w.group.id)
+        assert sent.response is not None
+        assert sent.response["result"]["reply_to_message"]["message_id"] == card
+        posted = "\n".join(p.text for p in Document(io.BytesIO(upload(sent))).paragraphs)
+        assert "Izin usaha sudah terbit hari ini." in posted
+        assert "Yosef Nahak" in posted
 
         calls = await command(w, w.ani, f"/surat {report.number}", private=True)
         docx = next(c for c in calls if c.method == "sendDocument")

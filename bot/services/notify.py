@@ -8,6 +8,7 @@ from typing import Any
 from bot.domain.actions import SPECS, Notices
 from bot.domain.vocabulary import Action, ActorKind, Stage
 from bot.services.container import Services
+from bot.services.reports.letter import letter_message
 from bot.telegram import callbacks
 from storage.models import (
     Attachment,
@@ -149,7 +150,8 @@ def _card_and_reporter(
             # Recorded with /catat: staff carry the answer back by the report's own channel.
             # A letter or box channel answers by letter: the notice points to /surat.
             letter = after.channel in svc.profile.reports.letter.channels
-            return messages + staff_notice(svc, after, "staff_deliver_answer", letter=letter)
+            notice = staff_notice(svc, after, "staff_deliver_answer", letter=letter)
+            return messages + notice + (letter_message(svc, after) if letter else [])
         return [
             *messages,
             *answer_message(svc, reporter, after),

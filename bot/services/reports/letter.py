@@ -15,7 +15,10 @@ from datetime import datetime
 from pathlib import Path
 
 from bot.services.container import Services
-from storage.models import Report
+from storage.models import OutboxMessage, Report
+
+# The outbox row of an answer letter; bot/telegram/letters.py builds the file when it is sent.
+LETTER_KIND = "answer_letter"
 
 TEMPLATE = Path(__file__).resolve().parents[3] / "templates" / "letters" / "surat_jawaban.docx"
 
@@ -149,3 +152,15 @@ def write_pdf(svc: Services, fields: LetterFields, out: Path, lang: str = "id") 
         pdf.cell(width, 6, fields.signatory_nip, align="R", new_x="LMARGIN", new_y="NEXT")
     pdf.output(str(out))
     return out
+
+
+def letter_message(svc: Services, report: Report) -> list[OutboxMessage]:
+    """Return the outbox row that sends a report's answer letter to the card's thread.
+
+    None for a `rahasia` report (the letter carries its content; staff ask /surat privately).
+    """
+    if svc.staff_chat_id is None or report.confidential:
+        return []
+    return [
+        OutboxMessage(chat_id=svc.staff_chat_id, kind=LETTER_KIND, payload={}, report_id=report.id)
+    ]
