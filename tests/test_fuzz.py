@@ -9,7 +9,8 @@ commands with odd arguments. Each script runs against a fresh bot through the lo
 After every step: each button press was answered, each private message got an answer. After the
 script: no error was logged, every call Telegram refused was only "message is not modified", no
 outbox row failed, and every text stored as a report's title, description or note is exactly
-what a citizen typed. Derandomized and bounded (max_examples, no per-example deadline, the whole
+what a citizen typed, and an anonymous reporter never reaches staff by name, username or
+id. Derandomized and bounded (max_examples, no per-example deadline, the whole
 suite well under a minute); FUZZ_EXAMPLES raises the count and FUZZ_RANDOM=1 draws new
 scripts, for a longer local run.
 """
@@ -288,6 +289,8 @@ async def _play(script: list[tuple[Any, ...]]) -> None:
             async with LoopbackBotApi() as loopback, staff_world(loopback, Path(folder)) as w:
                 w.people["stranger"] = loopback.add_user("Orang", username="asing")
                 report = await w.file(w.siti)
+                # Rudi reports anonymously: whatever happens, staff never learn who he is.
+                await w.file(w.rudi, anonymous=True, name=None, phone=None)
                 run = _Run(w)
                 for item in script:
                     await _run_step(run, item)
@@ -308,7 +311,19 @@ async def _play(script: list[tuple[Any, ...]]) -> None:
                     and s not in run.typed
                     and s.strip() not in {x.strip() for x in run.typed}
                 ]
+                staff_chats = [
+                    w.group.id,
+                    *(getattr(w, n).id for n in ("ani", "budi", "citra", "dedi")),
+                ]
+                seen_by_staff = [
+                    str(r.params.get("text") or r.params.get("caption") or "")
+                    for r in loopback.requests
+                    if r.chat_id in staff_chats and r.method != "getUpdates"
+                ]
+                marks = ("Rudi", "rudi_r", str(w.rudi.id))
+                leaks = [x for x in seen_by_staff if any(m in x for m in marks)]
                 assert run.problems == [], run.problems
+                assert leaks == [], f"the anonymous reporter shown to staff: {leaks}"
                 assert refused == [], refused
                 assert failed == [], failed
                 assert wrong == [], f"stored texts nobody typed: {wrong}"
