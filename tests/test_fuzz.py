@@ -144,6 +144,14 @@ step = st.one_of(
 scripts = st.lists(step, min_size=8, max_size=22)
 
 
+# What the examples did, printed with FUZZ_REPORT=1 (the closing note's counts).
+TOTALS: dict[str, int] = {}
+
+
+def _count(key: str, n: int = 1) -> None:
+    TOTALS[key] = TOTALS.get(key, 0) + n
+
+
 class _Errors(logging.Handler):
     """Collect every record at ERROR or above (an unhandled exception in a handler is one)."""
 
@@ -214,6 +222,7 @@ def describe(message: dict[str, Any]) -> str:
 
 async def _run_step(run: _Run, item: tuple[Any, ...]) -> None:
     w, kind = run.w, item[0]
+    _count(f"step:{kind}")
     if kind == "text":
         _, who, body = item
         run.typed.add(body)
@@ -322,6 +331,11 @@ async def _play(script: list[tuple[Any, ...]]) -> None:
                 ]
                 marks = ("Rudi", "rudi_r", str(w.rudi.id))
                 leaks = [x for x in seen_by_staff if any(m in x for m in marks)]
+                _count("scripts")
+                _count("presses answered", len(loopback.calls("answerCallbackQuery")))
+                _count("bot calls", len([r for r in loopback.requests if r.method != "getUpdates"]))
+                if os.environ.get("FUZZ_REPORT"):
+                    print("fuzz totals:", dict(sorted(TOTALS.items())))
                 assert run.problems == [], run.problems
                 assert leaks == [], f"the anonymous reporter shown to staff: {leaks}"
                 assert refused == [], refused
