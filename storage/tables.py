@@ -249,6 +249,8 @@ drafts = Table(
     Column("step", String(32), nullable=False),
     Column("data", JSON, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
+    # The update whose answer this save holds: a replay after a crash skips it (issue 14).
+    Column("last_update_id", TgId),
 )
 
 # A sequence per name (tracking-number prefix and year), bumped inside the submitting transaction.

@@ -368,3 +368,37 @@ async def test_pressing_again_while_a_prompt_waits_does_not_ask_twice(
         assert again["text"] == w.svc.renderer.label("id", "staff_alert.write")
         await w.reply(w.budi, "Puskesmas buka lagi mulai Senin.")
         assert "answer" in await w.stages(report)
+
+
+async def test_a_step_saved_before_a_crash_is_not_answered_again_at_the_replay(
+    loopback: LoopbackBotApi, bot: BotRunner
+) -> None:
+    from tests.test_report_conversation import DESCRIPTION, walk_to_title
+
+    citizen = Citizen(loopback, loopback.add_user("Agus"))
+    await walk_to_title(citizen)
+    assert "Ceritakan masalahnya" in await citizen.says("Air PDAM mati tiga hari")
+    await bot.idle()
+    saved = await bot.services.repo.draft(citizen.user.id, "report")
+    assert saved is not None
+    # The crash came after the step saved its answer, before the update was marked handled.
+    title_update = int(str((await stored_updates(bot))[-1]["update_id"]))
+    async with bot.services.db.write() as conn:  # as a kill -9 leaves it: stored, unmarked
+        await conn.execute(
+            t.inbound_updates.update()
+            .where(t.inbound_updates.c.update_id == title_update)
+            .values(handled_at=None, payload=loopback.updates[title_update])
+        )
+    answers = len(loopback.bot_messages(citizen.user.id))
+    await bot.restart()
+    await bot.idle()
+    rows = {r["update_id"]: r for r in await stored_updates(bot)}
+    assert rows[title_update]["handled_at"] is not None
+    # Not fed into the description step: no new question, the draft as it was.
+    assert len(loopback.bot_messages(citizen.user.id)) == answers
+    assert await bot.services.repo.draft(citizen.user.id, "report") == saved
+    assert "Kapan kejadiannya" in await citizen.says(DESCRIPTION)
+    draft = await bot.services.repo.draft(citizen.user.id, "report")
+    assert draft is not None
+    assert draft.data["title"] == "Air PDAM mati tiga hari"
+    assert draft.data["description"] == DESCRIPTION

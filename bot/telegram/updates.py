@@ -22,6 +22,7 @@ from telegram.error import NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application
 
 from bot.services.container import get_services
+from storage.repo.drafts import APPLYING_UPDATE
 
 log = logging.getLogger(__name__)
 
@@ -37,12 +38,19 @@ class DurableApplication(Application):
 
     async def process_update(self, update: object) -> None:
         """Run the handlers, then record the update as handled (not before: a crash replays it)."""
-        await super().process_update(update)
-        if isinstance(update, Update):
-            chat = update.effective_chat
-            private = chat.id if chat is not None and chat.type == "private" else None
-            repo = get_services(self.bot_data).repo
-            await repo.mark_update_handled(self.bot.id, update.update_id, private_chat_id=private)
+        if not isinstance(update, Update):
+            await super().process_update(update)
+            return
+        # A draft saved by these handlers records the update (storage/repo/drafts.py).
+        token = APPLYING_UPDATE.set(update.update_id)
+        try:
+            await super().process_update(update)
+        finally:
+            APPLYING_UPDATE.reset(token)
+        chat = update.effective_chat
+        private = chat.id if chat is not None and chat.type == "private" else None
+        repo = get_services(self.bot_data).repo
+        await repo.mark_update_handled(self.bot.id, update.update_id, private_chat_id=private)
 
 
 class UpdateFetcher:
@@ -60,6 +68,7 @@ class UpdateFetcher:
         self.allowed_updates = list(allowed_updates)
         self.offset: int | None = None
         self.replayed = 0
+        self.skipped = 0  # replays a draft showed were applied before the crash
         self._task: asyncio.Task[None] | None = None
 
     @property
@@ -70,8 +79,16 @@ class UpdateFetcher:
     async def start(self) -> None:
         """Queue the stored updates a crash left unhandled, then start fetching."""
         repo = get_services(self.app.bot_data).repo
-        for raw in await repo.unhandled_updates(self.app.bot.id):
-            if await self._queue(raw):
+        pending = await repo.unhandled_updates(self.app.bot.id)
+        # A conversation step saves its answer before the update is marked: a crash between
+        # the two left a draft that already holds it, and replaying it would put the answer
+        # into the next question.
+        saved = await repo.updates_saved_in_drafts(int(raw["update_id"]) for raw in pending)
+        for raw in pending:
+            if int(raw["update_id"]) in saved:
+                await repo.mark_update_handled(self.app.bot.id, int(raw["update_id"]))
+                self.skipped += 1
+            elif await self._queue(raw):
                 self.replayed += 1
         if self.replayed:
             log.warning("replaying %s update(s) left unhandled by the last run", self.replayed)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from contextvars import ContextVar
 from typing import Any
 
 from sqlalchemy import and_, select
@@ -12,6 +14,10 @@ from storage.models import (
 )
 from storage.repo.base import RepoBase, to_model
 
+# The update being handled (set by bot/telegram/updates.py around its handlers): each draft
+# save records it, so a replay after a crash can tell a step whose answer was already saved.
+APPLYING_UPDATE: ContextVar[int | None] = ContextVar("applying_update", default=None)
+
 
 class DraftsRepo(RepoBase):
     """Drafts: conversations in progress, saved at every step."""
@@ -21,7 +27,12 @@ class DraftsRepo(RepoBase):
     ) -> Draft:
         """Save a conversation's step and answers (one row per user and conversation)."""
         now = self.clock()
-        values = {"step": step, "data": data, "updated_at": now}
+        values = {
+            "step": step,
+            "data": data,
+            "updated_at": now,
+            "last_update_id": APPLYING_UPDATE.get(),
+        }
         async with self.db.write() as conn:
             await conn.execute(
                 self._insert()(t.drafts)
@@ -46,6 +57,15 @@ class DraftsRepo(RepoBase):
                 )
             ).first()
         return None if row is None else to_model(row, Draft)
+
+    async def updates_saved_in_drafts(self, update_ids: Iterable[int]) -> set[int]:
+        """Return which of these updates a draft's last save holds (read at start only)."""
+        wanted = list(update_ids)
+        if not wanted:
+            return set()
+        stmt = select(t.drafts.c.last_update_id).where(t.drafts.c.last_update_id.in_(wanted))
+        async with self.db.read() as conn:
+            return {int(v) for v in (await conn.execute(stmt)).scalars()}
 
     async def drop_draft(self, telegram_user_id: int, conversation: str) -> None:
         """Forget a saved conversation (submitted or cancelled)."""
