@@ -305,4 +305,3 @@ class DemoWorld:
                     if (due := row.stage_due_at if clock == "stage" else row.final_due_at)
                 ]
         return min(found, default=None)
-
