@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from bot.domain.vocabulary import Action
 from loopback import LoopbackBotApi
 from storage.database import Database
-from tests.citizen_after import bot_texts, last_with, press, say
+from tests.citizen_after import bot_texts, last_with, press, say, staff_do
 from tests.factories import filed_report
 from tests.staff_kit import staff_world
 
@@ -210,3 +211,16 @@ async def test_a_citizens_button_forged_on_a_staff_card_leaves_the_card_alone(
         assert (await w.card(report))["text"] == card["text"]
         assert (await w.report(own)).rating is None
         assert _failures(caplog) == []
+
+
+async def test_a_question_from_staff_warns_an_anonymous_reporter_about_documents(
+    loopback: LoopbackBotApi, tmp_path: Path
+) -> None:
+    async with staff_world(loopback, tmp_path) as w:
+        anonymous = await w.file(w.siti, anonymous=True, name=None, phone=None, evidence=0)
+        named = await w.file(w.rudi, evidence=0)
+        for report in (anonymous, named):
+            await staff_do(w, report, Action.ASK_INFO, note="Kirim foto lokasinya.")
+        assert "nama penulis" in bot_texts(w, w.siti.id)[-1]
+        assert "Kirim foto lokasinya." in bot_texts(w, w.rudi.id)[-1]
+        assert "nama penulis" not in bot_texts(w, w.rudi.id)[-1]

@@ -60,6 +60,8 @@ def to_reporter(
     """Return a message to the reporter in their language, if they can be reached on Telegram."""
     if reporter.telegram_user_id is None:
         return []
+    # An anonymous reporter invited to send files is warned about documents' metadata.
+    values.setdefault("anonymous", report.anonymous)
     text = svc.renderer.render(reporter.language, template, number=report.number, **values)
     payload: dict[str, Any] = {"text": text}
     if reply_markup is not None:
