@@ -21,6 +21,7 @@ from bot.cli import screen as cli_screen
 from bot.cli import staff as cli_staff
 from bot.domain.profile import ProfileError
 from bot.settings import Settings, SettingsError, load_settings
+from storage.crypto import DataKeyError
 
 EXIT_CONFIG = 2
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member", "chat_member"]
@@ -195,7 +196,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     func: Command = args.func
     try:
         return func(load_settings(), args)
-    except (SettingsError, ProfileError) as exc:
+    except (SettingsError, ProfileError, DataKeyError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_CONFIG
 

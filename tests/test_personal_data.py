@@ -314,3 +314,13 @@ async def test_an_erasure_press_forged_on_a_staff_card_changes_nothing(
         siti = await w.svc.repo.reporter_by_telegram(w.siti.id)
         assert siti is not None
         assert siti.name == "Siti Aminah"
+
+
+def test_a_bad_data_key_stops_the_command_line_with_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path}/aduan.db")
+    monkeypatch.setenv("DATA_KEYS", "not-a-key")
+    assert main(["staff", "list"]) == 2
+    assert "DATA_KEYS entry is not a Fernet key" in capsys.readouterr().err
