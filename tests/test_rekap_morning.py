@@ -79,6 +79,9 @@ async def test_the_first_working_day_of_a_month_brings_the_daily_and_monthly_rep
             m.payload["text"] for m in await svc.repo.outbox_items() if m.chat_id == STAFF_GROUP
         ]
         [daily] = [t for t in texts if "Laporan harian layanan" in t]
+        assert len(texts) == 2, "the daily report takes the recap in; the monthly one apart"
+        assert daily.startswith("📊 <b>Rekap harian</b>"), "the workload now comes first"
+        assert "Lewat batas waktu" in daily
         assert "2026-06-30" in daily
         assert "Diterima: <b>2</b>" in daily
         assert "banjir" in daily, "the day's strategic issue"
@@ -103,3 +106,13 @@ def test_january_brings_the_annual_report_and_days_off_bring_nothing(tmp_path: P
     assert kinds == [Kind.DAILY, Kind.MONTHLY, Kind.ANNUAL]
     assert due_reports(calendar, date(2026, 11, 21)) == [], "a Saturday"
     assert [p.kind for p in due_reports(calendar, date(2026, 11, 18))] == [Kind.DAILY]
+
+
+def test_the_daily_report_and_the_recap_come_apart_only_when_one_message_cannot_hold_them() -> None:
+    from bot.services.sla.recap import MESSAGE_LIMIT, morning
+
+    reports = [(Kind.DAILY, "harian"), (Kind.MONTHLY, "bulanan")]
+    assert morning("rekap", reports) == ["rekap\n\nharian", "bulanan"]
+    assert morning("rekap", []) == ["rekap"]
+    long = "x" * MESSAGE_LIMIT
+    assert morning(long, reports) == [long, "harian", "bulanan"]

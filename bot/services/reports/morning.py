@@ -17,7 +17,6 @@ from bot.domain.reports.periods import Kind, Period, previous
 from bot.services.container import Services
 from bot.services.reports import build
 from bot.services.reports.apart import apart
-from storage.models import OutboxMessage
 
 LANG = "id"  # the staff group reads Indonesian
 
@@ -75,15 +74,10 @@ def _gather(period: Period) -> Callable[[Services], Awaitable[build.ReportData]]
     return fold
 
 
-async def morning_messages(svc: Services, today: date) -> list[OutboxMessage]:
-    """Return the group messages of the reports due this morning (none on a day off)."""
-    if svc.staff_chat_id is None:
-        return []
-    messages = []
+async def morning_texts(svc: Services, today: date) -> list[tuple[Kind, str]]:
+    """Return the texts of the reports due this morning, daily first (none on a day off)."""
+    texts = []
     for period in due_reports(svc.calendar, today):
         data = await apart(svc, _gather(period))
-        text = summary_text(svc, data, "reports.ask_files")
-        messages.append(
-            OutboxMessage(chat_id=svc.staff_chat_id, kind="send_message", payload={"text": text})
-        )
-    return messages
+        texts.append((period.kind, summary_text(svc, data, "reports.ask_files")))
+    return texts

@@ -1,5 +1,8 @@
 """The daily recap in the staff group, each working morning at office opening.
 
+With it comes the daily report (bot/services/reports/morning.py): one message, the workload now
+and the previous working day's figures and strategic issues.
+
 Posted at most once per office day: the day is recorded in settings_kv in the same transaction
 that queues the message, so a restart (or the catch-up run at start) does not post it twice.
 """
@@ -9,8 +12,9 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 from typing import Any
 
+from bot.domain.reports.periods import Kind
 from bot.services.container import Services
-from bot.services.reports.morning import morning_messages
+from bot.services.reports.morning import morning_texts
 from bot.services.sla.sweep import STAFF_STAGES
 from storage.models import OutboxMessage
 
@@ -18,6 +22,8 @@ TEMPLATE = "recap_daily"
 RECAP_KEY = "sla_recap_day"
 # The "answered within the service level" share looks back this far.
 SHARE_PERIOD = timedelta(days=30)
+# Telegram's longest message (counted after the HTML is parsed; the source is longer).
+MESSAGE_LIMIT = 4096
 
 
 async def post_recap(svc: Services, now: datetime | None = None) -> bool:
@@ -29,12 +35,29 @@ async def post_recap(svc: Services, now: datetime | None = None) -> bool:
         return False
     if not cal.opening(today) <= now < cal.closing(today):
         return False  # a bot started in the evening waits for tomorrow morning
-    text = await render_recap(svc, now)
-    message = OutboxMessage(chat_id=svc.staff_chat_id, kind="send_message", payload={"text": text})
-    # The daily report (and the monthly and annual ones when due) come with it, in the same
-    # once-a-day transaction (bot/services/reports/morning.py).
-    reports = await morning_messages(svc, today)
-    return await svc.repo.post_once(RECAP_KEY, today.isoformat(), [message, *reports])
+    texts = morning(await render_recap(svc, now), await morning_texts(svc, today))
+    chat = svc.staff_chat_id
+    messages = [
+        OutboxMessage(chat_id=chat, kind="send_message", payload={"text": t}) for t in texts
+    ]
+    # The monthly and annual reports, when due, ride in the same once-a-day transaction.
+    return await svc.repo.post_once(RECAP_KEY, today.isoformat(), messages)
+
+
+def morning(recap: str, reports: list[tuple[Kind, str]]) -> list[str]:
+    """Return the morning's messages: the daily report in place of a bare recap, then the rest.
+
+    The daily report takes the recap in: one message with the workload now (overdue, due today)
+    and yesterday's figures and strategic issues. Only when both would not fit one Telegram
+    message do they come as two.
+    """
+    daily = [text for kind, text in reports if kind is Kind.DAILY]
+    rest = [text for kind, text in reports if kind is not Kind.DAILY]
+    if not daily:
+        return [recap, *rest]
+    merged = f"{recap}\n\n{daily[0]}"
+    first = [merged] if len(merged) <= MESSAGE_LIMIT else [recap, daily[0]]
+    return [*first, *rest]
 
 
 async def render_recap(svc: Services, now: datetime) -> str:
