@@ -150,6 +150,8 @@ class Draft:
     step: str
     data: dict[str, Any]
     updated_at: datetime
+    # The update whose answer the last save holds (a replay after a crash: issue 14).
+    last_update_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,6 +21,7 @@ from telegram import Update
 from telegram.error import NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application
 
+from bot.domain import intake
 from bot.services.container import get_services
 from storage.repo.drafts import APPLYING_UPDATE
 
@@ -82,8 +83,11 @@ class UpdateFetcher:
         pending = await repo.unhandled_updates(self.app.bot.id)
         # A conversation step saves its answer before the update is marked: a crash between
         # the two left a draft that already holds it, and replaying it would put the answer
-        # into the next question.
-        saved = await repo.updates_saved_in_drafts(int(raw["update_id"]) for raw in pending)
+        # into the next question. The report conversation asks its question again instead
+        # (handlers/report/conversation.py: the person may never have seen it); others skip it.
+        saved = await repo.updates_saved_in_drafts(
+            (int(raw["update_id"]) for raw in pending), besides=intake.CONVERSATION
+        )
         for raw in pending:
             if int(raw["update_id"]) in saved:
                 await repo.mark_update_handled(self.app.bot.id, int(raw["update_id"]))

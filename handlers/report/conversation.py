@@ -65,7 +65,7 @@ from handlers.report.prompt import (
 )
 from handlers.report.steps import StepHandler
 from handlers.start import main_menu
-from storage.models import OutboxMessage
+from storage.models import Draft, OutboxMessage
 
 FROM_TEXT = "intake:from_text"
 
@@ -91,10 +91,14 @@ STEP_HANDLERS: dict[Step, StepHandler] = {
 }
 
 
-async def _draft(update: Update, context: Context) -> ReportDraft | None:
+async def _saved(update: Update, context: Context) -> Draft | None:
     user = update.effective_user
     assert user is not None
-    saved = await services(context).repo.draft(user.id, CONVERSATION)
+    return await services(context).repo.draft(user.id, CONVERSATION)
+
+
+async def _draft(update: Update, context: Context) -> ReportDraft | None:
+    saved = await _saved(update, context)
     return ReportDraft.from_json(saved.data) if saved else None
 
 
@@ -180,10 +184,15 @@ def _on_step(step: Step) -> Any:
     """Return the handler for messages at `step`: Back and Cancel first, then the answer."""
 
     async def handle(update: Update, context: Context) -> Step | int:
-        draft = await _draft(update, context)
+        saved = await _saved(update, context)
+        draft = ReportDraft.from_json(saved.data) if saved else None
         if draft is None:  # the draft was submitted or cancelled elsewhere
             await notice(update, context, "no_draft")
             return ConversationHandler.END
+        if saved is not None and saved.last_update_id == update.update_id:
+            # Replayed after a crash that came once this answer was saved: ask the question it
+            # led to (perhaps never sent) rather than take the answer for it.
+            return await ask(update, context, step, draft)
         lang = await language(update, context)
         text = message_of(update).text
         label = services(context).renderer.label

@@ -26,13 +26,8 @@ class DraftsRepo(RepoBase):
         self, telegram_user_id: int, conversation: str, step: str, data: dict[str, Any]
     ) -> Draft:
         """Save a conversation's step and answers (one row per user and conversation)."""
-        now = self.clock()
-        values = {
-            "step": step,
-            "data": data,
-            "updated_at": now,
-            "last_update_id": APPLYING_UPDATE.get(),
-        }
+        now, update_id = self.clock(), APPLYING_UPDATE.get()
+        values = {"step": step, "data": data, "updated_at": now, "last_update_id": update_id}
         async with self.db.write() as conn:
             await conn.execute(
                 self._insert()(t.drafts)
@@ -41,7 +36,7 @@ class DraftsRepo(RepoBase):
                     index_elements=["telegram_user_id", "conversation"], set_=values
                 )
             )
-        return Draft(telegram_user_id, conversation, step, data, now)
+        return Draft(telegram_user_id, conversation, step, data, now, update_id)
 
     async def draft(self, telegram_user_id: int, conversation: str) -> Draft | None:
         """Return a saved conversation, if any."""
@@ -58,12 +53,19 @@ class DraftsRepo(RepoBase):
             ).first()
         return None if row is None else to_model(row, Draft)
 
-    async def updates_saved_in_drafts(self, update_ids: Iterable[int]) -> set[int]:
-        """Return which of these updates a draft's last save holds (read at start only)."""
+    async def updates_saved_in_drafts(
+        self, update_ids: Iterable[int], *, besides: str | None = None
+    ) -> set[int]:
+        """Return which of these updates a draft's last save holds (read at start only).
+
+        `besides`: a conversation left out (one that handles its own replays).
+        """
         wanted = list(update_ids)
         if not wanted:
             return set()
         stmt = select(t.drafts.c.last_update_id).where(t.drafts.c.last_update_id.in_(wanted))
+        if besides is not None:
+            stmt = stmt.where(t.drafts.c.conversation != besides)
         async with self.db.read() as conn:
             return {int(v) for v in (await conn.execute(stmt)).scalars()}
 
