@@ -193,12 +193,19 @@ async def test_sigkill_while_citizens_file_and_staff_dispose_loses_and_doubles_n
             repo = Repository(db)
             try:
                 reports = {n: await reports_of(repo, u) for n, u in citizens.items()}
-                cards = {
-                    n: await repo.linked_message(r[0].id, "card", group.id)
-                    for n, r in reports.items()
-                    if len(r) == 1
-                }
-                await until(lambda: None not in cards.values(), within=5, what="cards")
+                # The bot posts the last cards from its outbox: read them again until all are in.
+                deadline = time.monotonic() + 15
+                while True:
+                    cards = {
+                        n: await repo.linked_message(r[0].id, "card", group.id)
+                        for n, r in reports.items()
+                        if len(r) == 1
+                    }
+                    if None not in cards.values():
+                        break
+                    if time.monotonic() > deadline:
+                        raise TimeoutError("cards")
+                    await asyncio.sleep(0.1)
                 unit = (await repo.list_units())[0]
 
                 async def dispose_all() -> None:
