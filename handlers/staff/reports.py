@@ -59,16 +59,25 @@ def _audience(update: Update) -> Audience:
     return Audience.READERS if chat is not None and chat.type == "private" else Audience.SHARED
 
 
+async def _asked_period(
+    update: Update, context: Context, command: str, default: Kind
+) -> Period | None:
+    """Return the period a supervisor asked for, with "sending a document" shown; else None."""
+    if await _supervisor(update, context) is None:
+        return None
+    period = await _period(update, context, command, default)
+    if period is not None:
+        await message_of(update).reply_chat_action(ChatAction.UPLOAD_DOCUMENT)
+    return period
+
+
 async def recap(update: Update, context: Context) -> None:
     """Send the period's summary, its chart and its workbook."""
-    if await _supervisor(update, context) is None:
-        return
-    period = await _period(update, context, "rekap", Kind.DAILY)
+    period = await _asked_period(update, context, "rekap", Kind.DAILY)
     if period is None:
         return
     svc = services(context)
     message = message_of(update)
-    await message.reply_chat_action(ChatAction.UPLOAD_DOCUMENT)
     with tempfile.TemporaryDirectory(prefix="aduan-rekap-") as folder:
         data, chart, book = await apart(svc, lambda own: _recap_files(own, period, Path(folder)))
         await message.reply_text(morning.summary_text(svc, data, "reports.attachments"))
@@ -97,14 +106,11 @@ async def _recap_files(
 
 async def export(update: Update, context: Context) -> None:
     """Send the register of the reports filed in a period, as an Excel workbook."""
-    if await _supervisor(update, context) is None:
-        return
-    period = await _period(update, context, "ekspor", Kind.MONTHLY)
+    period = await _asked_period(update, context, "ekspor", Kind.MONTHLY)
     if period is None:
         return
     svc = services(context)
     message = message_of(update)
-    await message.reply_chat_action(ChatAction.UPLOAD_DOCUMENT)
     with tempfile.TemporaryDirectory(prefix="aduan-ekspor-") as folder:
         out = Path(folder) / f"register-{period.slug}.xlsx"
         audience, xlsx = _audience(update), build.Format.XLSX
