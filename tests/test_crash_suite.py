@@ -27,7 +27,7 @@ from storage.models import Report
 from storage.repository import Repository
 
 NUMBER = re.compile(r"LAPOR-\d{4}-\d{6}")
-SEED = 1402
+SEED = int(os.environ.get("CRASH_SEED", "1402"))  # another seed: CRASH_SEED=n
 STEPS: list[tuple[str, str]] = [
     ("text", "/lapor"),
     ("text", "✅ Saya mengerti dan setuju"),

@@ -406,3 +406,25 @@ async def test_a_step_saved_before_a_crash_is_not_answered_again_at_the_replay(
     assert draft is not None
     assert draft.data["title"] == "Air PDAM mati tiga hari"
     assert draft.data["description"] == DESCRIPTION
+
+
+async def test_a_lapor_replayed_after_a_crash_goes_on_with_its_own_draft(
+    loopback: LoopbackBotApi, bot: BotRunner
+) -> None:
+    citizen = Citizen(loopback, loopback.add_user("Rina"))
+    assert "Sebelum melapor" in await citizen.says("/lapor")
+    await bot.idle()
+    lapor = int(str((await stored_updates(bot))[-1]["update_id"]))
+    async with bot.services.db.write() as conn:  # killed after the draft, before the mark
+        await conn.execute(
+            t.inbound_updates.update()
+            .where(t.inbound_updates.c.update_id == lapor)
+            .values(handled_at=None, payload=loopback.updates[lapor])
+        )
+    answers = len(loopback.bot_messages(citizen.user.id))
+    await bot.restart()
+    await bot.idle()
+    # Not "resume the report you began?" about the draft this same /lapor began.
+    [again] = loopback.bot_messages(citizen.user.id)[answers:]
+    assert "Sebelum melapor" in again["text"]
+    assert "Apa jenis laporan" in await citizen.says("✅ Saya mengerti dan setuju")

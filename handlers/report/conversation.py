@@ -116,7 +116,11 @@ async def _begin(update: Update, context: Context, draft: ReportDraft) -> Step:
 
 async def start_report(update: Update, context: Context) -> Step:
     """Start a report, or ask whether to resume the one already begun."""
-    existing = await _draft(update, context)
+    saved = await _saved(update, context)
+    existing = ReportDraft.from_json(saved.data) if saved else None
+    if saved is not None and existing is not None and saved.last_update_id == update.update_id:
+        # This very /lapor, replayed after a crash: its draft is begun, not an older one.
+        return await ask(update, context, Step[saved.step], existing)
     if existing is not None:
         return await ask(update, context, Step.RESUME, existing)
     text = " ".join(context.args or [])
