@@ -55,6 +55,9 @@ def configure_logging(settings: Settings) -> None:
     # httpx logs every request URL, which contains the token, at INFO.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    from bot.telegram.jobs import CancelledAtShutdown  # only where the bot runs
+
+    logging.getLogger("apscheduler.executors.default").addFilter(CancelledAtShutdown())
 
 
 def cmd_run(settings: Settings, args: argparse.Namespace) -> int:

@@ -180,3 +180,24 @@ def test_make_run_without_a_token_serves_the_demo_console_and_ctrl_c_stops_it(
     assert process.returncode == 0, err
     assert "Traceback" not in err
     assert not (tmp_path / "data").exists(), "the demo writes to a database of its own"
+
+
+def test_a_job_cancelled_at_shutdown_is_not_logged_as_an_error(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    import asyncio
+    import logging
+
+    from bot.telegram.jobs import CancelledAtShutdown
+
+    executor = logging.getLogger("apscheduler.executors.default")
+    executor.addFilter(quiet := CancelledAtShutdown())
+    try:
+        for error in (asyncio.CancelledError(), ValueError("a real bug")):
+            try:
+                raise error
+            except BaseException:
+                executor.exception("Job raised an exception")
+    finally:
+        executor.removeFilter(quiet)
+    assert [r.exc_info[1].__class__ for r in caplog.records if r.exc_info] == [ValueError]

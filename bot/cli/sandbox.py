@@ -53,6 +53,9 @@ def cmd_sandbox(settings: Settings, args: argparse.Namespace) -> int:
     logging.getLogger("httpx").setLevel(logging.WARNING)
     # The outbox drains every 50 ms here; a drain still running when the next is due is normal.
     logging.getLogger("apscheduler").setLevel(logging.ERROR)
+    from bot.telegram.jobs import CancelledAtShutdown
+
+    logging.getLogger("apscheduler.executors.default").addFilter(CancelledAtShutdown())
     try:
         asyncio.run(serve(settings, host=args.host, port=args.port, profile=profile))
     except OSError as exc:

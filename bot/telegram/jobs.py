@@ -94,3 +94,17 @@ def schedule_retention(
         name=RETENTION_JOB,
         job_kwargs=_SINGLE,
     )
+
+
+class CancelledAtShutdown(logging.Filter):
+    """Drop APScheduler's report of a job cancelled because the bot is stopping.
+
+    Stopping cancels a job still running (an outbox drain, say); APScheduler logs that at ERROR
+    with a traceback, which reads like a crash on every Ctrl-C. Nothing is lost: an outbox row
+    not yet marked sent is sent at the next start.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Keep every record but a job's CancelledError."""
+        error = record.exc_info[1] if record.exc_info else None
+        return not isinstance(error, asyncio.CancelledError)
