@@ -45,6 +45,18 @@ async def stored_updates(runner: BotRunner) -> list[dict[str, object]]:
         return [dict(r._mapping) for r in rows]
 
 
+async def killed_before_the_mark(bot: BotRunner, loopback: LoopbackBotApi) -> int:
+    """Leave the last update as a kill -9 after its effect would: stored, not marked handled."""
+    update_id = int(str((await stored_updates(bot))[-1]["update_id"]))
+    async with bot.services.db.write() as conn:
+        await conn.execute(
+            t.inbound_updates.update()
+            .where(t.inbound_updates.c.update_id == update_id)
+            .values(handled_at=None, payload=loopback.updates[update_id])
+        )
+    return update_id
+
+
 async def test_an_update_is_stored_before_it_is_acknowledged_and_forgotten_once_handled(
     loopback: LoopbackBotApi, bot: BotRunner
 ) -> None:
@@ -382,13 +394,7 @@ async def test_a_step_saved_before_a_crash_is_not_answered_again_at_the_replay(
     saved = await bot.services.repo.draft(citizen.user.id, "report")
     assert saved is not None
     # The crash came after the step saved its answer, before the update was marked handled.
-    title_update = int(str((await stored_updates(bot))[-1]["update_id"]))
-    async with bot.services.db.write() as conn:  # as a kill -9 leaves it: stored, unmarked
-        await conn.execute(
-            t.inbound_updates.update()
-            .where(t.inbound_updates.c.update_id == title_update)
-            .values(handled_at=None, payload=loopback.updates[title_update])
-        )
+    title_update = await killed_before_the_mark(bot, loopback)
     answers = len(loopback.bot_messages(citizen.user.id))
     await bot.restart()
     await bot.idle()
@@ -414,13 +420,7 @@ async def test_a_lapor_replayed_after_a_crash_goes_on_with_its_own_draft(
     citizen = Citizen(loopback, loopback.add_user("Rina"))
     assert "Sebelum melapor" in await citizen.says("/lapor")
     await bot.idle()
-    lapor = int(str((await stored_updates(bot))[-1]["update_id"]))
-    async with bot.services.db.write() as conn:  # killed after the draft, before the mark
-        await conn.execute(
-            t.inbound_updates.update()
-            .where(t.inbound_updates.c.update_id == lapor)
-            .values(handled_at=None, payload=loopback.updates[lapor])
-        )
+    await killed_before_the_mark(bot, loopback)
     answers = len(loopback.bot_messages(citizen.user.id))
     await bot.restart()
     await bot.idle()
