@@ -28,6 +28,7 @@ from bot.telegram.menus import (
 )
 from bot.telegram.outbox import OutboxSender
 from bot.telegram.persistence import DraftPersistence
+from bot.telegram.processor import PerChatProcessor
 from bot.telegram.ratelimit import build_rate_limiter
 from bot.telegram.request import ResilientRequest
 from bot.telegram.updates import DurableApplication
@@ -75,8 +76,10 @@ def build_application(
         .rate_limiter(build_rate_limiter(settings))
         # Every template is HTML (autoescaped); one default instead of a parse_mode per call.
         .defaults(Defaults(parse_mode=ParseMode.HTML))
-        # ConversationHandler needs one update at a time per chat; the simplest safe choice.
-        .concurrent_updates(False)
+        # ConversationHandler needs one update at a time per chat: different chats side by
+        # side, each chat's in order (bot/telegram/processor.py); UPDATE_CONCURRENCY=1 for one
+        # update at a time overall.
+        .concurrent_updates(_update_processor(settings))
         # Conversation steps come back from our drafts table after a restart.
         .persistence(
             DraftPersistence(
@@ -145,6 +148,13 @@ def build_application(
     # Last: the error handler logs first and tells the user second.
     application.add_error_handler(_on_error)
     return application
+
+
+def _update_processor(settings: Settings) -> PerChatProcessor | bool:
+    """Return the per-chat processor, or False for one update at a time (PTB's own loop)."""
+    if settings.update_concurrency <= 1:
+        return False
+    return PerChatProcessor(settings.update_concurrency)
 
 
 async def _post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> None:

@@ -71,6 +71,21 @@ class Settings(BaseSettings):
     retention_days: int = Field(default=0, ge=0)
     # Seconds between two retention sweeps (the job in bot/telegram/jobs.py).
     retention_interval_seconds: float = Field(default=6 * 3600.0, gt=0)
+    # Issue 16 (bot/telegram/processor.py): updates of different chats handled at once, each
+    # chat's in order; 1 handles every update in turn (PTB's concurrent_updates(False)).
+    update_concurrency: int = Field(default=32, ge=1)
+    # Webhook mode (`python -m bot run --webhook`, bot/telegram/webhook.py), behind a reverse
+    # proxy: the public HTTPS URL Telegram posts to, where this process listens, and the secret
+    # Telegram sends back in X-Telegram-Bot-Api-Secret-Token (1-256 of A-Z a-z 0-9 _ -).
+    webhook_url: str | None = None
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = Field(default=8443, ge=0, le=65535)
+    webhook_path: str = "/telegram"
+    webhook_secret_token: SecretStr | None = None
+    # SQLite: a copy of the database (VACUUM INTO) before each automatic migration, kept here
+    # (default: a `backups` folder beside the database file); off with BACKUP_BEFORE_MIGRATION=0.
+    backup_before_migration: bool = True
+    backup_dir: Path | None = None
     log_level: str = "INFO"
 
     @field_validator("admin_user_ids", mode="before")
@@ -102,6 +117,25 @@ class Settings(BaseSettings):
     @classmethod
     def _empty_token_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("webhook_secret_token", mode="before")
+    @classmethod
+    def _secret_token_shape(cls, value: object) -> object:
+        if isinstance(value, str):
+            if not value.strip():
+                return None
+            import re
+
+            if not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", value):
+                raise ValueError("1-256 characters of A-Z, a-z, 0-9, _ and - (Telegram's rule)")
+        return value
+
+    @field_validator("webhook_path")
+    @classmethod
+    def _absolute_path(cls, value: str) -> str:
+        if not value.startswith("/"):
+            raise ValueError("must start with /")
+        return value
 
     @field_validator("telegram_base_url")
     @classmethod
