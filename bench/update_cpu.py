@@ -1,0 +1,433 @@
+"""CPU per update: the real bot beside a bare python-telegram-bot echo bot, on one harness.
+
+Run: nice -n 10 .venv/bin/python bench/update_cpu.py [--citizens 20] [--only real|echo]
+
+One loopback Bot API server (loopback/) runs in this process with the citizens who talk to it;
+each bot runs in a child process of its own, so that its CPU time (time.process_time: every
+thread, aiosqlite's included) is the bot's alone. Each citizen files a full report, /start to
+the tracking number (21 updates), all citizens at once; each waits for the bot's answer before
+the next message, as a person does. Printed for both bots: CPU per update, updates per second,
+p50/p99 latency (update queued on the server -> the bot's first answer seen by the server), and
+the ratio; for the real bot also, per update: transactions (read/write), aiosqlite thread hops
+(calls into a connection's worker thread, counted by wrapping aiosqlite.Connection._execute
+in the child, not in product code), SQL statements and reporter lookups.
+
+The bench lifts Telegram's send limits (overall and per group) so that it measures the bot's
+work, not the limiter's waiting; the flood guard is lifted as in the tests. A warm-up citizen
+files a report first (templates compiled, caches filled); the counters start after it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from loopback import FakeUser, LoopbackBotApi
+
+TOKEN = "123456:LOOPBACK-TOKEN"
+SYLLABLES = ("ba", "ku", "pa", "ne", "lo", "ri", "ta", "mu", "se", "do", "ga", "wi", "ra", "ho")
+
+
+def words(n: int, count: int) -> str:
+    """Return made-up place names of their own for citizen n (no two reports read alike)."""
+    rng = random.Random(n)
+    return " ".join(
+        "".join(rng.choice(SYLLABLES) for _ in range(rng.randint(3, 4))).capitalize()
+        for _ in range(count)
+    )
+
+
+def description(n: int) -> str:
+    """Return a description of its own for citizen n (the duplicate check offers none)."""
+    return f"Di {words(n, 3)} dekat {words(n + 1000, 3)} ada kerusakan {words(n + 2000, 6)}."
+
+
+# (what the citizen sends, a part of the answer the real bot gives): the conversation of
+# tests/test_report_conversation.py, /start first. "photo" sends a photo.
+SCRIPT: tuple[tuple[str, str], ...] = (
+    ("/start", "Selamat datang"),
+    ("/lapor", "Sebelum melapor"),
+    ("✅ Saya mengerti dan setuju", "Apa jenis laporan"),
+    ("Pengaduan", "Pilih kategori"),
+    ("Infrastruktur", "Pilih subkategori"),
+    ("Jalan dan jembatan", "judul singkat"),
+    ("{title}", "Ceritakan masalahnya"),
+    ("{description}", "Kapan kejadiannya"),
+    ("📅 Hari ini", "Di mana lokasinya"),
+    ("Jl. Timor Raya, Oesapa, Kupang", "anonim"),
+    ("👤 Tidak, tampilkan identitas saya", "Rahasiakan isi"),
+    ("📢 Tidak perlu dirahasiakan", "Lampirkan bukti"),
+    ("photo", "Berkas tersimpan"),
+    ("✅ Selesai, lanjut", "Persetujuan pemrosesan data"),
+    ("✅ Setuju", "Nama lengkap"),
+    ("Warga Nomor {n}", "Nomor HP"),
+    ("0812 3456 7890", "Alamat lengkap"),
+    ("Jl. Timor Raya No. 5, Oesapa, Kelapa Lima", "surel"),
+    ("⏭️ Lewati", "foto KTP"),
+    ("⏭️ Lewati", "Periksa laporan"),
+    ("📨 Kirim laporan", "LAPOR-"),
+)
+
+
+# --- the bots, each in a child process -------------------------------------------------------
+
+
+@dataclass
+class Counters:
+    """What the real bot does per update, counted in its process."""
+
+    hops: int = 0
+    statements: int = 0
+    reads: int = 0
+    writes: int = 0
+    reporter_lookups: int = 0
+    kinds: Counter[str] = field(default_factory=Counter)
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the counts as JSON for the parent."""
+        return {
+            "hops": self.hops,
+            "statements": self.statements,
+            "reads": self.reads,
+            "writes": self.writes,
+            "reporter_lookups": self.reporter_lookups,
+            "kinds": dict(self.kinds.most_common(25)),
+        }
+
+
+def _instrument(counters: Counters) -> None:
+    """Count thread hops, transactions, statements and reporter lookups (bench only)."""
+    from contextlib import asynccontextmanager
+
+    import aiosqlite.core
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    from storage.database import Database
+    from storage.repository import Repository
+
+    original_execute = aiosqlite.core.Connection._execute
+
+    async def _execute(self: Any, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        counters.hops += 1
+        return await original_execute(self, fn, *args, **kwargs)
+
+    aiosqlite.core.Connection._execute = _execute  # type: ignore[method-assign]
+
+    def counted(name: str, original: Callable[..., Any]) -> Callable[..., Any]:
+        @asynccontextmanager
+        async def wrapper(self: Any) -> Any:
+            setattr(counters, name, getattr(counters, name) + 1)
+            async with original(self) as conn:
+                yield conn
+
+        return wrapper
+
+    Database.write = counted("writes", Database.write)  # type: ignore[method-assign]
+    Database.read = counted("reads", Database.read)  # type: ignore[method-assign]
+
+    @event.listens_for(Engine, "before_cursor_execute")
+    def _statement(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        counters.statements += 1
+        words = statement.split()
+        head = " ".join(words[:4]) if words else "?"
+        counters.kinds[head[:60]] += 1
+
+    for name in ("reporter_by_telegram", "ensure_reporter"):
+        original = getattr(Repository, name)
+
+        def make(original: Any = original) -> Any:
+            async def lookup(self: Any, *args: Any, **kwargs: Any) -> Any:
+                counters.reporter_lookups += 1
+                return await original(self, *args, **kwargs)
+
+            return lookup
+
+        setattr(Repository, name, make())
+
+
+async def _child_commands(on: dict[str, Callable[[], Any]]) -> None:
+    """Answer the parent's commands, one a line on stdin, until 'stop'."""
+    while True:
+        line = (await asyncio.to_thread(sys.stdin.readline)).strip()
+        if not line:
+            return
+        result = on[line]()
+        if asyncio.iscoroutine(result):
+            result = await result
+        print(json.dumps(result), flush=True)
+        if line == "stop":
+            return
+
+
+def _cpu() -> float:
+    return time.process_time()
+
+
+async def serve_real(base_url: str, file_url: str, db: str, group: int, profile: bool) -> None:
+    from bot.app import build_application
+    from bot.settings import Settings
+    from bot.telegram import lifecycle
+
+    counters = Counters()
+    _instrument(counters)
+    settings = Settings(
+        _env_file=None,
+        telegram_bot_token=TOKEN,
+        telegram_base_url=base_url,
+        telegram_base_file_url=file_url,
+        database_url=f"sqlite+aiosqlite:///{db}",
+        staff_chat_id=group,
+        poll_timeout_seconds=10,
+        limit_messages_per_minute=100_000,
+        limit_reports_per_day=100_000,
+        rate_overall_per_second=100_000,
+        rate_group_max=100_000,
+        rate_group_burst=50_000,
+    )
+    app = build_application(settings)
+    await lifecycle.start(app, poll_timeout=settings.poll_timeout_seconds)
+    await _measure(counters, profile)
+    await lifecycle.stop(app)
+
+
+async def serve_echo(base_url: str, file_url: str, profile: bool) -> None:
+    from telegram import Update
+    from telegram.ext import ApplicationBuilder, ContextTypes, MessageHandler, filters
+
+    async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message = update.effective_message
+        assert message is not None
+        await message.reply_text(message.text or "ok")
+
+    app = ApplicationBuilder().token(TOKEN).base_url(base_url).base_file_url(file_url).build()
+    app.add_handler(MessageHandler(filters.ALL, echo))
+    await app.initialize()
+    assert app.updater is not None
+    await app.updater.start_polling(poll_interval=0, timeout=10)
+    await app.start()
+    await _measure(Counters(), profile)
+    await app.updater.stop()
+    await app.stop()
+    await app.shutdown()
+
+
+async def _measure(counters: Counters, profile: bool) -> None:
+    state: dict[str, Any] = {}
+    profiler: Any = None
+
+    def begin() -> dict[str, Any]:
+        nonlocal profiler
+        state["cpu"], state["wall"] = _cpu(), time.monotonic()
+        fresh = Counters()
+        counters.__dict__.update(fresh.__dict__)
+        if profile:
+            import cProfile
+
+            profiler = cProfile.Profile()
+            profiler.enable()
+        return {"ok": True}
+
+    def end() -> dict[str, Any]:
+        if profiler is not None:
+            profiler.disable()
+            profiler.dump_stats(f"/tmp/U/profile-{os.getpid()}.prof")
+        return {
+            "cpu": _cpu() - state["cpu"],
+            "wall": time.monotonic() - state["wall"],
+            **counters.as_dict(),
+        }
+
+    await _child_commands({"begin": begin, "end": end, "stop": lambda: {"ok": True}})
+
+
+# --- the citizens, in this process -----------------------------------------------------------
+
+
+@dataclass
+class Run:
+    """One bot's figures from the parent's side."""
+
+    latencies: list[float] = field(default_factory=list)
+    updates: int = 0
+
+
+async def converse(
+    api: LoopbackBotApi, user: FakeUser, n: int, run: Run, *, echo: bool, wait: float = 30.0
+) -> None:
+    """File one report (or say the same to the echo bot), waiting for each answer."""
+    chat = user.id
+    for sent, expected in SCRIPT:
+        seen = len(api.calls("sendMessage", chat_id=chat))
+        queued = time.monotonic()
+        if sent == "photo":
+            api.send_photo(user, caption="lubang")
+        else:
+            api.send_text(
+                user,
+                sent.format(n=n, title=f"Kerusakan di {words(n, 2)}", description=description(n)),
+            )
+        run.updates += 1
+        first: float | None = None
+        deadline = queued + wait
+        while True:
+            calls = [r for r in api.calls("sendMessage", chat_id=chat)[seen:] if r.done]
+            if calls and first is None:
+                first = calls[0].time
+            texts = [str((r.response or {}).get("result", {}).get("text", "")) for r in calls]
+            if calls and (echo or any(expected in t for t in texts)):
+                break
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"citizen {n}: no {expected!r} after {sent!r}: {texts}")
+            await api.changed(0.5)
+        assert first is not None
+        run.latencies.append(first - queued)
+
+
+async def drive(
+    kind: str, citizens: int, folder: Path, profile: bool
+) -> tuple[Run, dict[str, Any], float]:
+    """Start a bot in a child process, warm it up, run the citizens; return both sides' figures."""
+    async with LoopbackBotApi(TOKEN) as api:
+        group = api.add_supergroup("Staf Pengaduan")
+        db = folder / f"{kind}.db"
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable,
+            __file__,
+            "--serve",
+            kind,
+            "--base-url",
+            api.base_url,
+            "--file-url",
+            api.base_file_url,
+            "--db",
+            str(db),
+            "--group",
+            str(group.id),
+            *(["--profile"] if profile else []),
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+        )
+        stdin, stdout = proc.stdin, proc.stdout
+        assert stdin is not None
+        assert stdout is not None
+
+        async def ask(command: str) -> dict[str, Any]:
+            stdin.write(f"{command}\n".encode())
+            await stdin.drain()
+            return dict(json.loads(await stdout.readline()))
+
+        try:
+            started = time.monotonic()
+            await converse(api, api.add_user("Pemanasan"), 0, Run(), echo=kind == "echo")
+            warmup = time.monotonic() - started
+            await api.settle(quiet=0.3, timeout=60)
+            await ask("begin")
+            run = Run()
+            users = [api.add_user(f"Warga{n}") for n in range(1, citizens + 1)]
+            await asyncio.gather(
+                *(converse(api, u, n, run, echo=kind == "echo") for n, u in enumerate(users, 1))
+            )
+            # What the answers set going (the cards to the group, the outbox's bookkeeping)
+            # is part of the work per update: wait until the bot has been quiet for a moment.
+            await api.settle(quiet=0.5, timeout=120)
+            figures = await ask("end")
+            await ask("stop")
+            await proc.wait()
+        finally:
+            if proc.returncode is None:
+                proc.kill()
+                await proc.wait()
+        return run, figures, warmup
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def summary(kind: str, run: Run, figures: dict[str, Any]) -> dict[str, float]:
+    n = run.updates
+    return {
+        "cpu_ms": 1000 * figures["cpu"] / n,
+        "ups": n / figures["wall"],
+        "p50_ms": 1000 * statistics.median(run.latencies),
+        "p99_ms": 1000 * pct(run.latencies, 0.99),
+    }
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--citizens", type=int, default=20)
+    parser.add_argument("--only", choices=("real", "echo"))
+    parser.add_argument("--profile", action="store_true", help="cProfile the bot to /tmp/U")
+    parser.add_argument("--kinds", action="store_true", help="print the statements by kind")
+    args = parser.parse_args()
+    folder = Path(tempfile.mkdtemp(prefix="update-cpu-"))
+    print(f"load average before: {os.getloadavg()}  cpus: {os.cpu_count()}")
+    results: dict[str, dict[str, float]] = {}
+    kinds = [args.only] if args.only else ["echo", "real"]
+    for kind in kinds:
+        run, figures, warmup = await drive(kind, args.citizens, folder, args.profile)
+        results[kind] = summary(kind, run, figures)
+        r = results[kind]
+        print(
+            f"{kind:>5}: {run.updates} updates from {args.citizens} citizens, "
+            f"CPU {r['cpu_ms']:.2f} ms/update, {r['ups']:.1f} updates/s, "
+            f"latency p50 {r['p50_ms']:.1f} ms p99 {r['p99_ms']:.1f} ms "
+            f"(warm-up conversation {warmup:.1f} s)"
+        )
+        if kind == "real":
+            n = run.updates
+            print(
+                f"       per update: {(figures['reads'] + figures['writes']) / n:.2f} transactions "
+                f"({figures['reads'] / n:.2f} read, {figures['writes'] / n:.2f} write), "
+                f"{figures['hops'] / n:.1f} aiosqlite thread hops, "
+                f"{figures['statements'] / n:.1f} SQL statements, "
+                f"{figures['reporter_lookups'] / n:.2f} reporter lookups"
+            )
+            if args.kinds:
+                for head, count in figures["kinds"].items():
+                    print(f"         {count / n:6.2f}  {head}")
+    if "real" in results and "echo" in results:
+        ratio = results["real"]["cpu_ms"] / results["echo"]["cpu_ms"]
+        print(f"ratio real/echo CPU per update: {ratio:.2f}x")
+    print(f"load average after: {os.getloadavg()}")
+
+
+def serve() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--serve", choices=("real", "echo"))
+    parser.add_argument("--base-url")
+    parser.add_argument("--file-url")
+    parser.add_argument("--db")
+    parser.add_argument("--group", type=int)
+    parser.add_argument("--profile", action="store_true")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    if args.serve == "real":
+        asyncio.run(serve_real(args.base_url, args.file_url, args.db, args.group, args.profile))
+    else:
+        asyncio.run(serve_echo(args.base_url, args.file_url, args.profile))
+
+
+if __name__ == "__main__":
+    if "--serve" in sys.argv:
+        serve()
+    else:
+        asyncio.run(main())
