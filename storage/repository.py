@@ -8,6 +8,7 @@ from __future__ import annotations
 from storage.repo.base import Clock, RepoBase, to_model, utc_now
 from storage.repo.citizen import CitizenRepo
 from storage.repo.drafts import DraftsRepo
+from storage.repo.operations import OperationsRepo
 from storage.repo.outbox import OutboxRepo
 from storage.repo.privacy import PrivacyRepo
 from storage.repo.prompts import PromptsRepo
@@ -37,5 +38,6 @@ class Repository(
     PromptsRepo,
     PrivacyRepo,
     RegisterRepo,
+    OperationsRepo,
 ):
     """Typed access to the database; each public write is one transaction."""
