@@ -313,3 +313,15 @@ class Erasure:
 
     reporter_id: int
     reports: tuple[Report, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class StaffQuery:
+    """What a staff member looks for: a whole tracking number, or words and phrases.
+
+    `number` is canonical (bot/domain/tracking.py); a number that matches no report is looked
+    for as words too (a number typed in part, say). Each term is a word or a phrase of words.
+    """
+
+    number: str | None = None
+    terms: tuple[str, ...] = ()

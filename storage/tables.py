@@ -96,12 +96,25 @@ staff_units = Table(
 )
 
 
+# Only open reports wait for a reminder (migration 0008): a report closed before a threshold fired
+# leaves the indexes. An OR of equalities, so that the sweep's `stage = :stage` implies it.
+_OPEN_STAGES = (
+    "submitted",
+    "disposed",
+    "in_progress",
+    "awaiting_approval",
+    "needs_info",
+    "answered",
+)
+_OPEN_PREDICATE = "(" + " OR ".join(f"stage = '{stage}'" for stage in _OPEN_STAGES) + ")"
+
+
 def _pending_mark_indexes() -> list[Index]:
     """Return one partial index per reminder mark: (stage, due) where the mark is still unset."""
     indexes = []
     for clock in ("stage", "final"):
         for mark in ("warned", "breached", "escalated"):
-            where = text(f"{clock}_{mark}_at IS NULL")
+            where = text(f"{clock}_{mark}_at IS NULL AND {_OPEN_PREDICATE}")
             indexes.append(
                 Index(
                     f"ix_reports_{clock}_un{mark}",
@@ -251,6 +264,8 @@ drafts = Table(
     Column("updated_at", UtcDateTime, nullable=False),
     # The update whose answer this save holds: a replay after a crash skips it (issue 14).
     Column("last_update_id", TgId),
+    # Start-up reads one conversation's drafts; housekeeping finds the abandoned ones by age.
+    Index("ix_drafts_conversation_updated", "conversation", "updated_at"),
 )
 
 # A sequence per name (tracking-number prefix and year), bumped inside the submitting transaction.

@@ -83,6 +83,18 @@ def may_read(member: StaffMember, report: Report) -> bool:
     return member.role != Role.VIEWER and handles(member, report)
 
 
+def secret_units(member: StaffMember) -> frozenset[int] | None:
+    """Return the units whose `rahasia` reports a member may read; None for every unit's.
+
+    The same rule as `may_read`, in the form a search query filters by.
+    """
+    if member.role == Role.VIEWER:
+        return frozenset()
+    if member.role == Role.LIAISON:
+        return frozenset(member.unit_ids)
+    return None
+
+
 def readers(staff: Iterable[StaffMember], report: Report) -> list[StaffMember]:
     """Return the staff allowed to read a report, among those given."""
     return [m for m in staff if m.active and may_read(m, report)]

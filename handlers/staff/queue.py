@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler, filters
 
@@ -13,7 +15,7 @@ from bot.services.staff_actions import private_detail
 from bot.telegram.cards import history_lines
 from handlers.common import Context, kick_outbox, message_of, services
 from handlers.staff.common import STAFF_LANG, acting_member, alert_text
-from storage.models import Report, StaffMember
+from storage.models import Report, StaffMember, StaffQuery
 
 # Reports per /antrian page: 10 rows of at most ~300 characters each.
 QUEUE_PAGE = 10
@@ -86,20 +88,38 @@ async def queue(update: Update, context: Context) -> None:
     )
 
 
+# A phrase in straight or curly double quotes, or one word.
+_TERM = re.compile(r'"([^"]*)"|(\S+)')
+_CURLY = str.maketrans("\u201c\u201d", '""')
+
+
+def search_query(text: str) -> StaffQuery:
+    """Read what `/cari` was given: a whole tracking number, or words and "quoted phrases"."""
+    plain = text.translate(_CURLY).strip()
+    terms = tuple(
+        term
+        for phrase, word in _TERM.findall(plain)
+        if (term := " ".join((phrase or word).split()))
+    )
+    return StaffQuery(number=normalize_number(plain), terms=terms)
+
+
 async def search(update: Update, context: Context) -> None:
-    """Find reports by words in their number, title, text or place."""
+    """Find reports by their number, or by words in their title, text or place."""
     member = await _member(update, context)
     if member is None:
         return
-    words = context.args or []
-    if not words:
+    query = search_query(" ".join(context.args or []))
+    if query.number is None and not query.terms:
         await _reply(update, context, "staff_usage", command="cari")
         return
     svc = services(context)
-    # As many as a queue page, so that the answer fits one message.
-    found = await svc.repo.search_reports(words, limit=QUEUE_PAGE)
     # A `rahasia` report is found only by those who may read it: its words are its content.
-    found = [r for r in found if access.may_read(member, r)]
+    # As many as a queue page, so that the answer fits one message.
+    found = await svc.repo.find_reports(
+        query, secret_units=access.secret_units(member), limit=QUEUE_PAGE
+    )
+    found = [r for r in found if access.may_read(member, r)]  # the query's rule, checked again
     await _reply(update, context, "staff_reports", kind="search", rows=_rows(svc, member, found))
 
 

@@ -19,20 +19,30 @@ Nearby reports are read through the (latitude, longitude) index with a bounding 
 Other databases have no FTS table (migration 0002 does nothing there): the search falls back to
 LIKE over the `FALLBACK_WINDOW` most recent open reports of the category, which is slower and
 looser but needs nothing dialect-specific.
+
+Staff search (`/cari`, `find_reports`) reads another index, `report_search_all` (migration
+0008): every report ever filed, `rahasia` ones included, by number, title, description and
+place. A whole tracking number is looked up on the unique index of `reports.number`; words and
+"quoted phrases" go to one FTS5 MATCH (every one must appear, each as a whole word) walked
+newest first, which FTS5 serves in rowid order without sorting: the walk stops at the page's
+last row, and a miss costs the index lookups of its words. Who may read which `rahasia`
+report is part of the query, so a page is never cut short by reports filtered out after it.
+Other databases fall back to LIKE over the four columns (every report read, as before).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Float, and_, column, func, literal, or_, select, text
+from sqlalchemy import Float, and_, column, func, literal, or_, select, text, true
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage import tables as t
-from storage.models import Reporter
+from storage.models import Report, Reporter, StaffQuery
 from storage.repo.base import RepoBase, to_model
 from storage.repo.reports import OPEN
 
@@ -80,6 +90,10 @@ _REPORT_FIELDS = [name for name in SearchHit.__dataclass_fields__ if name != "ra
 _HIT_COLUMNS = ", ".join(f"r.{name}" for name in _REPORT_FIELDS)
 # Typed result columns for the raw query, matched by position: times come back aware.
 _HIT_TYPES = [*(t.reports.c[name] for name in _REPORT_FIELDS), column("rank", Float)]
+
+
+# A term that holds no letter or digit would be an empty FTS5 phrase.
+_WORDLIKE = re.compile(r"\w")
 
 
 def _phrase(term: str) -> str:
@@ -224,6 +238,79 @@ class SearchRepo(RepoBase):
             hits.append(_hit({**mapping, "rank": -float(shared)}))
         return sorted(hits, key=lambda h: h.rank)
 
+    async def find_reports(
+        self,
+        query: StaffQuery,
+        *,
+        secret_units: Collection[int] | None,
+        limit: int = 10,
+    ) -> list[Report]:
+        """Return the newest reports that match a staff query and that the asker may read.
+
+        `secret_units`: the units whose `rahasia` reports the asker may read; None for all of
+        them, empty for none (the rule is bot/domain/access.py `may_read`).
+        """
+        async with self.db.read() as conn:
+            if query.number is not None:
+                stmt = select(t.reports).where(
+                    t.reports.c.number == query.number, _readable(secret_units)
+                )
+                found = [to_model(r, Report) for r in await conn.execute(stmt)]
+                if found or not query.terms:
+                    return found
+            terms = [term for term in query.terms if _WORDLIKE.search(term)]
+            if not terms:
+                return []
+            if self.db.is_sqlite:
+                return await self._find_indexed(conn, terms, secret_units, limit)
+            return await self._find_like(conn, terms, secret_units, limit)
+
+    async def _find_indexed(
+        self,
+        conn: AsyncConnection,
+        terms: list[str],
+        secret_units: Collection[int] | None,
+        limit: int,
+    ) -> list[Report]:
+        # CROSS JOIN keeps the FTS table outside: its rowid order is the result's, no sort.
+        params: dict[str, Any] = {"expr": " ".join(_phrase(term) for term in terms)}
+        params["limit"] = limit
+        access = ""
+        if secret_units is not None:
+            units = sorted(secret_units)
+            access = "AND (NOT r.confidential"
+            if units:
+                access += f" OR r.unit_id IN ({', '.join(f':u{i}' for i in range(len(units)))})"
+                params.update({f"u{i}": unit for i, unit in enumerate(units)})
+            access += ")"
+        sql = f"""
+            SELECT r.* FROM report_search_all
+            CROSS JOIN reports AS r ON r.id = report_search_all.rowid
+            WHERE report_search_all MATCH :expr {access}
+            ORDER BY report_search_all.rowid DESC
+            LIMIT :limit
+        """
+        rows = await conn.execute(text(sql).columns(*t.reports.c), params)
+        return [to_model(row, Report) for row in rows]
+
+    async def _find_like(
+        self,
+        conn: AsyncConnection,
+        terms: list[str],
+        secret_units: Collection[int] | None,
+        limit: int,
+    ) -> list[Report]:
+        # Portable: every word of every term in any of the four columns (reads every report).
+        r = t.reports
+        columns = (r.c.number, r.c.title, r.c.description, r.c.location_text)
+        words = [word for term in terms for word in term.split()]
+        where = [
+            or_(*(func.lower(c).contains(word.lower(), autoescape=True) for c in columns))
+            for word in words
+        ]
+        stmt = select(r).where(*where, _readable(secret_units)).order_by(r.c.id.desc()).limit(limit)
+        return [to_model(row, Report) for row in await conn.execute(stmt)]
+
     async def nearby_open_reports(
         self,
         box: BoundingBox,
@@ -311,6 +398,16 @@ class SearchRepo(RepoBase):
         stmt = select(func.count()).where(t.report_followers.c.report_id == report_id)
         async with self.db.read() as conn:
             return int((await conn.execute(stmt)).scalar_one())
+
+
+def _readable(secret_units: Collection[int] | None) -> Any:
+    """Return the condition for reports the asker may read (see `find_reports`)."""
+    if secret_units is None:
+        return true()
+    r = t.reports
+    if not secret_units:
+        return r.c.confidential.is_(False)
+    return or_(r.c.confidential.is_(False), r.c.unit_id.in_(sorted(secret_units)))
 
 
 def _in_box_or_unplaced(box: BoundingBox) -> Any:
