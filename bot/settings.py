@@ -71,6 +71,13 @@ class Settings(BaseSettings):
     retention_days: int = Field(default=0, ge=0)
     # Seconds between two retention sweeps (the job in bot/telegram/jobs.py).
     retention_interval_seconds: float = Field(default=6 * 3600.0, gt=0)
+    # Housekeeping (bot/services/housekeeping.py): sent outbox rows are kept this many days,
+    # drafts nobody touched for this many days are dropped (0 keeps either for ever); the job
+    # runs every interval and deletes at most prune_batch_size rows per transaction.
+    outbox_keep_days: int = Field(default=14, ge=0)
+    draft_keep_days: int = Field(default=30, ge=0)
+    prune_interval_seconds: float = Field(default=3600.0, gt=0)
+    prune_batch_size: int = Field(default=1000, gt=0)
     # Issue 16 (bot/telegram/processor.py): updates of different chats handled at once, each
     # chat's in order; 1 handles every update in turn (PTB's concurrent_updates(False)).
     update_concurrency: int = Field(default=32, ge=1)
