@@ -2,8 +2,13 @@
 
 SQLite gets one writer connection (writes queue for it instead of colliding: docs/architecture.md
 §7) and a small pool of readers; every write transaction starts with BEGIN IMMEDIATE so that it
-holds the write lock from its first statement. Other databases use one ordinary pool for both.
-Callers read, decide and render before they write, so that the write lock is held briefly.
+holds the write lock from its first statement. Callers read, decide and render before they
+write, so that the write lock is held briefly.
+
+PostgreSQL (asyncpg) gets one pool for both: writes at READ COMMITTED, reads in READ ONLY,
+REPEATABLE READ transactions (one snapshot for every statement of a `read()`, as SQLite's
+deferred transaction gives). Each connection's session runs in UTC with server-side limits, so
+that a stuck statement or a transaction left open never holds rows and locks for ever.
 """
 
 from __future__ import annotations
@@ -24,6 +29,20 @@ from storage import crypto
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 BUSY_TIMEOUT_MS = 10_000
+# PostgreSQL: connections per process (the bot's handlers, the outbox sender and the jobs share
+# them; a replica more is another pool of this size: keep replicas x this under max_connections).
+PG_POOL_SIZE = 10
+PG_MAX_OVERFLOW = 10
+PG_POOL_TIMEOUT_S = 30
+PG_POOL_RECYCLE_S = 1800
+# Server-side limits per session (milliseconds, as PostgreSQL's settings take them).
+PG_SESSION = {
+    "timezone": "UTC",
+    "application_name": "aduan",
+    "statement_timeout": "30000",
+    "lock_timeout": str(BUSY_TIMEOUT_MS),
+    "idle_in_transaction_session_timeout": "60000",
+}
 # Personal data lives here: only the bot's own user reads the file and its folder (SQLite gives
 # the -wal and -shm files the database file's mode).
 FILE_MODE = 0o600
@@ -74,8 +93,19 @@ class Database:
                 event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
                 event.listen(engine.sync_engine, "begin", begin)
         else:
-            self.writer = create_async_engine(url, pool_pre_ping=True)
-            self.reader = self.writer
+            self.writer = create_async_engine(
+                url,
+                pool_size=PG_POOL_SIZE,
+                max_overflow=PG_MAX_OVERFLOW,
+                pool_timeout=PG_POOL_TIMEOUT_S,
+                pool_recycle=PG_POOL_RECYCLE_S,
+                pool_pre_ping=True,
+                connect_args=_connect_args(self.url.get_driver_name()),
+            )
+            # The same pool: execution options only change how its transactions begin.
+            self.reader = self.writer.execution_options(
+                isolation_level="REPEATABLE READ", postgresql_readonly=True
+            )
 
     @property
     def sqlite_file(self) -> Path | None:
@@ -138,8 +168,16 @@ class Database:
     async def dispose(self) -> None:
         """Close every connection."""
         await self.writer.dispose()
-        if self.reader is not self.writer:
+        if self.reader.sync_engine.pool is not self.writer.sync_engine.pool:
             await self.reader.dispose()
+
+
+def _connect_args(driver: str) -> dict[str, Any]:
+    """Return the driver's arguments that set each PostgreSQL session up (UTC, limits)."""
+    if driver == "asyncpg":
+        return {"server_settings": dict(PG_SESSION)}
+    # Another driver (psycopg): the same settings through libpq's options string.
+    return {"options": " ".join(f"-c {name}={value}" for name, value in PG_SESSION.items())}
 
 
 # Hand-written SQLite objects (migration 0002): the FTS5 table and its shadow tables.

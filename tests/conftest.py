@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import ssl
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -11,7 +12,39 @@ import pytest
 
 from bot.settings import Settings
 from loopback import LoopbackBotApi
+from tests import pg
 from tests.harness import BotRunner, make_settings
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """On PostgreSQL (ADUAN_TEST_DB=postgresql), give Settings and subprocesses the data key."""
+    config.addinivalue_line("markers", "sqlite_only(reason): the test is about SQLite itself")
+    if pg.enabled():
+        os.environ.setdefault("DATA_KEYS", pg.TEST_DATA_KEY)
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    """Say which database the run uses."""
+    return f"database: {'PostgreSQL (tests/pg.py)' if pg.enabled() else 'SQLite'}"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Skip tests marked sqlite_only on PostgreSQL, with the marker's reason."""
+    if not pg.enabled():
+        return
+    for item in items:
+        marker = item.get_closest_marker("sqlite_only")
+        if marker is not None:
+            reason = marker.args[0] if marker.args else "about SQLite itself"
+            item.add_marker(pytest.mark.skip(reason=f"SQLite only: {reason}"))
+
+
+@pytest.fixture(autouse=True)
+def _drop_postgres_databases() -> Iterator[None]:
+    """Drop a test's PostgreSQL databases after it (its other fixtures are torn down first)."""
+    yield
+    if pg.has_test_databases():
+        pg.drop_test_databases()
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -22,15 +22,46 @@ from bot.telegram.outbox import OutboxSender
 from loopback import LoopbackBotApi
 from storage.database import Database
 from storage.repository import Clock, utc_now
+from tests import pg
+
+
+def on_postgres() -> bool:
+    """Return whether the run is on PostgreSQL (ADUAN_TEST_DB=postgresql: tests/pg.py)."""
+    return pg.enabled()
+
+
+def database_url(tmp_path: Path, name: str = "aduan.db", *, empty: bool = False) -> str:
+    """Return the URL of a test's database: an SQLite file in `tmp_path`, or on PostgreSQL.
+
+    On PostgreSQL the database is a copy of one migrated template (`empty`: no schema at all),
+    the same database for the same path, dropped after the test.
+    """
+    if on_postgres():
+        return pg.database_url(str(tmp_path / name), empty=empty)
+    return f"sqlite+aiosqlite:///{tmp_path}/{name}"
+
+
+def suite_data_keys() -> list[str]:
+    """Return the data keys a test's Database needs: none on SQLite (the key file), else one."""
+    return [pg.TEST_DATA_KEY] if on_postgres() else []
+
+
+def make_database(tmp_path: Path, name: str = "aduan.db", *, empty: bool = False) -> Database:
+    """Open a test's database (see database_url) with the keys it needs."""
+    return Database(database_url(tmp_path, name, empty=empty), suite_data_keys())
 
 
 def make_settings(loopback: LoopbackBotApi, tmp_path: Path, **overrides: Any) -> Settings:
-    """Return settings that point the bot at the loopback server and a fresh SQLite file."""
+    """Return settings that point the bot at the loopback server and a fresh database.
+
+    The database is an SQLite file in `tmp_path`, or a fresh PostgreSQL database when the run
+    is on PostgreSQL (its data key comes from DATA_KEYS in the environment: tests/pg.py).
+    """
     values: dict[str, Any] = {
         "telegram_bot_token": loopback.token,
         "telegram_base_url": loopback.base_url,
         "telegram_base_file_url": loopback.base_file_url,
-        "database_url": f"sqlite+aiosqlite:///{tmp_path}/aduan.db",
+        "database_url": database_url(tmp_path),
         "outbox_interval_seconds": 0.05,
         "outbox_backoff_seconds": 0.1,
         "rate_max_retries": 0,
@@ -40,6 +71,8 @@ def make_settings(loopback: LoopbackBotApi, tmp_path: Path, **overrides: Any) ->
         # The SLA jobs post digests and recaps by the real clock; their tests turn them on.
         "sla_jobs_enabled": False,
     }
+    if on_postgres():
+        values["data_keys"] = suite_data_keys()
     values.update(overrides)
     return Settings(_env_file=None, **values)
 
