@@ -1,0 +1,272 @@
+"""Time the first catch-up SLA sweep at 1M reports (~20,000 overdue) and what a citizen waits.
+
+Run: nice -n 10 .venv/bin/python bench/sweep_1m.py [--db /tmp/aduan-1m/million.db] [--work DIR]
+
+The database is the shared 1M world (bench/million.py; built if `--db` does not exist). Each
+phase runs in a child process on its own copy of it (cp --reflink=auto), at the builder's NOW:
+
+- solo: the services alone (no bot) run the first sweep: wall and CPU time, peak resident memory
+  of the process (ru_maxrss), SQL statements (an executemany counts once), alerts and digests.
+  A second sweep right after shows the steady state.
+- citizen: the real application polls the loopback Bot API (tests/harness.py BotRunner); citizens
+  send /start one after another, first alone (the floor), then while the same first sweep runs in
+  the bot's event loop. Each wait is from the update's arrival to the answer's sendMessage; the
+  figures are p50/p99/max of the floor and of the waits that overlapped the sweep.
+
+Figures go to stdout with the load average before and after each phase; the machine is shared, so
+CPU time is the figure to compare.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from million import GROUP_CHAT, NOW, build
+from sqlalchemy import event
+
+from bot.services.container import Services, build_services
+from bot.services.sla.sweep import run_sweep
+from bot.settings import Settings
+
+DEFAULT_DB = Path("/tmp/aduan-1m/million.db")
+
+
+def _copy(src: Path, dst: Path) -> None:
+    for suffix in ("", ".key"):
+        target = Path(f"{dst}{suffix}")
+        if target.exists():
+            target.unlink()
+    subprocess.run(["cp", "--reflink=auto", str(src), str(dst)], check=True)
+    key = Path(f"{src}.key")
+    if key.exists():
+        shutil.copyfile(key, f"{dst}.key")
+
+
+def _count_statements(svc: Services) -> list[int]:
+    counter = [0]
+
+    def seen(*_args: Any) -> None:
+        counter[0] += 1
+
+    for engine in {svc.db.writer, svc.db.reader}:
+        event.listen(engine.sync_engine, "before_cursor_execute", seen)
+    return counter
+
+
+def _settings(db: Path, **extra: Any) -> Settings:
+    return Settings(
+        _env_file=None,
+        database_url=f"sqlite+aiosqlite:///{db}",
+        staff_chat_id=GROUP_CHAT,
+        aduan_profile="nasional",
+        sla_jobs_enabled=False,
+        **extra,
+    )
+
+
+def _clock() -> Any:
+    """Return a clock that starts at NOW and runs with the real time."""
+    started = time.monotonic()
+    return lambda: NOW + timedelta(seconds=time.monotonic() - started)
+
+
+def _rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+async def _solo(db: Path) -> dict[str, Any]:
+    clock = _clock()
+    svc = build_services(_settings(db), clock=clock)
+    await svc.db.upgrade()
+    statements = _count_statements(svc)
+    rss_before = _rss_mb()
+    wall, cpu = time.perf_counter(), time.process_time()
+    result = await run_sweep(svc, clock())
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    first = {
+        "wall": wall,
+        "cpu": cpu,
+        "statements": statements[0],
+        "alerts": len(result.alerts),
+        "digests": result.digests,
+        "reminders": result.reporter_reminders,
+        "closed": result.closed,
+        "rss_before": rss_before,
+        "rss_peak": _rss_mb(),
+    }
+    statements[0] = 0
+    wall, cpu = time.perf_counter(), time.process_time()
+    again = await run_sweep(svc, clock())
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    second = {
+        "wall": wall,
+        "cpu": cpu,
+        "statements": statements[0],
+        "alerts": len(again.alerts),
+    }
+    await svc.db.dispose()
+    return {"first": first, "second": second}
+
+
+async def _citizen(db: Path, floor_count: int) -> dict[str, Any]:
+    from loopback import LoopbackBotApi
+    from tests.harness import BotRunner
+
+    async with LoopbackBotApi() as api:
+        api.add_supergroup("Staf Pengaduan", chat_id=GROUP_CHAT)
+        people = [api.add_user(f"Warga {n}") for n in range(400)]
+        settings = _settings(
+            db,
+            telegram_bot_token=api.token,
+            telegram_base_url=api.base_url,
+            telegram_base_file_url=api.base_file_url,
+            poll_timeout_seconds=1,
+            limit_messages_per_minute=100_000,
+        )
+        clock = _clock()
+        runner = BotRunner(settings, clock=clock, loopback=api)
+        started = time.perf_counter()
+        await runner.start()
+        startup = time.perf_counter() - started
+        svc = runner.services
+        turn = iter(people)
+
+        async def start_once() -> tuple[float, float]:
+            user = next(turn)
+            before = len(api.calls("sendMessage", chat_id=user.id))
+            sent = time.perf_counter()
+            api.send_text(user, "/start")
+            await api.wait_for("sendMessage", chat_id=user.id, count=before + 1, timeout=60)
+            return sent, time.perf_counter() - sent
+
+        for _ in range(5):  # warm up: templates, statement caches
+            await start_once()
+        floor = [(await start_once())[1] for _ in range(floor_count)]
+        done = asyncio.Event()
+        waits: list[tuple[float, float]] = []
+
+        async def citizens() -> None:
+            while not done.is_set():
+                waits.append(await start_once())
+                await asyncio.sleep(0.005)
+
+        talk = asyncio.create_task(citizens())
+        await asyncio.sleep(0.1)
+        sweep_start = time.perf_counter()
+        result = await run_sweep(svc, clock())
+        sweep_end = time.perf_counter()
+        done.set()
+        await talk
+        await runner.stop()
+    during = [w for s, w in waits if s < sweep_end and s + w > sweep_start]
+    return {
+        "startup": startup,
+        "floor": floor,
+        "during": during,
+        "sweep_wall": sweep_end - sweep_start,
+        "alerts": len(result.alerts),
+        "rss_peak": _rss_mb(),
+    }
+
+
+def _quantile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    if len(values) == 1:
+        return values[0]
+    return statistics.quantiles(values, n=100, method="inclusive")[int(q * 100) - 1]
+
+
+def _child(phase: str, db: Path) -> None:
+    run = _solo(db) if phase == "solo" else _citizen(db, floor_count=40)
+    out = asyncio.run(run)
+    print("RESULT " + json.dumps(out))
+
+
+def _run_phase(phase: str, src: Path, work: Path) -> dict[str, Any]:
+    copy = work / f"sweep-{phase}.db"
+    started = time.perf_counter()
+    _copy(src, copy)
+    print(f"[{phase}] copied the 1M database in {time.perf_counter() - started:.1f} s", flush=True)
+    print(f"[{phase}] load average before: {os.getloadavg()}", flush=True)
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    done = subprocess.run(
+        [sys.executable, __file__, "--child", phase, "--db", str(copy)],
+        check=True,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    print(f"[{phase}] load average after: {os.getloadavg()}", flush=True)
+    for suffix in ("", "-wal", "-shm", ".key"):
+        Path(f"{copy}{suffix}").unlink(missing_ok=True)
+    line = [x for x in done.stdout.splitlines() if x.startswith("RESULT ")][-1]
+    return dict(json.loads(line[len("RESULT ") :]))
+
+
+def main() -> None:
+    """Build the world if needed, run both phases on copies, print the figures."""
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--db", type=Path, default=DEFAULT_DB)
+    parser.add_argument("--work", type=Path, default=Path("/tmp/S/sweep-bench"))
+    parser.add_argument("--child", choices=("solo", "citizen"))
+    parser.add_argument("--phase", choices=("solo", "citizen", "both"), default="both")
+    args = parser.parse_args()
+    if args.child:
+        _child(args.child, args.db)
+        return
+    if not args.db.exists():
+        print(f"building {args.db} (bench/million.py)", flush=True)
+        build(args.db)
+    args.work.mkdir(parents=True, exist_ok=True)
+    phases = ("solo", "citizen") if args.phase == "both" else (args.phase,)
+    results = {phase: _run_phase(phase, args.db, args.work) for phase in phases}
+    if "solo" in results:
+        first, second = results["solo"]["first"], results["solo"]["second"]
+        print(
+            f"first sweep:  wall {first['wall']:.2f} s  CPU {first['cpu']:.2f} s"
+            f"  statements {first['statements']}  alerts {first['alerts']}"
+            f"  digests {first['digests']}  reminders {first['reminders']}"
+            f"  closed {first['closed']}"
+        )
+        print(
+            f"  peak RSS {first['rss_peak']:.0f} MB (before the sweep {first['rss_before']:.0f} MB)"
+            "  targets: 1 s of work, 200 MB"
+        )
+        print(
+            f"next sweep:   wall {second['wall']:.2f} s  CPU {second['cpu']:.2f} s"
+            f"  statements {second['statements']}  alerts {second['alerts']}"
+        )
+    if "citizen" in results:
+        c = results["citizen"]
+        floor, during = [1000 * x for x in c["floor"]], [1000 * x for x in c["during"]]
+        print(f"bot start-up {c['startup']:.2f} s; sweep in the bot's loop {c['sweep_wall']:.2f} s")
+        print(
+            f"citizen /start alone:        n={len(floor)}  p50 {_quantile(floor, 0.5):.0f} ms"
+            f"  p99 {_quantile(floor, 0.99):.0f} ms  max {max(floor):.0f} ms"
+        )
+        if during:
+            print(
+                f"citizen /start during sweep: n={len(during)}  p50 {_quantile(during, 0.5):.0f} ms"
+                f"  p99 {_quantile(during, 0.99):.0f} ms  max {max(during):.0f} ms"
+                "  (target: no wait over 100 ms behind the sweep)"
+            )
+        print(f"  peak RSS of the bot process {c['rss_peak']:.0f} MB")
+
+
+if __name__ == "__main__":
+    main()
