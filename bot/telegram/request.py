@@ -37,7 +37,7 @@ def _remember_missing_sniffio() -> None:
     try:
         importlib.import_module("sniffio")
     except ImportError:
-        sys.modules.setdefault("sniffio", None)  # type: ignore[assignment]
+        sys.modules.setdefault("sniffio", None)  # type: ignore[arg-type]
 
 
 _remember_missing_sniffio()
