@@ -13,7 +13,7 @@ from typing import Any
 
 from telegram.ext import Application, ContextTypes
 
-from bot.services import privacy
+from bot.services import housekeeping, privacy
 from bot.services.container import Services
 from bot.services.sla.recap import post_recap
 from bot.services.sla.sweep import run_sweep
@@ -25,6 +25,7 @@ SWEEP_START_JOB = "sla-sweep-start"
 RECAP_JOB = "sla-recap"
 RECAP_CATCH_UP_JOB = "sla-recap-catch-up"
 RETENTION_JOB = "privacy-retention"
+HOUSEKEEPING_JOB = "housekeeping"
 _SINGLE = {"max_instances": 1, "coalesce": True}
 
 
@@ -33,6 +34,7 @@ def schedule(application: Application[Any, Any, Any, Any, Any, Any], svc: Servic
     queue = application.job_queue
     assert queue is not None, "install python-telegram-bot[job-queue]"
     schedule_retention(application, svc)
+    schedule_housekeeping(application, svc)
     if not svc.settings.sla_jobs_enabled:
         log.info("SLA_JOBS_ENABLED is off: no reminder sweep, no daily recap")
         return
@@ -92,6 +94,35 @@ def schedule_retention(
         interval=svc.settings.retention_interval_seconds,
         first=0.1,
         name=RETENTION_JOB,
+        job_kwargs=_SINGLE,
+    )
+
+
+def schedule_housekeeping(
+    application: Application[Any, Any, Any, Any, Any, Any], svc: Services
+) -> None:
+    """Prune sent outbox rows and abandoned drafts (bot/services/housekeeping.py) by interval."""
+    queue = application.job_queue
+    assert queue is not None, "install python-telegram-bot[job-queue]"
+    if svc.settings.outbox_keep_days <= 0 and svc.settings.draft_keep_days <= 0:
+        return
+
+    async def prune(_ctx: ContextTypes.DEFAULT_TYPE) -> None:
+        pruned = await housekeeping.prune(svc)
+        if pruned.outbox or pruned.drafts:
+            log.info(
+                "housekeeping: %d sent message(s), %d abandoned draft(s) deleted",
+                pruned.outbox,
+                pruned.drafts,
+            )
+
+    for job in queue.get_jobs_by_name(HOUSEKEEPING_JOB):
+        job.schedule_removal()
+    queue.run_repeating(
+        prune,
+        interval=svc.settings.prune_interval_seconds,
+        first=1.0,
+        name=HOUSEKEEPING_JOB,
         job_kwargs=_SINGLE,
     )
 

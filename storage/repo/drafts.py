@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from contextvars import ContextVar
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, delete, func, select, tuple_
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage import tables as t
 from storage.models import (
@@ -86,3 +88,42 @@ class DraftsRepo(RepoBase):
         stmt = select(t.drafts).where(t.drafts.c.conversation == conversation)
         async with self.db.read() as conn:
             return [to_model(r, Draft) for r in await conn.execute(stmt)]
+
+    async def prune_drafts(self, updated_before: datetime, *, limit: int) -> int:
+        """Delete up to `limit` drafts nobody touched since a time (abandoned); return how many.
+
+        Each conversation's old drafts are read on ix_drafts_conversation_updated; the few
+        conversation names are found by skipping along the same index.
+        """
+        d = t.drafts
+        deleted = 0
+        async with self.db.write() as conn:
+            for name in await self._draft_conversations(conn):
+                if deleted >= limit:
+                    break
+                old = (
+                    select(d.c.telegram_user_id, d.c.conversation)
+                    .where(d.c.conversation == name, d.c.updated_at < updated_before)
+                    .limit(limit - deleted)
+                )
+                keys = [tuple(row) for row in await conn.execute(old)]
+                if keys:
+                    await conn.execute(
+                        delete(d).where(tuple_(d.c.telegram_user_id, d.c.conversation).in_(keys))
+                    )
+                    deleted += len(keys)
+        return deleted
+
+    @staticmethod
+    async def _draft_conversations(conn: AsyncConnection) -> list[str]:
+        # min(conversation) > previous, one index seek per name (a skip scan by hand).
+        d = t.drafts
+        names: list[str] = []
+        while True:
+            stmt = select(func.min(d.c.conversation))
+            if names:
+                stmt = stmt.where(d.c.conversation > names[-1])
+            name = (await conn.execute(stmt)).scalar()
+            if name is None:
+                return names
+            names.append(name)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, delete, func, or_, select, update
 
 from storage import tables as t
 from storage.models import (
@@ -191,6 +191,22 @@ class OutboxRepo(RepoBase):
                 .values(status="dropped", last_error="dropped by an operator")
             )
         return result.rowcount
+
+    async def prune_sent_outbox(self, sent_before: datetime, *, limit: int) -> int:
+        """Delete up to `limit` messages delivered before a time; return how many.
+
+        Pending, failed and dropped rows are kept whatever their age. A row is due before it is
+        sent (not_before <= sent_at), so the (status, not_before) index bounds the walk.
+        """
+        o = t.outbox
+        old = (
+            select(o.c.id)
+            .where(o.c.status == "sent", o.c.not_before < sent_before, o.c.sent_at < sent_before)
+            .limit(limit)
+        )
+        async with self.db.write() as conn:
+            result = await conn.execute(delete(o).where(o.c.id.in_(old.scalar_subquery())))
+        return int(result.rowcount)
 
 
 def _trouble(stuck_after: int) -> ColumnElement[bool]:
