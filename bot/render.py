@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Callable
 from datetime import date, datetime
 from functools import cached_property
 from pathlib import Path
@@ -102,6 +103,31 @@ class Renderer:
         clock = format_time(local, format="short", locale=locale)
         at = _AT.get(lang, "")
         return f"{day}{at}{clock} {_zone_abbreviation(self.zone)}"
+
+    def datetime_formatter(self, lang: str) -> Callable[[datetime], str]:
+        """Return `format_datetime` for one language, remembering each day and time of day.
+
+        For long lists (a digest's CSV file formats thousands of due times): the date and the
+        time of day are formatted once each, which is most of the cost.
+        """
+        locale = _LOCALES[lang]
+        at = _AT.get(lang, "")
+        zone = _zone_abbreviation(self.zone)
+        days: dict[date, str] = {}
+        clocks: dict[tuple[int, int], str] = {}
+
+        def formatted(value: datetime) -> str:
+            local = value.astimezone(self.zone)
+            day = days.get(local.date())
+            if day is None:
+                day = days[local.date()] = format_date(local, format="d MMM yyyy", locale=locale)
+            key = (local.hour, local.minute)
+            clock = clocks.get(key)
+            if clock is None:
+                clock = clocks[key] = format_time(local, format="short", locale=locale)
+            return f"{day}{at}{clock} {zone}"
+
+        return formatted
 
 
 # Between the date and the time: Indonesian says "pukul" before a time of day.
