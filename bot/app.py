@@ -6,7 +6,7 @@ import logging
 from datetime import timedelta
 from typing import Any
 
-from telegram import BotCommandScopeAllPrivateChats, BotCommandScopeChat, Update
+from telegram import Update
 from telegram.constants import ParseMode
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 
@@ -19,13 +19,7 @@ from bot.settings import Settings
 from bot.telegram import access_log, letters
 from bot.telegram.cards import render_card, render_detail
 from bot.telegram.jobs import schedule as schedule_sla_jobs
-from bot.telegram.menus import (
-    Audience,
-    group_commands,
-    private_commands,
-    publish,
-    publish_staff_private,
-)
+from bot.telegram.menus import menus_wanted, publish_changed
 from bot.telegram.outbox import OutboxSender
 from bot.telegram.persistence import DraftPersistence
 from bot.telegram.processor import PerChatProcessor
@@ -219,18 +213,14 @@ async def _register_commands(
 
     Citizens (every private chat) see the citizen commands; the staff group sees the commands
     that answer there (/help, /staf, /unit); each staff member who has started the bot sees
-    both lists in their private chat. Telegram keeps a per-chat menu until it is replaced, so a
-    staff member who starts the bot later gets theirs then (handlers/staff/presence.py).
+    the citizen commands and those of their role in their private chat. Telegram keeps a
+    per-chat menu until it is replaced, so a staff member who starts the bot later gets theirs
+    then (handlers/staff/presence.py).
     """
-    bot, renderer = application.bot, svc.renderer
-    await publish(
-        bot, renderer, BotCommandScopeAllPrivateChats(), private_commands(Audience.CITIZEN)
-    )
-    if svc.staff_chat_id is not None:
-        await publish(bot, renderer, BotCommandScopeChat(svc.staff_chat_id), group_commands())
-    for member in await svc.repo.list_staff():
-        if member.private_chat_at is not None:
-            await publish_staff_private(bot, renderer, member.telegram_user_id)
+    # Side by side, and only the scopes whose menu changed since it was last published
+    # (bot/telegram/menus.py): a restart with nothing new makes no setMyCommands call.
+    wanted = menus_wanted(svc.staff_chat_id, await svc.repo.list_staff())
+    await publish_changed(application.bot, svc.renderer, svc.repo, wanted, complete=True)
 
 
 async def _post_shutdown(application: Application[Any, Any, Any, Any, Any, Any]) -> None:

@@ -7,7 +7,7 @@ from telegram.ext import BaseHandler, ChatMemberHandler, MessageHandler, filters
 
 from bot.services.container import Services
 from bot.telegram import membership
-from bot.telegram.menus import publish_staff_private
+from bot.telegram.menus import publish_member
 from handlers.common import Context, services
 
 SEEN_KEY = "staff_private_seen"
@@ -25,7 +25,7 @@ async def remember_private_chat(update: Update, context: Context) -> None:
     svc = services(context)
     if await svc.repo.mark_private_chat(user.id):
         # A staff member's first private message: their chat gets the staff commands too.
-        await publish_staff_private(context.bot, svc.renderer, user.id)
+        await publish_member(context.bot, svc.renderer, svc.repo, user.id)
 
 
 async def membership_changed(update: Update, context: Context) -> None:

@@ -97,6 +97,24 @@ class RepoBase:
                 await conn.execute(select(t.settings_kv.c.value).where(t.settings_kv.c.key == key))
             ).scalar()
 
+    async def kv_items(self, prefix: str) -> dict[str, Any]:
+        """Return every runtime value whose key starts with `prefix` (one read)."""
+        stmt = select(t.settings_kv.c.key, t.settings_kv.c.value).where(
+            t.settings_kv.c.key.startswith(prefix, autoescape=True)
+        )
+        async with self.db.read() as conn:
+            return {str(key): value for key, value in await conn.execute(stmt)}
+
+    async def set_kvs(self, values: dict[str, Any], *, drop: Sequence[str] = ()) -> None:
+        """Store runtime values and forget others, in one transaction."""
+        if not values and not drop:
+            return
+        async with self.db.write() as conn:
+            for key, value in values.items():
+                await self._set_kv(conn, key, value)
+            if drop:
+                await conn.execute(t.settings_kv.delete().where(t.settings_kv.c.key.in_(drop)))
+
     async def _insert_attachments(
         self,
         conn: AsyncConnection,
