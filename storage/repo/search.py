@@ -16,7 +16,14 @@ takes it out. A search never scans `reports`:
 
 Nearby reports are read through the (latitude, longitude) index with a bounding box.
 
-Other databases have no FTS table (migration 0002 does nothing there): the search falls back to
+PostgreSQL runs the same steps on its own index (migration 0002): a partial GIN index of the
+words of exactly the reports FTS5 would hold, in the `aduan_simple` configuration (`simple`
+with `unaccent`: case and diacritics folded, no stemming, as unicode61 does). The counts and
+the match use that index; ts_rank (title weight A, description B) stands for bm25, and pg_trgm's
+similarity of the titles adds a little, so that of two reports sharing the same words the one
+whose title reads like the new one comes first.
+
+Other databases have no index (migration 0002 does nothing there): the search falls back to
 LIKE over the `FALLBACK_WINDOW` most recent open reports of the category, which is slower and
 looser but needs nothing dialect-specific.
 
@@ -27,7 +34,8 @@ place. A whole tracking number is looked up on the unique index of `reports.numb
 newest first, which FTS5 serves in rowid order without sorting: the walk stops at the page's
 last row, and a miss costs the index lookups of its words. Who may read which `rahasia`
 report is part of the query, so a page is never cut short by reports filtered out after it.
-Other databases fall back to LIKE over the four columns (every report read, as before).
+PostgreSQL reads a GIN index of every report's words (migration 0008) the same way; other
+databases fall back to LIKE over the four columns (every report read, as before).
 """
 
 from __future__ import annotations
@@ -57,6 +65,18 @@ COMMON_TERMS = 3  # all of these must appear when no word is rare
 WINDOW = 400  # newest matches ranked by bm25
 FALLBACK_WINDOW = 500  # recent open reports LIKE-searched on other databases
 NEARBY_LIMIT = 20
+TRIGRAM_WEIGHT = 0.1  # PostgreSQL: how much the titles' likeness adds to ts_rank
+
+# PostgreSQL: the expressions of the GIN indexes of migrations 0002 and 0008, written exactly as
+# there (the planner uses an index only for the very expression it was built on).
+_PG_OPEN = f"r.stage IN ({_SEARCHABLE_SQL}) AND NOT r.confidential"
+_PG_OPEN_WORDS = (
+    "(setweight(aduan_words(r.title), 'A') || setweight(aduan_words(r.description), 'B'))"
+)
+_PG_ALL_WORDS = (
+    "aduan_words(number || ' ' || title || ' ' || description || ' ' || "
+    "coalesce(location_text, ''))"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,9 +142,12 @@ class SearchRepo(RepoBase):
         if not words:
             return []
         async with self.db.read() as conn:
-            if not self.db.is_sqlite:
+            if self.db.is_sqlite:
+                counts = await self._term_counts(conn, words)
+            elif self.db.is_postgresql:
+                counts = await self._pg_term_counts(conn, words)
+            else:
                 return await self._search_like(conn, words, category, box, exclude_reporter_id)
-            counts = await self._term_counts(conn, words)
             rare = sorted((w for w in words if 0 < counts[w] < COMMON_CAP), key=counts.__getitem__)
             chosen: list[str] = []
             for word in rare[:MAX_TERMS]:
@@ -132,14 +155,18 @@ class SearchRepo(RepoBase):
                     break
                 chosen.append(word)
             if chosen:
-                expression = " OR ".join(_phrase(w) for w in chosen)
+                looked_for, joiner = chosen, "OR"
                 window = None  # at most MATCH_BUDGET matches: rank them all
             else:
-                common = [w for w in words if counts[w] >= COMMON_CAP][:COMMON_TERMS]
-                if not common:
+                looked_for = [w for w in words if counts[w] >= COMMON_CAP][:COMMON_TERMS]
+                if not looked_for:
                     return []
-                expression = " AND ".join(_phrase(w) for w in common)
-                window = WINDOW
+                joiner, window = "AND", WINDOW
+            if not self.db.is_sqlite:
+                return await self._pg_ranked(
+                    conn, looked_for, joiner, window, category, box, exclude_reporter_id, limit
+                )
+            expression = f" {joiner} ".join(_phrase(w) for w in looked_for)
             return await self._ranked(
                 conn, expression, window, category, box, exclude_reporter_id, limit
             )
@@ -155,6 +182,69 @@ class SearchRepo(RepoBase):
         params["cap"] = COMMON_CAP
         row = (await conn.execute(text("SELECT " + ", ".join(parts)), params)).one()
         return {w: int(row[i]) for i, w in enumerate(words)}
+
+    async def _pg_term_counts(self, conn: AsyncConnection, words: list[str]) -> dict[str, int]:
+        # As _term_counts, on the partial GIN index of open reports' words (migration 0002).
+        parts = [
+            f"(SELECT count(*) FROM (SELECT 1 FROM reports AS r WHERE {_PG_OPEN} "
+            f"AND {_PG_OPEN_WORDS} @@ aduan_query(:w{i}) LIMIT :cap) AS m{i}) AS c{i}"
+            for i in range(len(words))
+        ]
+        params: dict[str, Any] = {f"w{i}": w for i, w in enumerate(words)}
+        params["cap"] = COMMON_CAP
+        row = (await conn.execute(text("SELECT " + ", ".join(parts)), params)).one()
+        return {w: int(row[i]) for i, w in enumerate(words)}
+
+    async def _pg_ranked(
+        self,
+        conn: AsyncConnection,
+        words: list[str],
+        joiner: str,
+        window: int | None,
+        category: str | None,
+        box: BoundingBox | None,
+        exclude_reporter_id: int | None,
+        limit: int,
+    ) -> list[SearchHit]:
+        # The matches come from the GIN index (with a window, the newest ones); ts_rank weighs
+        # the title (A) double the description (B), as bm25(2.0, 1.0) does on SQLite, and the
+        # trigram similarity of the titles (pg_trgm) parts near ties. Lower is better, as bm25.
+        glue = " || " if joiner == "OR" else " && "
+        query = "(" + glue.join(f"aduan_query(:w{i})" for i in range(len(words))) + ")"
+        params: dict[str, Any] = {f"w{i}": w for i, w in enumerate(words)}
+        params.update(category=category or "", limit=limit, said=" ".join(words))
+        where = []
+        if exclude_reporter_id is not None:
+            where.append("r.reporter_id != :me")
+            params["me"] = exclude_reporter_id
+        if box is not None:
+            where.append(
+                "(r.latitude IS NULL OR r.longitude IS NULL OR "
+                "(r.latitude BETWEEN :south AND :north AND r.longitude BETWEEN :west AND :east))"
+            )
+            params.update(south=box.south, north=box.north, west=box.west, east=box.east)
+        newest = ""
+        if window is not None:
+            newest = "ORDER BY r.id DESC LIMIT :window"
+            params["window"] = window
+        sql = f"""
+            WITH hits AS (
+                SELECT r.id FROM reports AS r
+                WHERE {_PG_OPEN} AND {_PG_OPEN_WORDS} @@ {query}
+                    AND coalesce(r.category, '') = :category
+                {newest}
+            )
+            SELECT {_HIT_COLUMNS}, -(
+                ts_rank({_PG_OPEN_WORDS}, {query}, '{{0.1, 0.2, 0.5, 1.0}}')
+                + {TRIGRAM_WEIGHT} * similarity(unaccent(r.title), unaccent(:said))
+            ) AS rank
+            FROM hits JOIN reports AS r ON r.id = hits.id
+            {"WHERE " + " AND ".join(where) if where else ""}
+            ORDER BY rank, r.id DESC
+            LIMIT :limit
+        """
+        rows = await conn.execute(text(sql).columns(*_HIT_TYPES), params)
+        return [_hit(row._mapping) for row in rows]
 
     async def _ranked(
         self,
@@ -263,7 +353,27 @@ class SearchRepo(RepoBase):
                 return []
             if self.db.is_sqlite:
                 return await self._find_indexed(conn, terms, secret_units, limit)
+            if self.db.is_postgresql:
+                return await self._find_pg(conn, terms, secret_units, limit)
             return await self._find_like(conn, terms, secret_units, limit)
+
+    async def _find_pg(
+        self,
+        conn: AsyncConnection,
+        terms: list[str],
+        secret_units: Collection[int] | None,
+        limit: int,
+    ) -> list[Report]:
+        # Every term (a word or a phrase) must appear: the GIN index of every report's words
+        # (migration 0008) finds them; newest first, as on SQLite.
+        params = {f"t{i}": term for i, term in enumerate(terms)}
+        query = " && ".join(f"aduan_query(:t{i})" for i in range(len(terms)))
+        matched = text(f"{_PG_ALL_WORDS} @@ ({query})").bindparams(**params)
+        r = t.reports
+        stmt = (
+            select(r).where(matched, _readable(secret_units)).order_by(r.c.id.desc()).limit(limit)
+        )
+        return [to_model(row, Report) for row in await conn.execute(stmt)]
 
     async def _find_indexed(
         self,
@@ -300,13 +410,13 @@ class SearchRepo(RepoBase):
         secret_units: Collection[int] | None,
         limit: int,
     ) -> list[Report]:
-        # Portable: every word of every term in any of the four columns (reads every report).
+        # Portable: every term (a phrase as it is written) in one of the four columns, in any
+        # case; this reads every report.
         r = t.reports
         columns = (r.c.number, r.c.title, r.c.description, r.c.location_text)
-        words = [word for term in terms for word in term.split()]
         where = [
-            or_(*(func.lower(c).contains(word.lower(), autoescape=True) for c in columns))
-            for word in words
+            or_(*(func.lower(c).contains(term.lower(), autoescape=True) for c in columns))
+            for term in terms
         ]
         stmt = select(r).where(*where, _readable(secret_units)).order_by(r.c.id.desc()).limit(limit)
         return [to_model(row, Report) for row in await conn.execute(stmt)]
