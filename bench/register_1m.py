@@ -173,6 +173,8 @@ def main() -> None:
         env["ADUAN_PROFILE"] = "nasional"
         command = [sys.executable, "-m", "bot", "report", "register", "--from", str(YEAR)]
         command += ["--to", str(YEAR), "--format", args.format, "--out", str(out)]
+        load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+        print(f"load average (1, 5, 15 min) before the register  {load}", flush=True)
         started = time.perf_counter()
         subprocess.run(command, check=True, env=env, stderr=subprocess.DEVNULL)
         elapsed = time.perf_counter() - started
@@ -185,6 +187,8 @@ def main() -> None:
         )
         print(f"  of which CPU time (the machine may be shared)  {cpu:8.1f} s")
         print(f"peak resident memory of the writer  {peak:8.0f} MB  (target 300 MB)")
+        load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+        print(f"load average (1, 5, 15 min) at the end  {load}  on {os.cpu_count()} cores")
 
 
 if __name__ == "__main__":

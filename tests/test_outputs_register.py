@@ -6,6 +6,7 @@ answered on time and late, one overdue, one anonymous and one confidential.
 
 from __future__ import annotations
 
+import csv
 import zipfile
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -339,3 +340,86 @@ def test_the_streaming_workbook_keeps_rows_in_place_and_escapes_what_xml_cannot_
     rows = list(loaded["Register  2026 05"].iter_rows(values_only=True))
     assert rows[1] == ("<b>&", 7, wall(2026, 5, 11, 9, 30))
     assert rows[3] == ("x", 1.5, None)
+
+
+async def test_every_register_cell_of_the_workbook_says_what_the_csv_says(
+    seeded: Seeded, tmp_path: Path
+) -> None:
+    # The workbook reads raw records (RegisterCells.record, a million rows' path); the CSV reads
+    # RegisterRows (RegisterCells.values). Both must write the same cells, dates as dates.
+    xlsx, csv_out = tmp_path / "register.xlsx", tmp_path / "register.csv"
+    await build.write_register(seeded.svc, MAY, build.Format.XLSX, xlsx)
+    await build.write_register(seeded.svc, MAY, build.Format.CSV, csv_out)
+    book_rows = list(load_workbook(xlsx)["Register"].iter_rows(values_only=True))
+    with csv_out.open(encoding="utf-8-sig", newline="") as handle:
+        csv_rows = list(csv.reader(handle))
+    assert len(book_rows) == len(csv_rows) == 6
+
+    def as_csv(value: object) -> str:
+        if isinstance(value, datetime):
+            return value.isoformat(sep=" ", timespec="minutes")
+        return "" if value is None else str(value)
+
+    dated = 0
+    for book_row, csv_row in zip(book_rows, csv_rows, strict=True):
+        assert [as_csv(v) for v in book_row] == csv_row
+        dated += sum(isinstance(v, datetime) for v in book_row)
+    assert dated >= 5 * 3  # filed, both due dates at least, for each report
+
+
+def test_stored_times_become_excel_serials_of_the_office_clock_to_the_second() -> None:
+    from datetime import UTC, timedelta
+    from zoneinfo import ZoneInfo
+
+    from openpyxl.utils.datetime import from_excel
+
+    from bot.services.reports.cells import ExcelTimes
+
+    wib_zone = ZoneInfo("Asia/Jakarta")
+    times = ExcelTimes(wib_zone, timedelta(hours=7))
+    cases = {
+        "2026-05-11 02:00:00.000000": datetime(2026, 5, 11, 9),  # noqa: DTZ001
+        # 17:00 UTC is midnight in Jakarta: the next day, no fraction.
+        "2026-05-11 17:00:00.000000": datetime(2026, 5, 12),  # noqa: DTZ001
+        "2026-12-31 23:59:59.999999": datetime(2027, 1, 1, 6, 59, 59),  # noqa: DTZ001
+        "2026-02-28 18:30:05.250000": datetime(2026, 3, 1, 1, 30, 5),  # noqa: DTZ001
+    }
+    for stored, local in cases.items():
+        text = times.text(stored)
+        assert text is not None
+        assert from_excel(float(text)) == local, stored
+        # The datetime path (PostgreSQL) gives the same instant.
+        aware = datetime.fromisoformat(stored).replace(tzinfo=UTC)
+        again = times.text(aware)
+        assert again is not None
+        assert abs(float(again) - float(text)) * 86400 < 1.001  # the text path drops the µs
+    assert times.text("2026-05-11 17:00:00.000000") == "46154"  # a whole day: no decimals
+    assert times.text(None) is None
+    # A zone with summer time has no fixed offset: each time is converted on its own.
+    paris = ExcelTimes(ZoneInfo("Europe/Paris"), None)
+    summer = paris.text("2026-07-01 10:00:00.000000")
+    assert summer is not None
+    assert from_excel(float(summer)) == datetime(2026, 7, 1, 12)  # noqa: DTZ001
+
+
+async def test_the_register_query_streams_in_filing_order_without_sorting_the_year(
+    seeded: Seeded,
+) -> None:
+    # Grouped by the filing time and id, SQLite reads the period through its index and sends
+    # each row as it is built; grouped by id alone it sorted the whole year first.
+    from sqlalchemy import text as sql_text
+
+    from storage.repo.register import _register_query
+
+    start, end = MAY.bounds(seeded.svc.profile.zone)
+    stmt = _register_query(start, end)
+    async with seeded.svc.db.read() as conn:
+        if conn.dialect.name != "sqlite":
+            pytest.skip("the plan checked is SQLite's")
+        compiled = stmt.compile(conn.sync_connection, compile_kwargs={"literal_binds": True})
+        plan = [r[3] for r in await conn.execute(sql_text(f"EXPLAIN QUERY PLAN {compiled}"))]
+    assert any("ix_reports_submitted_at" in step for step in plan), plan
+    assert not any("TEMP B-TREE" in step for step in plan), plan
+    numbers = [r.number async for r in seeded.svc.repo.register_rows(start, end)]  # oldest first
+    assert len(numbers) == 5
+    assert numbers == sorted(numbers)

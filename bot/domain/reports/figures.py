@@ -21,6 +21,25 @@ DATED = (Stage.SUBMITTED, Stage.DISPOSED, Stage.IN_PROGRESS, Stage.AWAITING_APPR
 CLOSED_STAGES = frozenset({Stage.CLOSED, Stage.REJECTED, Stage.DUPLICATE})
 
 
+class Counted(Protocol):
+    """What a total reads of a report: its stage, clocks, answer, rating and returns."""
+
+    @property
+    def stage(self) -> Stage: ...  # noqa: D102
+    @property
+    def final_due_at(self) -> datetime | None: ...  # noqa: D102
+    @property
+    def sla_breached_at(self) -> datetime | None: ...  # noqa: D102
+    @property
+    def answered_at(self) -> datetime | None: ...  # noqa: D102
+    @property
+    def rating(self) -> int | None: ...  # noqa: D102
+    @property
+    def reopenings(self) -> int: ...  # noqa: D102
+    @property
+    def returns(self) -> int: ...  # noqa: D102
+
+
 class Row(Protocol):
     """What the figures read of a register row (storage/repo/register.py)."""
 
@@ -54,7 +73,7 @@ class Row(Protocol):
     def returns(self) -> int: ...  # noqa: D102
 
 
-def late(row: Row) -> bool:
+def late(row: Counted) -> bool:
     """Tell whether an answered report was answered after a clock ran out."""
     answered = row.answered_at
     if answered is None:
@@ -64,7 +83,7 @@ def late(row: Row) -> bool:
     return row.sla_breached_at is not None and row.sla_breached_at < answered
 
 
-def overdue(row: Row, now: datetime) -> bool:
+def overdue(row: Counted, now: datetime) -> bool:
     """Tell whether an unanswered, open report has a clock that already ran out."""
     if row.answered_at is not None or row.stage in CLOSED_STAGES:
         return False
@@ -73,7 +92,7 @@ def overdue(row: Row, now: datetime) -> bool:
     return row.final_due_at is not None and row.final_due_at < now
 
 
-def on_time(row: Row) -> bool | None:
+def on_time(row: Counted) -> bool | None:
     """Return whether the report was answered in time (None: not answered)."""
     return None if row.answered_at is None else not late(row)
 
@@ -103,7 +122,14 @@ class Tally:
     hours: dict[Stage, list[float]] = field(default_factory=dict)
 
     def add(self, row: Row, now: datetime, *, durations: bool) -> None:
-        """Count one report."""
+        """Count one report (and, with durations, its hours per stage)."""
+        self.count(row, now)
+        if durations:
+            for stage, spent in stage_hours(row).items():
+                self.hours.setdefault(stage, []).append(spent)
+
+    def count(self, row: Counted, now: datetime) -> None:
+        """Count one report, its stage times aside."""
         self.received += 1
         if row.answered_at is not None:
             self.answered += 1
@@ -114,9 +140,6 @@ class Tally:
         self.returns += row.returns
         if row.rating is not None:
             self.ratings.append(row.rating)
-        if durations:
-            for stage, spent in stage_hours(row).items():
-                self.hours.setdefault(stage, []).append(spent)
 
     @property
     def on_time_percent(self) -> int | None:
@@ -179,6 +202,11 @@ class Book:
                 tally = tallies[key] = Tally()
             # Stage times per unit only: the monthly report's table; elsewhere they would cost.
             tally.add(row, self.now, durations=self.durations and group == "unit")
+
+    def count(self, row: Counted) -> None:
+        """Count one report in the total only (the register's summary: no groups, no hours)."""
+        self.total.count(row, self.now)
+        self.stages[row.stage] += 1
 
     def fold(self, rows: Iterable[Row]) -> Book:
         """Count every row; return the book."""

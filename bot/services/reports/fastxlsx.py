@@ -25,6 +25,8 @@ EPOCH = datetime(1899, 12, 30)  # noqa: DTZ001 -- Excel has no zones; Excel's da
 SHEET_NAME_MAX = 31
 # Characters XML 1.0 cannot carry at all (a pasted control character would break the file).
 _INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+# What a text needs escaped or dropped: one scan finds most texts clean and writes them as is.
+_SPECIAL = re.compile("[&<>\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 STYLES = "".join(
     [
@@ -56,6 +58,8 @@ STYLES = "".join(
     ]
 )
 HEADER, DATE, NOTE = 1, 2, 3  # the cellXfs above
+_INLINE = '" t="inlineStr"><is><t xml:space="preserve">'  # a text cell, after its reference
+_DATED = f'" s="{DATE}"><v>'  # a date cell, after its reference
 
 
 def _letters(n: int) -> str:
@@ -75,12 +79,16 @@ def _escape(text: str) -> str:
 class FastSheet:
     """One worksheet whose rows stream to a temporary file until the workbook closes."""
 
-    def __init__(self, name: str, columns: Sequence[Column]) -> None:
+    def __init__(self, name: str, columns: Sequence[Column], strings: dict[str, int]) -> None:
         self.name = name
         self.columns = columns
         self.letters = [_letters(n) for n in range(len(columns))]
         self.kinds = [c.cell for c in columns]
-        self.rows: IO[str] = tempfile.TemporaryFile("w+", encoding="utf-8")  # noqa: SIM115 -- closed in close()
+        # Each cell's opening up to its row number: `<c r="B` (the row's number follows).
+        self._heads = [f'<c r="{letter}' for letter in self.letters]
+        self.strings = strings  # the workbook's shared strings (LABEL cells), text -> index
+        # Bytes, encoded once as each row is written and copied as they are into the zip.
+        self.rows: IO[bytes] = tempfile.TemporaryFile("w+b")  # noqa: SIM115 -- closed in close()
         self.row = 0
         self._cells([c.header for c in columns], style=HEADER)
 
@@ -106,35 +114,55 @@ class FastSheet:
                     f"{text}</t></is></c>"
                 )
         append("</row>")
-        self.rows.write("".join(parts))
+        self.rows.write("".join(parts).encode())
+
+    def _shared(self, text: str) -> int:
+        index = self.strings[text] = len(self.strings)
+        return index
 
     def write(self, values: Sequence[Any]) -> None:
-        """Write one row below the last (each column written as its kind says)."""
+        """Write one row below the last (each column written as its kind says).
+
+        A DATETIME cell takes a naive datetime (wall clock) or its Excel serial number as text
+        (as RegisterCells.record gives it); a LABEL cell's text is a shared string.
+        """
         self.row += 1
-        number = self.row + 1
-        parts = [f'<row r="{number}">']
+        n = str(self.row + 1)
+        parts = [f'<row r="{n}">']
         append = parts.append
-        for letter, kind, value in zip(self.letters, self.kinds, values, strict=False):
+        strings = self.strings
+        label, text, when, number = Cell.LABEL, Cell.TEXT, Cell.DATETIME, Cell.NUMBER
+        for head, kind, value in zip(self._heads, self.kinds, values, strict=False):
             if value is None or value == "":
                 continue
-            if kind is Cell.DATETIME and isinstance(value, datetime):
-                serial = (value - EPOCH).total_seconds() / 86400
-                append(f'<c r="{letter}{number}" s="{DATE}"><v>{serial}</v></c>')
-            elif kind is Cell.NUMBER and isinstance(value, int | float):
-                append(f'<c r="{letter}{number}"><v>{value}</v></c>')
-            elif kind is Cell.TEXT and isinstance(value, str):
-                text = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-                if _INVALID.search(text):
-                    text = _INVALID.sub("", text)
-                append(
-                    f'<c r="{letter}{number}" t="inlineStr"><is><t xml:space="preserve">'
-                    f"{text}</t></is></c>"
-                )
-            else:  # a value unlike its column (a summary's mixed second column)
-                self._cells(values)
-                return
+            cls = value.__class__
+            if cls is str:
+                if kind is label:
+                    index = strings.get(value)
+                    if index is None:
+                        index = self._shared(value)
+                    append(f'{head}{n}" t="s"><v>{index}</v></c>')
+                    continue
+                if kind is text:
+                    if _SPECIAL.search(value):
+                        value = _escape(value)
+                    append(f"{head}{n}{_INLINE}{value}</t></is></c>")
+                    continue
+                if kind is when:  # a serial number's text (ExcelTimes)
+                    append(f"{head}{n}{_DATED}{value}</v></c>")
+                    continue
+            elif cls is int or cls is float:
+                if kind is number:
+                    append(f'{head}{n}"><v>{value}</v></c>')
+                    continue
+            elif cls is datetime and kind is when:
+                append(f"{head}{n}{_DATED}{(value - EPOCH).total_seconds() / 86400}</v></c>")
+                continue
+            # A value unlike its column (a summary's mixed second column): by its own kind.
+            self._cells(values)
+            return
         append("</row>")
-        self.rows.write("".join(parts))
+        self.rows.write("".join(parts).encode())
 
     def note(self, text: str) -> None:
         """Write a line of text below the last row (e.g. "no reports in this period")."""
@@ -171,12 +199,13 @@ class FastWorkbook:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.sheets: list[FastSheet] = []
+        self.strings: dict[str, int] = {}
 
     def sheet(self, name: str, columns: Sequence[Column]) -> FastSheet:
         """Add a sheet with its header row."""
         for bad in "[]:*?/\\":
             name = name.replace(bad, " ")
-        sheet = FastSheet(name[:SHEET_NAME_MAX], columns)
+        sheet = FastSheet(name[:SHEET_NAME_MAX], columns, self.strings)
         self.sheets.append(sheet)
         return sheet
 
@@ -197,6 +226,8 @@ class FastWorkbook:
             'officedocument.spreadsheetml.sheet.main+xml"/>'
             '<Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-'
             'officedocument.spreadsheetml.styles+xml"/>'
+            '<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
+            'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>'
             f"{overrides}</Types>"
         )
         rels = (
@@ -230,7 +261,18 @@ class FastWorkbook:
             '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
             '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
             f'{book_rels}<Relationship Id="rId{n + 1}" Type="http://schemas.openxmlformats.org/'
-            'officeDocument/2006/relationships/styles" Target="styles.xml"/></Relationships>'
+            'officeDocument/2006/relationships/styles" Target="styles.xml"/>'
+            f'<Relationship Id="rId{n + 2}" Type="http://schemas.openxmlformats.org/'
+            'officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/>'
+            "</Relationships>"
+        )
+        shared = "".join(
+            f'<si><t xml:space="preserve">{_escape(text)}</t></si>' for text in self.strings
+        )
+        shared = (
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+            '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+            f' uniqueCount="{len(self.strings)}">{shared}</sst>'
         )
         # Level 1: a register compresses about ten times at a fraction of the default's time.
         with zipfile.ZipFile(self.path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
@@ -239,11 +281,12 @@ class FastWorkbook:
             archive.writestr("xl/workbook.xml", workbook)
             archive.writestr("xl/_rels/workbook.xml.rels", book_rels)
             archive.writestr("xl/styles.xml", STYLES)
+            archive.writestr("xl/sharedStrings.xml", shared)
             for i, sheet in enumerate(self.sheets, start=1):
                 with archive.open(f"xl/worksheets/sheet{i}.xml", "w", force_zip64=True) as part:
                     part.write(sheet.xml_head().encode("utf-8"))
                     sheet.rows.seek(0)
                     while chunk := sheet.rows.read(1 << 20):
-                        part.write(chunk.encode("utf-8"))
+                        part.write(chunk)
                     part.write(sheet.xml_tail().encode("utf-8"))
                 sheet.rows.close()
