@@ -87,13 +87,14 @@ async def main() -> None:
             poll_timeout_seconds=1,
             sla_jobs_enabled=False,
         )
-        print(f"{args.staff} staff, menu round trip {args.round_trip * 1000:.0f} ms")
-        print(f"  first start (every menu new):   {await one_start(api, settings, args.round_trip)}")
-        print(f"  second start (nothing changed): {await one_start(api, settings, args.round_trip)}")
+        rt = args.round_trip
+        print(f"{args.staff} staff, menu round trip {rt * 1000:.0f} ms")
+        print(f"  first start (every menu new):   {await one_start(api, settings, rt)}")
+        print(f"  second start (nothing changed): {await one_start(api, settings, rt)}")
         db = Database(db_url)
         await Repository(db).add_staff(first_user + 3, "Staf 3", "supervisor")  # was a viewer
         await db.dispose()
-        print(f"  third start (one role changed): {await one_start(api, settings, args.round_trip)}")
+        print(f"  third start (one role changed): {await one_start(api, settings, rt)}")
     print(f"load average after: {os.getloadavg()}")
 
 
