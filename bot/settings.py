@@ -55,6 +55,9 @@ class Settings(BaseSettings):
     # no recap are scheduled (tests of other features turn them off so that a recap posted at
     # start does not depend on the time of day).
     sla_jobs_enabled: bool = True
+    # The morning reports (bot/services/reports/morning.py) bring their chart (PNG) and workbook
+    # to the staff group after their text; false: the text alone, the files one /rekap away.
+    morning_files: bool = True
     # Service-level sweep: seconds between sweeps, reports read per query batch.
     sla_sweep_interval_seconds: float = Field(default=300.0, gt=0)
     sla_batch_size: int = Field(default=500, gt=0)
