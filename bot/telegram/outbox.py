@@ -218,6 +218,8 @@ class OutboxSender:
                 data = str(p.pop("document_text")).encode("utf-8")
                 p["document"] = InputFile(data, filename=str(p.pop("filename", "daftar.txt")))
             result = await self.bot.send_document(item.chat_id, reply_markup=reply_markup, **p)
+        elif kind == "send_photo":  # an expander's picture (the morning report's chart)
+            result = await self.bot.send_photo(item.chat_id, reply_markup=reply_markup, **p)
         else:
             raise BadRequest(f"unknown outbox kind {item.kind!r}")
         return result.message_id if isinstance(result, Message | MessageId) else None
