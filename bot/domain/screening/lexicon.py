@@ -61,6 +61,14 @@ class Entry:
     suffixes: bool = True
     # "pejabat X" aims X at the official; off for words where that reads plainly ("petugas sampah").
     person_frame: bool = True
+    # Mostly clean in real text when not aimed at anyone: its plain flag ("listed", "may be an
+    # insult") is left to the learned model, which sees the word and its context and flags the
+    # text only when they read as abuse. Aimed, quoted or next to a people, it counts as ever;
+    # with the lexicon alone (no model) it flags as before.
+    model_decides: bool = False
+    # The office's own words for why it listed the term (profile override list), shown as the
+    # reason instead of "listed".
+    explanation: str | None = None
 
     @property
     def words(self) -> tuple[str, ...]:
@@ -110,6 +118,8 @@ class Threats:
     imperative_before: frozenset[str]
     imperative_after: frozenset[str]
     window: int = 4
+    # A violent word without a target ("violent word" flag) is left to the learned model.
+    model_decides: bool = False
 
 
 @dataclass(frozen=True)
@@ -135,6 +145,8 @@ class LexiconOverride:
     category: Category | None = None
     severity: Severity | None = None
     action: OverrideAction = "add"
+    # Why the office lists the term: the reason staff and the citizen see instead of "listed".
+    explanation: str | None = None
 
     def __post_init__(self) -> None:
         cleaned = normalize_term(self.term)
@@ -285,6 +297,7 @@ class Lexicon:
                     threat.get("imperative_after", []), "threat.imperative_after"
                 ),
                 window=int(threat.get("window", 4)),
+                model_decides=bool(threat.get("model_decides", False)),
             ),
             hostility=Hostility(
                 verbs=_words(hostility.get("verbs", []), "hostility.verbs"),
@@ -319,6 +332,8 @@ class Lexicon:
                     existing,
                     category=override.category or existing.category,
                     severity=override.severity or existing.severity,
+                    explanation=override.explanation or existing.explanation,
+                    model_decides=existing.model_decides and not override.explanation,
                 )
                 continue
             if override.category is None or override.severity is None:
@@ -327,7 +342,9 @@ class Lexicon:
                 entries[owner.term] = replace(
                     owner, variants=tuple(v for v in owner.variants if v != term)
                 )
-            entries[term] = Entry(term, override.category, override.severity)
+            entries[term] = Entry(
+                term, override.category, override.severity, explanation=override.explanation
+            )
         return Lexicon(
             entries=entries,
             contexts=self.contexts,
@@ -417,6 +434,7 @@ def _entry(raw: dict[str, Any]) -> Entry:
         "prefixes",
         "suffixes",
         "person_frame",
+        "model_decides",
     }
     unknown = set(raw) - known
     if unknown:
@@ -433,6 +451,7 @@ def _entry(raw: dict[str, Any]) -> Entry:
         prefixes=bool(raw.get("prefixes", False)),
         suffixes=bool(raw.get("suffixes", True)),
         person_frame=bool(raw.get("person_frame", True)),
+        model_decides=bool(raw.get("model_decides", False)),
     )
 
 

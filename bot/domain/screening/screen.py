@@ -137,6 +137,10 @@ class _Text:
         start, end = self.span(i, j)
         if any(qs <= start and end <= qe for qs, qe in self.quoted):
             return True
+        return self.spoken(i, j)
+
+    def spoken(self, i: int, j: int) -> bool:
+        """Tell whether a verb of speech frames positions i..j-1 ("dimaki X", "X katanya")."""
         frames = self.lex.frames
         sentence = self.seq[i].sentence
         for k in range(i - 1, max(-1, i - 1 - frames.speech_window), -1):
@@ -164,14 +168,15 @@ def screen(
     (a listed word that may be an insult, not aimed at anyone) that it scores far below every
     label's positives. Words the lexicon knows and
     judged plain in their context ("peternakan babi"), and words the office removed by override,
-    are hidden from the model, so it cannot flag them back.
+    are hidden from the model, so it cannot flag them back. Terms marked `model_decides` that
+    stand plainly in the text (not aimed, quoted or next to a people) are left to the model.
     """
     lex = lexicon or default_lexicon()
-    verdict, doc, known = _lexicon_pass(text, lex)
-    if not learned or verdict.outcome == "block":
-        return verdict
-    model = model or default_model()
+    model = (model or default_model()) if learned else None
     if model is None:
+        return _lexicon_pass(text, lex)[0]
+    verdict, doc, known = _lexicon_pass(text, lex, defer=True)
+    if verdict.outcome == "block":
         return verdict
     if verdict.outcome == "flag":
         return OK if _mild(doc, verdict) and _clears(doc, model) else verdict
@@ -232,32 +237,77 @@ def screen_lexicon(text: str, *, lexicon: Lexicon | None = None) -> Verdict:
     return _lexicon_pass(text, lexicon or default_lexicon())[0]
 
 
-def _lexicon_pass(text: str, lex: Lexicon) -> tuple[Verdict, _Text, set[int]]:
-    """Screen with the lexicon; return the verdict, the words, and where lexicon terms stood."""
+def _lexicon_pass(
+    text: str, lex: Lexicon, *, defer: bool = False
+) -> tuple[Verdict, _Text, set[int]]:
+    """Screen with the lexicon; return the verdict, the words, and where lexicon terms stood.
+
+    With `defer`, the plain flags of `model_decides` terms (and of violent words when the threat
+    rules say so) are dropped from the verdict and their words left visible to the model, unless
+    the SARA rules turned them into something more (an insult next to a people).
+    """
     doc = _Text(text, lex)
     known: set[int] = set()
     hits: list[Hit] = []
+    deferred: list[Hit] = []
     consumed: set[int] = set()
     for i, token in enumerate(doc.seq):
         if i in consumed:
             continue
         phrase = _phrase_at(doc, i)
+        entry: Entry | None
         if phrase is not None:
             entry, length = phrase
             consumed.update(range(i, i + length))
-            known.update(range(i, i + length))
+            span = range(i, i + length)
             hit = _judge(doc, i, i + length, WordMatch(entry))
         else:
             match = lex.lookup(token)
-            if match is not None:
-                known.add(i)
+            entry = match.entry if match is not None else None
+            span = range(i, i + 1)
             hit = _judge(doc, i, i + 1, match) if match is not None else None
+        if entry is None:
+            continue
+        if (
+            hit is not None
+            and defer
+            and entry.model_decides
+            and _plain_flag(hit)
+            and not doc.spoken(span.start, span.stop)
+        ):
+            deferred.append(hit)
+        else:
+            known.update(span)
         if hit is not None:
             hits.append(hit)
             consumed.add(i)
-    hits.extend(_threats(doc, consumed))
+    threats = _threats(doc, consumed)
+    if defer and lex.threats.model_decides:
+        starts = {t.start: k for k, t in enumerate(doc.seq)}
+        deferred += [
+            h
+            for h in threats
+            if _plain_flag(h) and not doc.spoken(starts[h.span[0]], starts[h.span[0]] + 1)
+        ]
+    hits.extend(threats)
     hits = _sara(doc, hits)
+    if deferred:
+        # A deferred word stays when the same term counts elsewhere in the text ("pejabat
+        # babi-babi": the second half is the same insult).
+        dropped = [
+            d for d in deferred if not any(h.term == d.term for h in hits if h not in deferred)
+        ]
+        hits = [h for h in hits if not any(h is d for d in dropped)]
     return _verdict(hits), doc, known
+
+
+# Reasons of a flag that only says the word is there (not aimed, not quoted, not next to a people).
+_PLAIN_REASONS = ("listed", "may be an insult", "violent word")
+
+
+def _plain_flag(hit: Hit) -> bool:
+    """Tell whether a hit is a plain flag: the word is there, nothing aims it at anyone."""
+    return hit.outcome == "flag" and hit.reason.endswith(tuple(f": {r}" for r in _PLAIN_REASONS))
 
 
 def _phrase_at(doc: _Text, i: int) -> tuple[Entry, int] | None:
@@ -346,6 +396,8 @@ def _judge(doc: _Text, i: int, j: int, match: WordMatch) -> Hit | None:
             outcome, reason = "block", aimed
     if outcome == "block" and doc.reported(i, j):
         outcome, reason = "flag", "quoted or reported speech"
+    if entry.explanation and reason == "listed":
+        reason = entry.explanation
     return Hit(entry.term, entry.category, outcome, doc.span(i, j), f"{entry.term}: {reason}")
 
 
