@@ -19,6 +19,7 @@ import lokal
 
 from bot.domain.profile import Profile
 from bot.domain.screening import Verdict, mask, screen
+from bot.domain.screening.office import office_lexicon
 from bot.domain.vocabulary import ReportType
 from storage.models import Report
 
@@ -443,9 +444,12 @@ class TextCheck:
         }
 
 
-def check_text(text: str) -> TextCheck:
-    """Screen one text the citizen wrote (title, description, caption, added information)."""
-    verdict: Verdict = screen(text)
+def check_text(text: str, profile: Profile | None = None) -> TextCheck:
+    """Screen one text the citizen wrote (title, description, caption, added information).
+
+    With `profile`, the office's own word list (`[screening]` in the profile) applies too.
+    """
+    verdict: Verdict = screen(text, lexicon=office_lexicon(profile))
     return TextCheck(verdict.outcome, verdict.terms, verdict.categories, mask(text, verdict))
 
 

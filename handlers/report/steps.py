@@ -106,7 +106,7 @@ async def _screened_text(
     if pending and text == svc.renderer.label(lang, "intake.rephrase"):
         await ask(update, context, step, draft)
         return None
-    check = intake.check_text(text)
+    check = intake.check_text(text, svc.profile)
     if check.outcome == "block":
         draft.pending = {"step": step.name, "text": text, "check": check.as_data()}
         user = update.effective_user
@@ -313,7 +313,7 @@ async def on_evidence(update: Update, context: Context, draft: ReportDraft) -> S
     if problem is not None:
         return await invalid(update, context, Step.EVIDENCE, draft, problem)
     if found["caption"]:
-        check = intake.check_text(found["caption"])
+        check = intake.check_text(found["caption"], svc.profile)
         if check.outcome != "ok":
             draft.flags[f"screen_caption_{len(draft.attachments)}"] = check.as_data()
     draft.attachments.append(found)

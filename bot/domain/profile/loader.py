@@ -14,7 +14,7 @@ from typing import Annotated, Any, Union, get_args, get_origin
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from bot.domain.profile.schema import ProblemPath, Profile, RuleError
+from bot.domain.profile.schema import ProblemPath, Profile, RuleError, Screening
 
 PROFILES_DIR = Path(__file__).resolve().parents[3] / "profiles"
 DEFAULT_PROFILE = "nasional"
@@ -64,15 +64,56 @@ def load_profile(name_or_path: str | None = None, directory: Path = PROFILES_DIR
         raise ProfileError(shown, [f"not UTF-8 text (byte {exc.start})"]) from None
     except tomllib.TOMLDecodeError as exc:
         raise ProfileError(shown, [_toml_problem(exc)]) from None
-    return parse_profile(data, shown)
+    return parse_profile(data, shown, base=path.parent)
 
 
-def parse_profile(data: dict[str, Any], file: Path | str = "<profile>") -> Profile:
-    """Validate already-parsed profile data; `file` names it in errors."""
+def parse_profile(
+    data: dict[str, Any], file: Path | str = "<profile>", *, base: Path | None = None
+) -> Profile:
+    """Validate already-parsed profile data; `file` names it in errors.
+
+    A `[screening] words = "kata.toml"` word list is read relative to `base` (the profile's
+    folder; the working directory when None) and merged into `profile.screening`.
+    """
     try:
-        return Profile.model_validate(data)
+        profile = Profile.model_validate(data)
     except ValidationError as exc:
         raise ProfileError(file, format_errors(exc)) from None
+    if profile.screening.words is None:
+        return profile
+    screening = load_word_list(profile.screening, base or Path.cwd())
+    return profile.model_copy(update={"screening": screening})
+
+
+def load_word_list(screening: Screening, base: Path) -> Screening:
+    """Read the office's word list (`add` and `remove`) and merge it into `screening`."""
+    assert screening.words is not None
+    path = (base / screening.words).expanduser()
+    shown = _display(path)
+    try:
+        data = tomllib.loads(path.read_bytes().decode("utf-8"))
+    except OSError as exc:
+        raise ProfileError(shown, [f"cannot read the word list ({exc.strerror or exc})"]) from None
+    except UnicodeDecodeError as exc:
+        raise ProfileError(shown, [f"not UTF-8 text (byte {exc.start})"]) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ProfileError(shown, [_toml_problem(exc)]) from None
+    unknown = sorted(set(data) - {"add", "remove"})
+    if unknown:
+        raise ProfileError(shown, [f"{key}: unknown key; allowed: add, remove" for key in unknown])
+    try:
+        listed = Screening.model_validate(data)
+    except ValidationError as exc:
+        raise ProfileError(shown, format_errors(exc)) from None
+    merged = {
+        "words": screening.words,
+        "add": [*screening.add, *listed.add],
+        "remove": [*screening.remove, *listed.remove],
+    }
+    try:
+        return Screening.model_validate(merged)
+    except ValidationError as exc:
+        raise ProfileError(shown, format_errors(exc)) from None
 
 
 # --- error formatting ------------------------------------------------------------------------

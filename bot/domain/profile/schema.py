@@ -418,6 +418,46 @@ class Identity(_Model):
         return self
 
 
+ScreeningCategory = Literal[
+    "profanity", "insult", "sara_religion", "sara_ethnicity_race", "sara_group", "threat"
+]  # fmt: skip
+
+
+class ScreeningWord(_Model):
+    """A word the office adds to the screening lexicon, with why it is listed (shown to staff)."""
+
+    term: NonBlank
+    category: ScreeningCategory
+    severity: Literal["flag", "block"] = "flag"
+    explanation: NonBlank | None = None
+
+
+class Screening(_Model):
+    """The office's own screening words (issue 13), on top of the bundled lexicon.
+
+    `words` names a TOML word list relative to the profile file (`words = "kata.toml"`); the
+    loader reads it into `add` and `remove` (after any given here). `remove` drops a term, a
+    variant or a group name; `add` lists a new term or changes an existing one's severity.
+    """
+
+    words: NonBlank | None = None
+    add: tuple[ScreeningWord, ...] = ()
+    remove: tuple[NonBlank, ...] = ()
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        problems: list[tuple[ProblemPath, str]] = []
+        removed = {w.strip().lower() for w in self.remove}
+        problems += [
+            (("add", i, "term"), f'"{word.term}" is also in remove')
+            for i, word in enumerate(self.add)
+            if word.term.strip().lower() in removed
+        ]
+        problems += [(("add", *p), m) for p, m in _duplicates([w.term for w in self.add], "term")]
+        _check(problems)
+        return self
+
+
 class Prerequisite(_Model):
     """A statement the citizen confirms before reporting (seed 004)."""
 
@@ -502,6 +542,7 @@ class Profile(_Model):
     outputs: tuple[Output, ...] = ()
     automatic_steps: tuple[AutomaticStep, ...] = ()
     reports: Reports = Reports()
+    screening: Screening = Screening()
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
