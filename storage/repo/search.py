@@ -235,7 +235,7 @@ class SearchRepo(RepoBase):
                 {newest}
             )
             SELECT {_HIT_COLUMNS}, -(
-                ts_rank({_PG_OPEN_WORDS}, {query}, '{{0.1, 0.2, 0.5, 1.0}}')
+                ts_rank('{{0.1, 0.2, 0.5, 1.0}}'::float4[], {_PG_OPEN_WORDS}, {query})
                 + {TRIGRAM_WEIGHT} * similarity(unaccent(r.title), unaccent(:said))
             ) AS rank
             FROM hits JOIN reports AS r ON r.id = hits.id

@@ -6,8 +6,16 @@ the moment it is answered, closed, rejected or marked duplicate (and comes back 
 Only reports that can be offered as duplicates are indexed: the index stays as small as the open
 workload, however long the history grows.
 
-SQLite only. On other databases this migration does nothing and storage/repo/search.py falls back
-to LIKE over a small window of recent open reports.
+PostgreSQL gets the same search from its own parts: a text search configuration `aduan_simple`
+(the `simple` one, no stemming and no stop words, with `unaccent` before it: "Désa" finds
+"desa", as unicode61's remove_diacritics does), the function `aduan_words(text)` that turns a
+column into its words (a hyphen separates words, as in FTS5: "NTT-2026-000123" is three), and a
+partial GIN index over the title (weight A) and description (weight B) of exactly the reports
+FTS5 would hold: open and not `rahasia`. The index is the table: no trigger, no copy of the text.
+`pg_trgm` is installed for the ranking (storage/repo/search.py). Both extensions ship with
+PostgreSQL (contrib) and are trusted: the database's owner may create them.
+
+Other databases: nothing; storage/repo/search.py falls back to LIKE over recent open reports.
 
 Revision ID: 0002
 Revises: 0001
@@ -74,15 +82,64 @@ _STATEMENTS = [
 ]
 
 
+# PostgreSQL: the words of a column (storage/repo/search.py builds its queries with the same
+# function and configuration, so the planner matches the index's expression).
+_PG_OPEN = f"stage IN {_SEARCHABLE} AND NOT confidential"
+_PG_STATEMENTS = [
+    "CREATE EXTENSION IF NOT EXISTS unaccent",
+    "CREATE EXTENSION IF NOT EXISTS pg_trgm",
+    "CREATE TEXT SEARCH CONFIGURATION aduan_simple (COPY = pg_catalog.simple)",
+    """
+    ALTER TEXT SEARCH CONFIGURATION aduan_simple
+        ALTER MAPPING FOR word, hword, hword_part WITH unaccent, simple
+    """,
+    # IMMUTABLE is true: to_tsvector with a fixed configuration is, and an index needs it.
+    """
+    CREATE FUNCTION aduan_words(value text) RETURNS tsvector
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$
+        SELECT to_tsvector('aduan_simple'::regconfig, translate(coalesce(value, ''), '-', ' '))
+    $$
+    """,
+    """
+    CREATE FUNCTION aduan_query(value text) RETURNS tsquery
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$
+        SELECT phraseto_tsquery('aduan_simple'::regconfig, translate(coalesce(value, ''), '-', ' '))
+    $$
+    """,
+    f"""
+    CREATE INDEX ix_reports_open_words ON reports USING gin (
+        (setweight(aduan_words(title), 'A') || setweight(aduan_words(description), 'B'))
+    ) WHERE {_PG_OPEN}
+    """,
+]
+_PG_DOWN = [
+    "DROP INDEX IF EXISTS ix_reports_open_words",
+    "DROP FUNCTION IF EXISTS aduan_query(text)",
+    "DROP FUNCTION IF EXISTS aduan_words(text)",
+    "DROP TEXT SEARCH CONFIGURATION IF EXISTS aduan_simple",
+]
+
+
 def upgrade() -> None:
-    if op.get_bind().dialect.name != "sqlite":
+    dialect = op.get_bind().dialect.name
+    if dialect == "postgresql":
+        for statement in _PG_STATEMENTS:
+            op.execute(statement)
+    if dialect != "sqlite":
         return
     for statement in _STATEMENTS:
         op.execute(statement)
 
 
 def downgrade() -> None:
-    if op.get_bind().dialect.name != "sqlite":
+    dialect = op.get_bind().dialect.name
+    if dialect == "postgresql":
+        # The extensions stay: other objects may use them, and they hold no data.
+        for statement in _PG_DOWN:
+            op.execute(statement)
+    if dialect != "sqlite":
         return
     for trigger in ("report_search_insert", "report_search_update", "report_search_delete"):
         op.execute(f"DROP TRIGGER IF EXISTS {trigger}")

@@ -17,8 +17,12 @@
 - `ix_drafts_conversation_updated`: start-up reads the drafts of one conversation, and the
   housekeeping job finds abandoned drafts by age (bot/services/housekeeping.py).
 
-Other databases: the two kinds of index as on SQLite; the full-text part is SQLite's only (the
-repository's generic search falls back to LIKE there).
+PostgreSQL: the words of every report's number, title, description and place in one GIN index
+(`ix_reports_all_words`, over `aduan_words` of migration 0002; the same expression in
+storage/repo/search.py); no trigger and no copy of the text.
+
+Other databases: the two kinds of index as on SQLite; the full-text part is SQLite's and
+PostgreSQL's only (the repository's generic search falls back to LIKE there).
 
 Revision ID: 0008
 Revises: 0007
@@ -81,6 +85,13 @@ _FTS_STATEMENTS = [
 ]
 
 
+# PostgreSQL (added by the PostgreSQL port): one expression, the repository's too.
+PG_ALL_WORDS = (
+    "aduan_words(number || ' ' || title || ' ' || description || ' ' || "
+    "coalesce(location_text, ''))"
+)
+
+
 def _mark_index(clock: str, mark: str, *, open_only: bool) -> None:
     where = f"{clock}_{mark}_at IS NULL"
     if open_only:
@@ -105,6 +116,8 @@ def upgrade() -> None:
     if op.get_bind().dialect.name == "sqlite":
         for statement in _FTS_STATEMENTS:
             op.execute(statement)
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(f"CREATE INDEX ix_reports_all_words ON reports USING gin (({PG_ALL_WORDS}))")
 
 
 def downgrade() -> None:
@@ -112,6 +125,8 @@ def downgrade() -> None:
         for trigger in ("insert", "update", "delete"):
             op.execute(f"DROP TRIGGER IF EXISTS report_search_all_{trigger}")
         op.execute("DROP TABLE IF EXISTS report_search_all")
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP INDEX IF EXISTS ix_reports_all_words")
     op.drop_index("ix_drafts_conversation_updated", table_name="drafts")
     for clock, mark in _MARKS:
         op.drop_index(f"ix_reports_{clock}_un{mark}", table_name="reports")
