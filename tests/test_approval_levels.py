@@ -27,6 +27,7 @@ from loopback.models import FakeUser
 from storage.database import Database, alembic_config
 from storage.models import Report
 from storage.repository import Repository
+from tests.harness import database_url
 from tests.sop_walk import buttons, card_text, file, refused
 from tests.staff_kit import StaffWorld, staff_world
 from tests.test_sla_sweep import MONDAY, Clock, file_report, start_services, sweep_and_take
@@ -152,7 +153,7 @@ def test_the_command_line_sets_and_lists_the_approval_level(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path}/aduan.db")
+    monkeypatch.setenv("DATABASE_URL", database_url(tmp_path))
     monkeypatch.setenv("ADUAN_PROFILE", PROFILE)
 
     def cli(*args: str) -> tuple[int, str]:
@@ -169,6 +170,7 @@ def test_the_command_line_sets_and_lists_the_approval_level(
     assert "1=Kepala Bagian (supervisor)" in out
 
 
+@pytest.mark.sqlite_only("SQLite's SQL at 0002; test_postgres.py migrates from empty")
 async def test_the_level_column_is_added_to_an_existing_database(tmp_path: Path) -> None:
     db = Database(f"sqlite+aiosqlite:///{tmp_path}/aduan.db")
 

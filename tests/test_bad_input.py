@@ -160,6 +160,7 @@ async def test_adding_files_to_an_anonymous_report_warns_about_document_metadata
         assert "nama penulis" not in bot_texts(w, w.rudi.id)[-1]
 
 
+@pytest.mark.sqlite_only("file modes of the SQLite file")
 async def test_the_database_file_and_its_folder_are_private_to_the_bot(
     loopback: LoopbackBotApi, tmp_path: Path
 ) -> None:
@@ -176,6 +177,7 @@ async def test_the_database_file_and_its_folder_are_private_to_the_bot(
         assert all(mode == 0o600 for mode in modes.values()), {k: oct(v) for k, v in modes.items()}
 
 
+@pytest.mark.sqlite_only("file modes of the SQLite file")
 async def test_a_new_database_is_created_0600_in_a_new_0700_folder(tmp_path: Path) -> None:
     database = Database(f"sqlite+aiosqlite:///{tmp_path}/data/aduan.db")
     await database.upgrade()
@@ -187,6 +189,7 @@ async def test_a_new_database_is_created_0600_in_a_new_0700_folder(tmp_path: Pat
     assert stat.S_IMODE(os.stat(folder / "aduan.db.key").st_mode) == 0o600
 
 
+@pytest.mark.sqlite_only("file modes of the SQLite file")
 async def test_an_older_world_readable_database_file_is_tightened(tmp_path: Path) -> None:
     path = tmp_path / "aduan.db"
     path.touch(mode=0o644)

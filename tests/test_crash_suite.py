@@ -22,9 +22,9 @@ from typing import Any
 
 from bot.telegram import callbacks
 from loopback import FakeUser, LoopbackBotApi
-from storage.database import Database
 from storage.models import Report
 from storage.repository import Repository
+from tests.harness import database_url, make_database
 
 NUMBER = re.compile(r"LAPOR-\d{4}-\d{6}")
 SEED = int(os.environ.get("CRASH_SEED", "1402"))  # another seed: CRASH_SEED=n
@@ -103,7 +103,7 @@ def bot_env(api: LoopbackBotApi, tmp_path: Path, group_id: int, admin: FakeUser)
         TELEGRAM_BASE_FILE_URL=api.base_file_url,
         STAFF_CHAT_ID=str(group_id),
         ADMIN_USER_IDS=str(admin.id),
-        DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path}/aduan.db",
+        DATABASE_URL=database_url(tmp_path),
         POLL_TIMEOUT_SECONDS="1",
         OUTBOX_INTERVAL_SECONDS="0.1",
         OUTBOX_BACKOFF_SECONDS="0.2",
@@ -189,7 +189,7 @@ async def test_sigkill_while_citizens_file_and_staff_dispose_loses_and_doubles_n
                 3,
                 asyncio.gather(*(walk(api, u, n, counts) for n, u in citizens.items())),
             )
-            db = Database(f"sqlite+aiosqlite:///{tmp_path}/aduan.db")
+            db = make_database(tmp_path)
             repo = Repository(db)
             try:
                 reports = {n: await reports_of(repo, u) for n, u in citizens.items()}

@@ -13,10 +13,10 @@ import pytest
 from bot.domain.screening.duplicates import search_terms, stopwords
 from bot.domain.tracking import numbering
 from bot.services.duplicates import find_duplicates
-from storage.database import Database
 from storage.models import NewEvent, NewReport, Report, ReportChange
 from storage.repository import Repository
 from storage.vocabulary import Action, ActorKind, Channel, ReportType, Stage
+from tests.harness import make_database
 
 WITA = ZoneInfo("Asia/Makassar")
 START = datetime(2026, 5, 4, 1, 0, tzinfo=UTC)
@@ -37,7 +37,7 @@ FAR = (-10.1800, 123.5900)
 
 @pytest.fixture
 async def repo(tmp_path: Path) -> AsyncIterator[Repository]:
-    database = Database(f"sqlite+aiosqlite:///{tmp_path}/aduan.db")
+    database = make_database(tmp_path)
     await database.upgrade()
     yield Repository(database)
     await database.dispose()

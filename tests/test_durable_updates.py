@@ -23,7 +23,7 @@ from storage.database import Database
 from storage.models import OutboxItem, OutboxMessage, Report
 from storage.repository import Repository
 from tests.citizen import Citizen
-from tests.harness import BotRunner, eventually, make_settings
+from tests.harness import BotRunner, eventually, make_database, make_settings
 from tests.staff_kit import StaffWorld, staff_world
 from tests.test_report_conversation import NUMBER, walk_content
 
@@ -103,7 +103,7 @@ async def test_two_bots_sharing_a_database_keep_their_update_ids_apart(db: Datab
 
 @pytest.fixture
 async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = Database(f"sqlite+aiosqlite:///{tmp_path}/shared.db")
+    database = make_database(tmp_path, "shared.db")
     await database.upgrade()
     yield database
     await database.dispose()

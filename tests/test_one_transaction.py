@@ -27,6 +27,7 @@ from bot.settings import Settings
 from storage.models import OutboxItem, Report
 from storage.vocabulary import ReportType
 from tests.factories import filed_report
+from tests.harness import database_url
 
 STAFF_GROUP = -1001234567890
 # Monday 4 May 2026, 09:00 WIB.
@@ -53,7 +54,7 @@ class Writes:
 async def svc(tmp_path: Path) -> AsyncIterator[Services]:
     settings = Settings(
         _env_file=None,
-        database_url=f"sqlite+aiosqlite:///{tmp_path}/aduan.db",
+        database_url=database_url(tmp_path),
         staff_chat_id=STAFF_GROUP,
     )
     services = build_services(settings, clock=lambda: MONDAY)

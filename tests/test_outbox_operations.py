@@ -13,6 +13,7 @@ from storage import tables as t
 from storage.database import Database
 from storage.models import OutboxMessage
 from storage.repository import Repository
+from tests.harness import database_url, suite_data_keys
 from tests.staff_kit import staff_world
 from tests.test_cli import run_cli
 
@@ -39,8 +40,8 @@ async def cli(*args: str, cwd: Path, **env: str) -> tuple[int, str, str]:
 async def test_failed_messages_are_listed_retried_and_dropped_from_the_shell(
     tmp_path: Path,
 ) -> None:
-    url = f"sqlite+aiosqlite:///{tmp_path}/aduan.db"
-    db = Database(url)
+    url = database_url(tmp_path)
+    db = Database(url, suite_data_keys())
     await db.upgrade()
     repo = Repository(db)
     await repo.enqueue(
@@ -68,7 +69,7 @@ async def test_failed_messages_are_listed_retried_and_dropped_from_the_shell(
     assert dropped.stdout.startswith("1 message(s) dropped")
     assert run_cli("outbox", "list", cwd=tmp_path, DATABASE_URL=url).stdout.startswith("no failed")
 
-    db = Database(url)
+    db = Database(url, suite_data_keys())
     statuses = {i.id: i.status for i in await Repository(db).outbox_items()}
     await db.dispose()
     assert statuses == {first.id: "pending", second.id: "dropped", third.id: "pending"}

@@ -11,6 +11,7 @@ from openpyxl import load_workbook
 from PIL import Image
 
 from bot.__main__ import main
+from tests.harness import database_url
 from tests.test_outputs_register import SECRET, seed
 from tests.test_sla_sweep import Clock, start_services, wib
 
@@ -26,7 +27,7 @@ def seeded_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
     asyncio.run(build())
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path}/aduan.db")
+    monkeypatch.setenv("DATABASE_URL", database_url(tmp_path))
     return tmp_path
 
 

@@ -19,7 +19,7 @@ from storage.database import Database
 from storage.repository import Repository
 from tests.citizen import Citizen
 from tests.citizen_after import bot_texts, last_with, press, say
-from tests.harness import eventually
+from tests.harness import database_url, eventually
 from tests.staff_kit import StaffWorld, staff_world
 from tests.test_report_conversation import walk_content
 
@@ -50,6 +50,7 @@ def privacy_columns() -> tuple[str, ...]:
     return ("name", "phone", "address", "email", "id_photo_file_id")
 
 
+@pytest.mark.sqlite_only("the file's bytes; test_postgres.py reads every row as text")
 async def test_the_database_file_holds_no_reporters_name_phone_or_address(
     loopback: LoopbackBotApi, tmp_path: Path
 ) -> None:
@@ -223,7 +224,7 @@ def test_keys_rotate_re_encrypts_with_the_new_key_and_encrypts_plain_values(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     old_key, new_key = crypto.new_key(), crypto.new_key()
-    url = f"sqlite+aiosqlite:///{tmp_path}/aduan.db"
+    url = database_url(tmp_path)
 
     async def seed() -> None:
         db = Database(url, [old_key])

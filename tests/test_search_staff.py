@@ -169,6 +169,7 @@ def _index_entries(conn: sqlite3.Connection, name: str) -> int:
     return int(row[0])
 
 
+@pytest.mark.sqlite_only("an SQLite file at 0007; test_postgres.py tests the PG index")
 async def test_the_migration_indexes_an_existing_database(tmp_path: Path) -> None:
     path = tmp_path / "aduan.db"
     with create_engine(f"sqlite:///{path}").begin() as sync:
@@ -215,6 +216,7 @@ async def test_the_migration_indexes_an_existing_database(tmp_path: Path) -> Non
     assert "ix_reports_stage_unwarned" in str(plan), "the sweep still reads the partial index"
 
 
+@pytest.mark.sqlite_only("times as SQLite text; test_postgres.py edits a report")
 @pytest.mark.parametrize("confidential", [False, True])
 async def test_an_edited_report_is_found_by_its_new_words(
     tmp_path: Path, confidential: bool

@@ -8,6 +8,7 @@ import pytest
 
 from bot.__main__ import main
 from loopback import LoopbackBotApi
+from tests.harness import database_url
 from tests.staff_kit import StaffWorld, staff_world
 
 
@@ -71,7 +72,7 @@ def test_the_command_line_adds_lists_and_removes_staff_and_units(
     # In this process, through the same main() `python -m bot` calls (tests/test_cli.py runs
     # the real command): eight interpreter starts cost this test 16 s.
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path}/aduan.db")
+    monkeypatch.setenv("DATABASE_URL", database_url(tmp_path))
 
     def cli(*args: str) -> tuple[int, str, str]:
         capsys.readouterr()

@@ -19,13 +19,14 @@ from storage.models import NewReport
 from storage.repository import Repository
 from storage.tables import metadata
 from storage.vocabulary import Channel, ReportType, Stage
+from tests.harness import make_database
 
 WIT = ZoneInfo("Asia/Jayapura")
 
 
 @pytest.fixture
 async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = Database(f"sqlite+aiosqlite:///{tmp_path}/aduan.db")
+    database = make_database(tmp_path)
     await database.upgrade()
     yield database
     await database.dispose()
@@ -48,6 +49,7 @@ def new_report(reporter_id: int, at: datetime, title: str = "Jalan rusak") -> Ne
     )
 
 
+@pytest.mark.sqlite_only("the file and pragmas; test_postgres.py migrates an empty PG")
 async def test_upgrade_creates_every_table_of_the_schema_in_an_empty_database(
     tmp_path: Path,
 ) -> None:
@@ -155,7 +157,7 @@ async def test_a_draft_survives_a_new_repository_on_the_same_file(
 ) -> None:
     await Repository(db).save_draft(1001, "report", "title", {"type": "pengaduan"})
     await db.dispose()
-    reopened = Database(f"sqlite+aiosqlite:///{tmp_path}/aduan.db")
+    reopened = make_database(tmp_path)
     draft = await Repository(reopened).draft(1001, "report")
     await reopened.dispose()
     assert draft is not None
@@ -172,7 +174,7 @@ async def test_language_choice_is_remembered(repo: Repository) -> None:
 async def test_two_processes_writing_the_same_file_still_get_distinct_numbers(
     db: Database, tmp_path: Path
 ) -> None:
-    other = Database(f"sqlite+aiosqlite:///{tmp_path}/aduan.db")
+    other = make_database(tmp_path)
     first, second = Repository(db), Repository(other)
     reporter = await first.ensure_reporter(1001)
     at = datetime(2026, 5, 4, 3, 0, tzinfo=UTC)

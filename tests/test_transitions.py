@@ -18,6 +18,7 @@ from bot.settings import Settings
 from storage.models import NewReport
 from storage.vocabulary import Channel, ReportType
 from tests.factories import filed_report
+from tests.harness import database_url
 
 STAFF_GROUP = -1001234567890
 # Monday 4 May 2026, 09:00 WIB: an ordinary working morning.
@@ -28,7 +29,7 @@ MONDAY = datetime(2026, 5, 4, 2, 0, tzinfo=UTC)
 async def svc(tmp_path: Path) -> AsyncIterator[Services]:
     settings = Settings(
         _env_file=None,
-        database_url=f"sqlite+aiosqlite:///{tmp_path}/aduan.db",
+        database_url=database_url(tmp_path),
         staff_chat_id=STAFF_GROUP,
     )
     services = build_services(settings, clock=lambda: MONDAY)
