@@ -23,7 +23,7 @@ from loopback import LoopbackBotApi
 from storage import tables as t
 from storage.models import OutboxMessage
 from tests.citizen import Citizen
-from tests.harness import BotRunner, make_settings
+from tests.harness import BotRunner, database_url, make_settings
 from tests.test_report_conversation import walk_to_title
 
 NOW = datetime(2026, 12, 2, 3, 0, tzinfo=UTC)
@@ -129,7 +129,7 @@ class Writes:
 async def svc(tmp_path: Path) -> AsyncIterator[Services]:
     settings = Settings(
         _env_file=None,
-        database_url=f"sqlite+aiosqlite:///{tmp_path}/aduan.db",
+        database_url=database_url(tmp_path),
         prune_batch_size=2,
     )
     services = build_services(settings, clock=lambda: NOW)
@@ -161,7 +161,7 @@ async def test_each_batch_is_its_own_transaction(
 async def test_zero_days_keeps_everything(tmp_path: Path) -> None:
     settings = Settings(
         _env_file=None,
-        database_url=f"sqlite+aiosqlite:///{tmp_path}/aduan.db",
+        database_url=database_url(tmp_path),
         outbox_keep_days=0,
         draft_keep_days=0,
     )
