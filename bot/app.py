@@ -16,7 +16,7 @@ from bot.services import offline
 from bot.services.container import SERVICES_KEY, Services, build_services, get_services
 from bot.services.staff_actions import DETAIL
 from bot.settings import Settings
-from bot.telegram import access_log, letters
+from bot.telegram import access_log, letters, morning_files
 from bot.telegram.cards import render_card, render_detail
 from bot.telegram.jobs import schedule as schedule_sla_jobs
 from bot.telegram.menus import menus_wanted, publish_changed
@@ -173,6 +173,9 @@ async def _post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> 
             ),
             # The answer letter names the reporter (never an anonymous one): logged too.
             letters.KIND: access_log.logged(svc, "letter", letters.render_letter, group=True),
+            # A morning report's chart and workbook: figures only, built when sent.
+            morning_files.CHART_KIND: lambda item: morning_files.render_chart(svc, item),
+            morning_files.WORKBOOK_KIND: lambda item: morning_files.render_workbook(svc, item),
         },
         on_migrated=lambda old, new: _follow_migration(svc, old, new),
     )

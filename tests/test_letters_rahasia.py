@@ -75,9 +75,9 @@ async def test_a_rahasia_report_answered_by_letter_keeps_its_letter_out_of_the_g
         # Privately, a supervisor (who may read every report) gets it as DOCX and PDF.
         calls = await command(w, w.citra, f"/surat {report.number}", private=True)
         documents = [c for c in calls if c.method == "sendDocument"]
-        names = sorted(c.files["document"].filename for c in documents)
+        names = sorted(str(c.files["document"].filename) for c in documents)
         assert names == [f"surat-{report.number}.docx", f"surat-{report.number}.pdf"]
-        docx = next(c for c in documents if c.files["document"].filename.endswith(".docx"))
+        docx = next(c for c in documents if str(c.files["document"].filename).endswith(".docx"))
         assert ANSWER in words(upload(docx))
         # Still nothing in the group.
         later = calls_since(w, start, w.group.id)

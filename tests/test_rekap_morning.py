@@ -6,16 +6,23 @@ the annual one in January.
 
 from __future__ import annotations
 
+import io
 from datetime import date
 from pathlib import Path
 
 import pytest
+from openpyxl import load_workbook
+from PIL import Image
 
 from bot.domain.reports.periods import Kind, Period, PeriodProblem, parse
 from bot.domain.reports.strategic import IssueKind, Terms, rising
 from bot.services.reports.morning import due_reports
 from bot.services.sla.recap import post_recap
+from loopback import LoopbackBotApi
+from loopback.models import RecordedRequest
+from tests.staff_kit import staff_world
 from tests.test_outputs_register import _file
+from tests.test_rekap import calls_since, upload
 from tests.test_sla_sweep import STAFF_GROUP, Clock, start_services, wib
 
 TODAY = date(2026, 11, 18)
@@ -75,9 +82,15 @@ async def test_the_first_working_day_of_a_month_brings_the_daily_and_monthly_rep
             Kind.MONTHLY,
         ]
         assert await post_recap(svc, wib(1, 8, 5, month=7))
-        texts = [
-            m.payload["text"] for m in await svc.repo.outbox_items() if m.chat_id == STAFF_GROUP
+        rows = [m for m in await svc.repo.outbox_items() if m.chat_id == STAFF_GROUP]
+        # Each report's text, then its chart and workbook (built when sent).
+        assert [m.kind for m in rows] == [
+            *("send_message", "report_chart", "report_workbook"),
+            *("send_message", "report_chart", "report_workbook"),
         ]
+        assert rows[1].payload == {"kind": "daily", "first": "2026-06-30", "last": "2026-06-30"}
+        assert rows[4].payload == {"kind": "monthly", "first": "2026-06-01", "last": "2026-06-30"}
+        texts = [m.payload["text"] for m in rows if m.kind == "send_message"]
         [daily] = [t for t in texts if "Laporan harian layanan" in t]
         assert len(texts) == 2, "the daily report takes the recap in; the monthly one apart"
         assert daily.startswith("📊 <b>Rekap harian</b>"), "the workload now comes first"
@@ -88,7 +101,7 @@ async def test_the_first_working_day_of_a_month_brings_the_daily_and_monthly_rep
         [monthly] = [t for t in texts if "monitoring dan evaluasi" in t]
         assert "2026-06-01 s.d. 2026-06-30" in monthly
         assert "Diterima: <b>4</b>" in monthly
-        assert "/rekap 2026-06-01_2026-06-30" in monthly
+        assert "Grafik dan buku kerja Excel menyusul." in monthly
         assert not await post_recap(svc, wib(1, 9, month=7)), "once a day, reports included"
     finally:
         await svc.db.dispose()
@@ -116,3 +129,49 @@ def test_the_daily_report_and_the_recap_come_apart_only_when_one_message_cannot_
     assert morning("rekap", []) == ["rekap"]
     long = "x" * MESSAGE_LIMIT
     assert morning(long, reports) == [long, "harian", "bulanan"]
+
+
+async def morning_in_the_group(
+    loopback: LoopbackBotApi, tmp_path: Path, **settings: object
+) -> list[RecordedRequest]:
+    """File two reports on Tuesday 17 November, post the next morning: the group's calls."""
+    async with staff_world(loopback, tmp_path, **settings) as w:
+        for hour in (9, 10):
+            await _file(w.svc, wib(17, hour, month=11), title="Banjir di Oebobo")
+        start = len(loopback.requests)
+        wednesday = wib(18, 8, 5, month=11)
+        assert await post_recap(w.svc, wednesday)
+        await w.settle()
+        assert not await post_recap(w.svc, wib(18, 9, month=11)), "once a day"
+        await w.runner.restart()  # nothing is sent again after a restart
+        await w.settle()
+        return calls_since(w, start, w.group.id)
+
+
+async def test_the_morning_report_brings_its_chart_and_workbook_to_the_group_once(
+    loopback: LoopbackBotApi, tmp_path: Path
+) -> None:
+    calls = await morning_in_the_group(loopback, tmp_path)
+    assert [c.method for c in calls] == ["sendMessage", "sendPhoto", "sendDocument"]
+    text, photo, document = calls
+    assert "Laporan harian layanan informasi dan pengaduan" in str(text.params["text"])
+    assert "Grafik dan buku kerja Excel menyusul." in str(text.params["text"])
+    assert "Diterima: <b>2</b>" in str(text.params["text"])
+    picture = Image.open(io.BytesIO(photo.files["photo"].content))
+    assert picture.format == "PNG"
+    assert picture.size == (1080, 1620)
+    assert str(photo.params["caption"]).startswith("Laporan harian layanan")
+    assert document.files["document"].filename == "rekap-2026-11-17.xlsx"
+    book = load_workbook(io.BytesIO(upload(document)))
+    assert book.sheetnames[0] == "Ringkasan"
+    summary = {r[0]: r[1] for r in book["Ringkasan"].iter_rows(values_only=True)}
+    assert summary["Diterima"] == 2
+    assert "2026-11-17" in str(document.params["caption"])
+
+
+async def test_without_morning_files_the_morning_report_is_text_that_says_where_they_are(
+    loopback: LoopbackBotApi, tmp_path: Path
+) -> None:
+    calls = await morning_in_the_group(loopback, tmp_path, morning_files=False)
+    assert [c.method for c in calls] == ["sendMessage"]
+    assert "/rekap 2026-11-17" in str(calls[0].params["text"])

@@ -4,21 +4,32 @@ The daily report (the previous working day's service figures and strategic issue
 working morning; the monthly monitoring report for the month before on its first working day;
 the annual report for the year before on January's first working day. They ride in the same
 once-per-day transaction as the recap (bot/services/sla/recap.py), so a restart never posts
-them twice. The chart and the workbook of any of them are one `/rekap` away.
+them twice.
+
+Each report's chart (PNG) and workbook follow its text (setting MORNING_FILES, default on) as
+outbox rows of their own kinds that carry only the period: the files are built when the rows
+are sent (bot/telegram/morning_files.py), since outbox rows hold text, not files. Off, the text
+says they are one `/rekap` away.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import date
+from pathlib import Path
+from typing import Any
 
 from bot.domain.clock import WorkCalendar
 from bot.domain.reports.periods import Kind, Period, previous
 from bot.services.container import Services
 from bot.services.reports import build
 from bot.services.reports.apart import apart
+from storage.models import OutboxMessage
 
 LANG = "id"  # the staff group reads Indonesian
+# The outbox kinds of a morning report's files (rendered when sent: bot/telegram/morning_files.py).
+CHART_KIND = "report_chart"
+WORKBOOK_KIND = "report_workbook"
 
 
 def due_reports(calendar: WorkCalendar, today: date) -> list[Period]:
@@ -74,10 +85,48 @@ def _gather(period: Period) -> Callable[[Services], Awaitable[build.ReportData]]
     return fold
 
 
-async def morning_texts(svc: Services, today: date) -> list[tuple[Kind, str]]:
-    """Return the texts of the reports due this morning, daily first (none on a day off)."""
-    texts = []
+async def morning_reports(svc: Services, today: date) -> list[tuple[Period, str]]:
+    """Return the periods and texts of the reports due this morning, daily first."""
+    # With the files coming after the text it says so; without, where to ask for them.
+    key = "reports.attachments" if svc.settings.morning_files else "reports.ask_files"
+    reports = []
     for period in due_reports(svc.calendar, today):
         data = await apart(svc, _gather(period))
-        texts.append((period.kind, summary_text(svc, data, "reports.ask_files")))
-    return texts
+        reports.append((period, summary_text(svc, data, key)))
+    return reports
+
+
+def period_payload(period: Period) -> dict[str, Any]:
+    """Return a period as an outbox row's payload (JSON)."""
+    return {
+        "kind": period.kind.value,
+        "first": period.first.isoformat(),
+        "last": period.last.isoformat(),
+    }
+
+
+def payload_period(payload: dict[str, Any]) -> Period:
+    """Return the period an outbox row's payload names."""
+    first, last = date.fromisoformat(payload["first"]), date.fromisoformat(payload["last"])
+    return Period(Kind(payload["kind"]), first, last)
+
+
+def file_messages(svc: Services, chat_id: int, period: Period) -> list[OutboxMessage]:
+    """Return the outbox rows of a morning report's chart and workbook (none when turned off)."""
+    if not svc.settings.morning_files:
+        return []
+    payload = period_payload(period)
+    return [
+        OutboxMessage(chat_id=chat_id, kind=CHART_KIND, payload=payload),
+        OutboxMessage(chat_id=chat_id, kind=WORKBOOK_KIND, payload=payload),
+    ]
+
+
+async def report_files(
+    svc: Services, period: Period, folder: Path
+) -> tuple[build.ReportData, Path, Path]:
+    """Fold the period into figures and write its chart and workbook into `folder`."""
+    data = await build.gather(svc, period.kind, period, lang=LANG)
+    chart = build.write_chart(svc, data, folder / f"rekap-{period.slug}.png", LANG)
+    book = build.write_report_xlsx(svc, data, folder / f"rekap-{period.slug}.xlsx", LANG)
+    return data, chart, book

@@ -14,7 +14,7 @@ from typing import Any
 
 from bot.domain.reports.periods import Kind
 from bot.services.container import Services
-from bot.services.reports.morning import morning_texts
+from bot.services.reports.morning import file_messages, morning_reports
 from bot.services.sla.sweep import STAFF_STAGES
 from storage.models import OutboxMessage
 
@@ -35,13 +35,24 @@ async def post_recap(svc: Services, now: datetime | None = None) -> bool:
         return False
     if not cal.opening(today) <= now < cal.closing(today):
         return False  # a bot started in the evening waits for tomorrow morning
-    texts = morning(await render_recap(svc, now), await morning_texts(svc, today))
     chat = svc.staff_chat_id
-    messages = [
-        OutboxMessage(chat_id=chat, kind="send_message", payload={"text": t}) for t in texts
-    ]
+    reports = await morning_reports(svc, today)
+    texts = morning(await render_recap(svc, now), [(p.kind, t) for p, t in reports])
+    # Each report's chart and workbook follow its text (rows rendered when sent). The daily
+    # report is the first text (or the second, when it came apart from the recap).
+    rest = [(p, t) for p, t in reports if p.kind is not Kind.DAILY]
+    head = texts[: len(texts) - len(rest)]
+    messages = [_text(chat, t) for t in head]
+    for period, _ in reports[: len(reports) - len(rest)]:
+        messages += file_messages(svc, chat, period)
+    for period, text in rest:
+        messages += [_text(chat, text), *file_messages(svc, chat, period)]
     # The monthly and annual reports, when due, ride in the same once-a-day transaction.
     return await svc.repo.post_once(RECAP_KEY, today.isoformat(), messages)
+
+
+def _text(chat: int, text: str) -> OutboxMessage:
+    return OutboxMessage(chat_id=chat, kind="send_message", payload={"text": text})
 
 
 def morning(recap: str, reports: list[tuple[Kind, str]]) -> list[str]:
