@@ -11,11 +11,15 @@ from telegram.ext import ApplicationHandlerStop, ContextTypes, TypeHandler, filt
 
 from bot.render import DEFAULT_LANGUAGE, LANGUAGES, Renderer, normalize_language
 from bot.services.container import Services, get_services
+from storage.models import Draft, Reporter, UpdateView
 
 log = logging.getLogger(__name__)
 
 Context = ContextTypes.DEFAULT_TYPE
 LANG_KEY = "lang"
+# What this update's handlers know of its sender, kept on the update's own context (PTB makes
+# one context per update, shared by every handler group): read once by the redelivery guard.
+VIEW_ATTR = "aduan_view"
 
 
 def services(context: Context) -> Services:
@@ -31,6 +35,68 @@ def message_of(update: Update) -> Message:
     return message
 
 
+class SenderView:
+    """The sender's reporter row and saved drafts as this update found and changed them."""
+
+    __slots__ = ("drafts", "has_reporter", "reporter")
+
+    def __init__(self, view: UpdateView | None = None) -> None:
+        self.has_reporter = view is not None
+        self.reporter = view.reporter if view is not None else None
+        self.drafts: dict[str, Draft] | None = dict(view.drafts) if view is not None else None
+
+
+def _sender(context: Context) -> SenderView:
+    found = getattr(context, VIEW_ATTR, None)
+    if not isinstance(found, SenderView):
+        found = SenderView()
+        setattr(context, VIEW_ATTR, found)
+    return found
+
+
+async def reporter_of(update: Update, context: Context) -> Reporter | None:
+    """Return the sender's reporter row, read at most once per update."""
+    view = _sender(context)
+    if not view.has_reporter:
+        user = update.effective_user
+        view.reporter = await services(context).repo.reporter_by_telegram(user.id) if user else None
+        view.has_reporter = True
+    return view.reporter
+
+
+def remember_reporter(context: Context, reporter: Reporter | None) -> None:
+    """Keep the reporter row this update just wrote (None: read it again when asked)."""
+    view = _sender(context)
+    view.reporter, view.has_reporter = reporter, reporter is not None
+
+
+async def saved_draft(update: Update, context: Context, conversation: str) -> Draft | None:
+    """Return the sender's saved draft of a conversation, read at most once per update."""
+    view = _sender(context)
+    if view.drafts is None:
+        view.drafts = {}
+    if conversation not in view.drafts:
+        user = update.effective_user
+        found = await services(context).repo.draft(user.id, conversation) if user else None
+        if found is None:
+            return None
+        view.drafts[conversation] = found
+    return view.drafts[conversation]
+
+
+def remember_draft(context: Context, conversation: str, draft: Draft | None) -> None:
+    """Keep the draft this update just saved (None: dropped)."""
+    view = _sender(context)
+    if view.drafts is None:
+        if draft is None:
+            return
+        view.drafts = {}
+    if draft is None:
+        view.drafts.pop(conversation, None)
+    else:
+        view.drafts[conversation] = draft
+
+
 async def language(update: Update, context: Context) -> str:
     """Return the language this user chose (Indonesian until they choose)."""
     cached = context.user_data.get(LANG_KEY) if context.user_data is not None else None
@@ -39,7 +105,7 @@ async def language(update: Update, context: Context) -> str:
     user = update.effective_user
     lang = DEFAULT_LANGUAGE
     if user is not None:
-        reporter = await services(context).repo.reporter_by_telegram(user.id)
+        reporter = await reporter_of(update, context)
         if reporter is not None:
             lang = normalize_language(reporter.language)
     if context.user_data is not None:
@@ -89,9 +155,15 @@ async def _drop_redelivered(update: Update, context: Context) -> None:
     """Stop an update that was already handled (Telegram redelivers after a crash)."""
     # Marked handled after the handlers (bot/telegram/updates.py), keyed by bot: a crash
     # mid-handler replays the update, and a database shared by two bots keeps both apart.
-    if await services(context).repo.update_handled(context.bot.id, update.update_id):
+    # The same read brings a private chat's sender (reporter row, drafts) for the handlers.
+    chat, user = update.effective_chat, update.effective_user
+    private = user.id if user is not None and chat is not None and chat.type == "private" else None
+    view = await services(context).repo.update_view(context.bot.id, update.update_id, private)
+    if view.handled:
         log.info("update %s was handled before; ignored", update.update_id)
         raise ApplicationHandlerStop
+    if private is not None:
+        setattr(context, VIEW_ATTR, SenderView(view))
 
 
 def redelivery_guard() -> TypeHandler[Update, Context, None]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -152,6 +152,17 @@ class Draft:
     updated_at: datetime
     # The update whose answer the last save holds (a replay after a crash: issue 14).
     last_update_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class UpdateView:
+    """What handling one update starts from, read together: was it handled, who wrote it."""
+
+    handled: bool
+    # Only read for a private chat's update (None: the sender never talked to the bot).
+    reporter: Reporter | None = None
+    # The sender's saved conversations by name (drafts live in private chats).
+    drafts: dict[str, Draft] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

@@ -50,7 +50,11 @@ from handlers.common import (
     kick_outbox,
     language,
     message_of,
+    remember_draft,
+    remember_reporter,
     reply,
+    reporter_of,
+    saved_draft,
     services,
 )
 from handlers.report import identity
@@ -92,9 +96,7 @@ STEP_HANDLERS: dict[Step, StepHandler] = {
 
 
 async def _saved(update: Update, context: Context) -> Draft | None:
-    user = update.effective_user
-    assert user is not None
-    return await services(context).repo.draft(user.id, CONVERSATION)
+    return await saved_draft(update, context, CONVERSATION)
 
 
 async def _draft(update: Update, context: Context) -> ReportDraft | None:
@@ -103,9 +105,7 @@ async def _draft(update: Update, context: Context) -> ReportDraft | None:
 
 
 async def _has_identity(update: Update, context: Context) -> bool:
-    user = update.effective_user
-    assert user is not None
-    return has_identity(await services(context).repo.reporter_by_telegram(user.id))
+    return has_identity(await reporter_of(update, context))
 
 
 async def _begin(update: Update, context: Context, draft: ReportDraft) -> Step:
@@ -162,6 +162,7 @@ async def cancel(update: Update, context: Context) -> int:
     user = update.effective_user
     assert user is not None
     await services(context).repo.drop_draft(user.id, CONVERSATION)
+    remember_draft(context, CONVERSATION, None)
     lang = await language(update, context)
     await reply(
         update, context, "intake_notice", kind="cancelled", reply_markup=main_menu(context, lang)
@@ -227,6 +228,8 @@ async def on_summary(update: Update, context: Context, draft: ReportDraft) -> St
     assert user is not None
     reporter = await svc.repo.ensure_reporter(user.id, lang)
     filed = await submit(svc, reporter, draft, limit_per_day=svc.settings.limit_reports_per_day)
+    # Submitting may store the identity given in the draft: the row is read again if needed.
+    remember_reporter(context, None)
     if isinstance(filed, DailyLimit):
         await notice(update, context, "limit", limit=filed.limit)
         return Step.SUMMARY
@@ -253,6 +256,7 @@ async def on_summary(update: Update, context: Context, draft: ReportDraft) -> St
         ]
     )
     await svc.repo.drop_draft(user.id, CONVERSATION)
+    remember_draft(context, CONVERSATION, None)
     kick_outbox(context)
     return ConversationHandler.END
 

@@ -23,7 +23,16 @@ from telegram.ext import ConversationHandler
 
 from bot.domain.intake import CONVERSATION, ReportDraft, Step
 from bot.services.duplicates import find_duplicates
-from handlers.common import Context, language, message_of, reply, services
+from handlers.common import (
+    Context,
+    language,
+    message_of,
+    remember_draft,
+    remember_reporter,
+    reply,
+    reporter_of,
+    services,
+)
 from handlers.report.prompt import Option, advance, match_option
 from handlers.start import main_menu
 
@@ -43,7 +52,7 @@ async def offer_duplicates(
     svc = services(context)
     user = update.effective_user
     assert user is not None
-    reporter = await svc.repo.reporter_by_telegram(user.id)
+    reporter = await reporter_of(update, context)
     found = await find_duplicates(
         svc.repo,
         title=draft.title or "",
@@ -59,7 +68,8 @@ async def offer_duplicates(
         draft.flags.pop(OFFERED, None)
         return None
     draft.flags[OFFERED] = [{"id": d.id, "number": d.number, "score": d.score} for d in fresh]
-    await svc.repo.save_draft(user.id, CONVERSATION, step.name, draft.to_json())
+    saved = await svc.repo.save_draft(user.id, CONVERSATION, step.name, draft.to_json())
+    remember_draft(context, CONVERSATION, saved)
     lang = await language(update, context)
     label = svc.renderer.label
     items = [
@@ -119,12 +129,14 @@ async def _support(
     assert user is not None
     lang = await language(update, context)
     reporter = await svc.repo.ensure_reporter(user.id, lang)
+    remember_reporter(context, reporter)
     if not await svc.repo.follow_report(int(chosen["id"]), reporter.id):
         await message_of(update).reply_text(
             svc.renderer.render(lang, "duplicates_gone", number=chosen["number"]),
         )
         return await advance(update, context, draft, Step.DESCRIPTION)
     await svc.repo.drop_draft(user.id, CONVERSATION)
+    remember_draft(context, CONVERSATION, None)
     await reply(
         update,
         context,

@@ -24,7 +24,15 @@ from bot.domain.intake import (
     previous_step,
 )
 from bot.services.container import Services
-from handlers.common import Context, bare_label, language, message_of, services
+from handlers.common import (
+    Context,
+    bare_label,
+    language,
+    message_of,
+    remember_draft,
+    reporter_of,
+    services,
+)
 from storage.models import Reporter
 
 
@@ -215,8 +223,9 @@ async def ask(update: Update, context: Context, step: Step, draft: ReportDraft) 
     user = update.effective_user
     assert user is not None
     lang = await language(update, context)
-    await svc.repo.save_draft(user.id, CONVERSATION, step.name, draft.to_json())
-    reporter = await svc.repo.reporter_by_telegram(user.id)
+    saved = await svc.repo.save_draft(user.id, CONVERSATION, step.name, draft.to_json())
+    remember_draft(context, CONVERSATION, saved)
+    reporter = await reporter_of(update, context)
     if step is Step.SUMMARY:
         text = svc.renderer.render(
             lang, "intake_summary", **summary_values(svc, draft, lang, reporter)
@@ -235,9 +244,7 @@ async def advance(update: Update, context: Context, draft: ReportDraft, step: St
     """Mark `step` answered and ask the next open question (or the summary)."""
     svc = services(context)
     draft.mark(step)
-    user = update.effective_user
-    assert user is not None
-    reporter = await svc.repo.reporter_by_telegram(user.id)
+    reporter = await reporter_of(update, context)
     # Only unanswered steps come next, so after an edit the summary follows unless the change
     # opened new questions (a report made non-anonymous needs the identity).
     nxt = intake.next_step(svc.profile, draft, has_identity=has_identity(reporter), after=step)
