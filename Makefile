@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: run test lint clean sandbox
+.PHONY: run test test-sqlite test-postgresql postgresql lint clean sandbox
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,13 +36,32 @@ $(CHROMIUM):
 	$(SUDO) apt-get install -y chromium || \
 		($(SUDO) apt-get update && $(SUDO) apt-get install -y chromium)
 
+# The suite runs twice: on SQLite, then on a throw-away PostgreSQL server that tests/pg.py starts
+# itself from Debian's server binaries (initdb, pg_ctl; unaccent and pg_trgm from contrib).
+PG_INITDB = $(firstword $(wildcard /usr/lib/postgresql/*/bin/initdb))
+
+postgresql:
+ifeq ($(PG_INITDB),)
+	@echo "Installing Debian's postgresql for the PostgreSQL run of the tests (tests/pg.py)"
+	$(SUDO) apt-get install -y postgresql postgresql-contrib || \
+		($(SUDO) apt-get update && $(SUDO) apt-get install -y postgresql postgresql-contrib)
+endif
+
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy .
 
-test: lint $(CHROMIUM)
+test: lint $(CHROMIUM) postgresql
 	$(BIN)/pytest
+	ADUAN_TEST_DB=postgresql $(BIN)/pytest
+
+# One database only (after lint): `make test-sqlite`, `make test-postgresql`.
+test-sqlite: lint $(CHROMIUM)
+	$(BIN)/pytest
+
+test-postgresql: lint $(CHROMIUM) postgresql
+	ADUAN_TEST_DB=postgresql $(BIN)/pytest
 
 clean:
 	rm -rf $(VENV) build *.egg-info .mypy_cache .ruff_cache .pytest_cache
