@@ -142,6 +142,9 @@ async def _citizen(db: Path, floor_count: int) -> dict[str, Any]:
         started = time.perf_counter()
         await runner.start()
         startup = time.perf_counter() - started
+        # Whatever the bot does at start (menus, housekeeping jobs) is over before the floor.
+        await runner.idle(timeout=900)
+        settled = time.perf_counter() - started
         svc = runner.services
         turn = iter(people)
 
@@ -155,8 +158,25 @@ async def _citizen(db: Path, floor_count: int) -> dict[str, Any]:
 
         for _ in range(5):  # warm up: templates, statement caches
             await start_once()
-        floor = [(await start_once())[1] for _ in range(floor_count)]
         done = asyncio.Event()
+        slices: list[float] = []
+
+        async def monitor() -> None:
+            # The main thread's CPU time between two turns of this task: the longest stretch
+            # of work the event loop did without a turn for anybody (load-independent).
+            last = time.thread_time()
+            while not done.is_set():
+                await asyncio.sleep(0.001)
+                now = time.thread_time()
+                slices.append(now - last)
+                last = now
+
+        watch = asyncio.create_task(monitor())
+        floor = [(await start_once())[1] for _ in range(floor_count)]
+        done.set()
+        await watch
+        floor_slices, slices = slices, []
+        done.clear()
         waits: list[tuple[float, float]] = []
 
         async def citizens() -> None:
@@ -164,20 +184,26 @@ async def _citizen(db: Path, floor_count: int) -> dict[str, Any]:
                 waits.append(await start_once())
                 await asyncio.sleep(0.005)
 
+        watch = asyncio.create_task(monitor())
         talk = asyncio.create_task(citizens())
         await asyncio.sleep(0.1)
-        sweep_start = time.perf_counter()
+        sweep_start, sweep_cpu = time.perf_counter(), time.process_time()
         result = await run_sweep(svc, clock())
-        sweep_end = time.perf_counter()
+        sweep_end, sweep_cpu = time.perf_counter(), time.process_time() - sweep_cpu
         done.set()
         await talk
+        await watch
         await runner.stop()
     during = [w for s, w in waits if s < sweep_end and s + w > sweep_start]
     return {
         "startup": startup,
+        "settled": settled,
+        "sweep_cpu": sweep_cpu,
         "floor": floor,
         "during": during,
         "sweep_wall": sweep_end - sweep_start,
+        "slices": slices,
+        "floor_slices": floor_slices,
         "alerts": len(result.alerts),
         "rss_peak": _rss_mb(),
     }
@@ -254,7 +280,11 @@ def main() -> None:
     if "citizen" in results:
         c = results["citizen"]
         floor, during = [1000 * x for x in c["floor"]], [1000 * x for x in c["during"]]
-        print(f"bot start-up {c['startup']:.2f} s; sweep in the bot's loop {c['sweep_wall']:.2f} s")
+        print(
+            f"bot start-up {c['startup']:.2f} s (idle after {c['settled']:.2f} s);"
+            f" sweep in the bot's loop: wall {c['sweep_wall']:.2f} s, CPU of the process"
+            f" {c['sweep_cpu']:.2f} s (sweep + citizens + loopback server)"
+        )
         print(
             f"citizen /start alone:        n={len(floor)}  p50 {_quantile(floor, 0.5):.0f} ms"
             f"  p99 {_quantile(floor, 0.99):.0f} ms  max {max(floor):.0f} ms"
@@ -264,6 +294,12 @@ def main() -> None:
                 f"citizen /start during sweep: n={len(during)}  p50 {_quantile(during, 0.5):.0f} ms"
                 f"  p99 {_quantile(during, 0.99):.0f} ms  max {max(during):.0f} ms"
                 "  (target: no wait over 100 ms behind the sweep)"
+            )
+        for label, key in (("citizens alone", "floor_slices"), ("during the sweep", "slices")):
+            slices = [1000 * x for x in c[key]]
+            print(
+                f"event loop, {label}: longest stretch without a turn {max(slices):.1f} ms"
+                f" of main-thread CPU, p99 {_quantile(slices, 0.99):.1f} ms (n={len(slices)})"
             )
         print(f"  peak RSS of the bot process {c['rss_peak']:.0f} MB")
 

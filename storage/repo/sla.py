@@ -1,4 +1,12 @@
-"""Service levels: the sweep's candidates, its marks, who hears about them, the daily recap."""
+"""Service levels: the sweep's candidates, its marks, who hears about them, the daily recap.
+
+The sweep works in batches, each its own short write transaction: a batch sets the marks of the
+thresholds that fired and, in the same transaction, journals those alerts in settings_kv under
+`sla.pending.<sweep>.<batch>`; the digests that announce them are queued, and the journal
+entries deleted, in one last transaction. A sweep stopped between two batches (killed, crashed)
+leaves marks that keep the thresholds from firing again and journal entries that the next sweep
+announces: no reminder is doubled or lost.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +16,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, and_, bindparam, case, func, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    and_,
+    bindparam,
+    case,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage import tables as t
@@ -19,6 +38,8 @@ ClockName = Literal["stage", "final"]
 MarkName = Literal["warned", "breached", "escalated"]
 # Rows re-read per statement when checking that a report did not change under the sweep.
 _ID_CHUNK = 500
+# settings_kv keys of the alerts a sweep's batches fired and no digest has announced yet.
+PENDING_PREFIX = "sla.pending."
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +77,27 @@ class SlaMarks:
     values: dict[str, datetime]
     # When a staff clock ran out (kept only if it is the first time).
     breached_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PendingAlert:
+    """A threshold a batch fired, journaled until the sweep's digests are queued."""
+
+    report_id: int
+    version: int
+    clock: ClockName
+    threshold: int
+    due: datetime
+
+    def to_json(self) -> list[Any]:
+        """Return the journal's form: a short list."""
+        return [self.report_id, self.version, self.clock, self.threshold, self.due.isoformat()]
+
+    @classmethod
+    def from_json(cls, value: list[Any]) -> PendingAlert:
+        """Read the journal's form back."""
+        report_id, version, clock, threshold, due = value
+        return cls(report_id, version, clock, threshold, datetime.fromisoformat(due))
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,6 +189,94 @@ class SlaRepo(RepoBase):
         async with self.db.read() as conn:
             return [_sla_row(r) for r in await conn.execute(stmt)]
 
+    async def sla_candidate_ids(
+        self, stage: str, clock: ClockName, horizons: dict[MarkName, datetime]
+    ) -> list[int]:
+        """Return the reports at `stage` with a threshold that may be due on `clock`: one read.
+
+        `horizons` gives, per mark, the latest due time for which that threshold can be due
+        now. The terms are OR-ed, each on its own partial index (ix_reports_<clock>_un<mark>),
+        so that a report due for several thresholds is found once; only ids are read, so that
+        the rows themselves are read once, a batch at a time (`sla_rows`).
+        """
+        due = t.reports.c[f"{clock}_due_at"]
+        terms = [
+            and_(
+                t.reports.c.stage == stage,
+                due <= horizon,
+                t.reports.c[f"{clock}_{mark}_at"].is_(None),
+            )
+            for mark, horizon in horizons.items()
+        ]
+        if not terms:
+            return []
+        stmt = select(t.reports.c.id).where(or_(*terms))
+        async with self.db.read() as conn:
+            return list((await conn.execute(stmt)).scalars())
+
+    async def sla_rows(self, ids: Sequence[int]) -> list[SlaRow]:
+        """Return what the sweep needs of these reports (those that still exist), by id."""
+        found: list[SlaRow] = []
+        async with self.db.read() as conn:
+            for start in range(0, len(ids), _ID_CHUNK):
+                stmt = (
+                    select(*_SLA_COLUMNS)
+                    .join(t.reporters, t.reporters.c.id == t.reports.c.reporter_id)
+                    .where(t.reports.c.id.in_(list(ids[start : start + _ID_CHUNK])))
+                    .order_by(t.reports.c.id)
+                )
+                found.extend(_sla_row(r) for r in await conn.execute(stmt))
+        return found
+
+    async def record_sla_batch(
+        self,
+        marks: Sequence[SlaMarks],
+        messages: Sequence[OutboxMessage] = (),
+        *,
+        journal: str | None = None,
+        alerts: Sequence[PendingAlert] = (),
+    ) -> set[int]:
+        """Write one batch in one transaction; return the ids of the reports it marked.
+
+        A report that changed since the sweep read it (a transition bumps the version and
+        starts a fresh stage visit) is left out: no mark, no journaled alert, no message of
+        its own (`OutboxMessage.report_id`). The alerts go to the journal under `journal`;
+        the messages are inserted with one executemany.
+        """
+        if not marks:
+            return set()
+        async with self.db.write() as conn:
+            current = await self._versions(conn, [m.report_id for m in marks])
+            kept_marks = [m for m in marks if current.get(m.report_id) == m.version]
+            kept = {m.report_id for m in kept_marks}
+            await self._write_marks(conn, kept_marks)
+            entries = [a.to_json() for a in alerts if a.report_id in kept]
+            if journal is not None and entries:
+                await self._set_kv(conn, journal, entries)
+            await insert_outbox_rows(
+                conn, [m for m in messages if m.report_id in kept], self.clock()
+            )
+        return kept
+
+    async def pending_sla_alerts(self) -> dict[str, list[PendingAlert]]:
+        """Return the journaled alerts no digest has announced yet, by journal key."""
+        stmt = select(t.settings_kv.c.key, t.settings_kv.c.value).where(
+            t.settings_kv.c.key.startswith(PENDING_PREFIX, autoescape=True)
+        )
+        async with self.db.read() as conn:
+            rows = (await conn.execute(stmt)).all()
+        return {key: [PendingAlert.from_json(v) for v in value] for key, value in rows}
+
+    async def post_sla_digests(
+        self, journals: Iterable[str], messages: Sequence[OutboxMessage]
+    ) -> None:
+        """Queue the digests and close the journal entries they announce, in one transaction."""
+        keys = list(journals)
+        async with self.db.write() as conn:
+            if keys:
+                await conn.execute(delete(t.settings_kv).where(t.settings_kv.c.key.in_(keys)))
+            await insert_outbox_rows(conn, messages, self.clock())
+
     async def record_sla_marks(
         self, marks: Sequence[SlaMarks], messages: Sequence[OutboxMessage]
     ) -> set[int]:
@@ -164,23 +294,27 @@ class SlaRepo(RepoBase):
             moved = {m.report_id for m in marks if current.get(m.report_id) != m.version}
             if moved:
                 return moved
-            groups: dict[tuple[tuple[str, ...], bool], list[dict[str, Any]]] = defaultdict(list)
-            for mark in marks:
-                key = (tuple(sorted(mark.values)), mark.breached_at is not None)
-                params: dict[str, Any] = {"_id": mark.report_id, **mark.values}
-                if mark.breached_at is not None:
-                    params["_breach"] = mark.breached_at
-                groups[key].append(params)
-            for (columns, breach), rows in groups.items():
-                values: dict[str, Any] = {c: bindparam(c) for c in columns}
-                if breach:
-                    values["sla_breached_at"] = func.coalesce(
-                        t.reports.c.sla_breached_at, bindparam("_breach")
-                    )
-                stmt = update(t.reports).where(t.reports.c.id == bindparam("_id")).values(values)
-                await conn.execute(stmt, rows)
+            await self._write_marks(conn, marks)
             await self._enqueue(conn, messages)
         return set()
+
+    async def _write_marks(self, conn: AsyncConnection, marks: Sequence[SlaMarks]) -> None:
+        """Set marks with one executemany per combination of columns."""
+        groups: dict[tuple[tuple[str, ...], bool], list[dict[str, Any]]] = defaultdict(list)
+        for mark in marks:
+            key = (tuple(sorted(mark.values)), mark.breached_at is not None)
+            params: dict[str, Any] = {"_id": mark.report_id, **mark.values}
+            if mark.breached_at is not None:
+                params["_breach"] = mark.breached_at
+            groups[key].append(params)
+        for (columns, breach), rows in groups.items():
+            values: dict[str, Any] = {c: bindparam(c) for c in columns}
+            if breach:
+                values["sla_breached_at"] = func.coalesce(
+                    t.reports.c.sla_breached_at, bindparam("_breach")
+                )
+            stmt = update(t.reports).where(t.reports.c.id == bindparam("_id")).values(values)
+            await conn.execute(stmt, rows)
 
     async def _versions(self, conn: AsyncConnection, ids: list[int]) -> dict[int, int]:
         found: dict[int, int] = {}
@@ -296,3 +430,29 @@ class SlaRepo(RepoBase):
             await self._set_kv(conn, key, value)
             await self._enqueue(conn, messages)
         return True
+
+
+async def insert_outbox_rows(
+    conn: AsyncConnection, messages: Sequence[OutboxMessage], now: datetime
+) -> None:
+    """Queue messages that replace nothing (no coalesce key) with one executemany."""
+    if not messages:
+        return
+    rows = []
+    for msg in messages:
+        assert msg.coalesce_key is None, "a coalescing message goes through RepoBase._enqueue"
+        payload = dict(msg.payload)
+        if msg.link is not None:
+            payload["_link"] = msg.link
+        rows.append(
+            {
+                "chat_id": msg.chat_id,
+                "kind": msg.kind,
+                "payload": payload,
+                "report_id": msg.report_id,
+                "coalesce_key": None,
+                "not_before": msg.not_before or now,
+                "created_at": now,
+            }
+        )
+    await conn.execute(insert(t.outbox), rows)

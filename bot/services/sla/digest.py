@@ -10,11 +10,11 @@ A long digest shows the counts and the most urgent reports and carries the full 
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import html
 import io
 import re
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -100,46 +100,75 @@ def _holds(person: StaffContact, roles: set[Role], row: SlaRow) -> bool:
 def recipients(
     svc: Services, alerts: Iterable[Alert], staff: Sequence[StaffContact]
 ) -> list[Recipient]:
-    """Return who hears about which alerts: the group, holders and supervisors privately."""
+    """Return who hears about which alerts: the group, holders and supervisors privately.
+
+    Each recipient's alerts keep the order of `alerts` (the sweep passes them most urgent
+    first). Who holds a report depends only on its stage, approval level and unit, so that is
+    worked out once per combination, not once per report.
+    """
     by_chat: dict[int, Recipient] = {}
     group = svc.staff_chat_id
     reachable = [p for p in staff if p.reachable]
-    supervisors = [p for p in reachable if p.role == Role.SUPERVISOR]
+    supervisors = [(p.telegram_user_id, p.language) for p in reachable if p.role == Role.SUPERVISOR]
+    holders_of: dict[tuple[str, int, int | None], list[tuple[int, str]]] = {}
 
     def add(chat_id: int, language: str, in_group: bool, alert: Alert) -> None:
-        who = by_chat.setdefault(chat_id, Recipient(chat_id, language, in_group))
+        who = by_chat.get(chat_id)
+        if who is None:
+            who = by_chat[chat_id] = Recipient(chat_id, language, in_group)
         if not who.alerts or who.alerts[-1] is not alert:
             who.alerts.append(alert)
 
     for alert in alerts:
+        row = alert.row
         if group is not None:
             add(group, "id", True, alert)
-        roles = holder_roles(svc, alert.row)
-        holders = level_holders(svc, alert.row, staff)
-        for person in reachable:
-            if _holds(person, roles, alert.row) and (not holders or person.id in holders):
-                add(person.telegram_user_id, person.language, False, alert)
+        key = (row.stage, row.approval_level, row.unit_id)
+        holders = holders_of.get(key)
+        if holders is None:
+            roles = holder_roles(svc, row)
+            level = level_holders(svc, row, staff)
+            holders = holders_of[key] = [
+                (p.telegram_user_id, p.language)
+                for p in reachable
+                if _holds(p, roles, row) and (not level or p.id in level)
+            ]
+        for chat_id, language in holders:
+            add(chat_id, language, False, alert)
         if alert.threshold is Threshold.ESCALATE:
-            for person in supervisors:
-                add(person.telegram_user_id, person.language, False, alert)
+            for chat_id, language in supervisors:
+                add(chat_id, language, False, alert)
     return list(by_chat.values())
 
 
-def digest_messages(
+async def digest_messages(
     svc: Services,
     alerts: Sequence[Alert],
     staff: Sequence[StaffContact],
     unit_names: dict[int, str],
     now: datetime,
 ) -> list[OutboxMessage]:
-    """Return one digest per recipient, held until the office opens when it is closed."""
+    """Return one digest per recipient, held until the office opens when it is closed.
+
+    Thousands of alerts take a while to render, so this gives the event loop a turn every
+    `_CHUNK` of them (updates are answered meanwhile); a report's CSV line is rendered once
+    per language and audience, however many recipients carry it.
+    """
     # The sweep may have started just before closing: hold by the time of queueing as well.
     hold_until = svc.calendar.next_opening(max(now, svc.clock()))
-    return [
-        render_digest(svc, who, unit_names, now, hold_until)
-        for who in recipients(svc, alerts, staff)
-        if who.alerts
-    ]
+    ordered = sorted(alerts, key=Alert.urgency)
+    await asyncio.sleep(0)
+    people = recipients(svc, ordered, staff)
+    lines = _Lines(svc, unit_names)
+    messages = []
+    for who in people:
+        if who.alerts:
+            messages.append(await render_digest(svc, who, lines, now, hold_until))
+    return messages
+
+
+# Alerts handled between two turns of the event loop.
+_CHUNK = 1000
 
 
 def _item(
@@ -170,23 +199,27 @@ def _item(
     }
 
 
-def render_digest(
+async def render_digest(
     svc: Services,
     who: Recipient,
-    unit_names: dict[int, str],
+    lines: _Lines,
     now: datetime,
     hold_until: datetime,
 ) -> OutboxMessage:
-    """Return one recipient's digest: a message, or a CSV file with the summary as caption."""
+    """Return one recipient's digest: a message, or a CSV file with the summary as caption.
+
+    `who.alerts` come most urgent first (see `recipients`).
+    """
     settings = svc.settings
     lang = who.language
-    alerts = sorted(who.alerts, key=Alert.urgency)
-    items = [_item(svc, a, lang, who.in_group, unit_names) for a in alerts]
-    counts = defaultdict(int, {t.key: 0 for t in Threshold})
+    alerts = who.alerts
+    counts = dict.fromkeys((t.key for t in Threshold), 0)
     for alert in alerts:
         counts[alert.threshold.key] += 1
-    values = {"now": now, "total": len(items), "counts": dict(counts), "in_group": who.in_group}
-    if len(items) <= settings.sla_digest_inline_max:
+    values = {"now": now, "total": len(alerts), "counts": counts, "in_group": who.in_group}
+    unit_names = lines.unit_names
+    if len(alerts) <= settings.sla_digest_inline_max:
+        items = [_item(svc, a, lang, who.in_group, unit_names) for a in alerts]
         text = svc.renderer.render(lang, TEMPLATE, items=items, has_file=False, **values)
         if _visible_length(text) <= MESSAGE_LIMIT:
             return OutboxMessage(
@@ -196,6 +229,7 @@ def render_digest(
                 not_before=hold_until,
             )
     top = settings.sla_digest_top
+    items = [_item(svc, a, lang, who.in_group, unit_names) for a in alerts[:top]]
     while True:
         caption = svc.renderer.render(lang, TEMPLATE, items=items[:top], has_file=True, **values)
         if _visible_length(caption) <= CAPTION_LIMIT or top == 0:
@@ -207,7 +241,7 @@ def render_digest(
         kind="send_document",
         payload={
             "caption": caption,
-            "document_text": _csv(svc, lang, items),
+            "document_text": await lines.csv(lang, who.in_group, alerts),
             "filename": svc.renderer.label(
                 lang, "sla.file_name", stamp=local.strftime("%Y%m%d-%H%M")
             ),
@@ -216,17 +250,45 @@ def render_digest(
     )
 
 
-def _csv(svc: Services, lang: str, items: list[dict[str, Any]]) -> str:
-    label = svc.renderer.label
-    columns = ("number", "kind_name", "clock_name", "stage_name", "unit_name", "due", "full_title")
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow([label(lang, f"sla.csv.{c}") for c in columns])
-    for item in items:
-        due = svc.renderer.format_datetime(item["due"], lang)
-        writer.writerow([due if c == "due" else (item[c] or "") for c in columns])
-    # A byte-order mark so that spreadsheet programs read the file as UTF-8.
-    return "\ufeff" + out.getvalue()
+_CSV_COLUMNS = ("number", "kind_name", "clock_name", "stage_name", "unit_name", "due", "full_title")
+
+
+class _Lines:
+    """The CSV lines of one sweep's alerts, each rendered once per language and audience."""
+
+    def __init__(self, svc: Services, unit_names: dict[int, str]) -> None:
+        self.svc = svc
+        self.unit_names = unit_names
+        self._lines: dict[tuple[str, bool], dict[int, str]] = {}
+        self._dates: dict[str, Any] = {}
+        self._buffer = io.StringIO()
+        self._writer = csv.writer(self._buffer)
+
+    def _line(self, values: Sequence[Any]) -> str:
+        self._buffer.seek(0)
+        self._buffer.truncate()
+        self._writer.writerow(values)
+        return self._buffer.getvalue()
+
+    async def csv(self, lang: str, in_group: bool, alerts: Sequence[Alert]) -> str:
+        """Return the CSV file of these alerts, with a header in `lang`."""
+        label = self.svc.renderer.label
+        done = self._lines.setdefault((lang, in_group), {})
+        fmt = self._dates.get(lang)
+        if fmt is None:
+            fmt = self._dates[lang] = self.svc.renderer.datetime_formatter(lang)
+        # A byte-order mark so that spreadsheet programs read the file as UTF-8.
+        parts = ["\ufeff" + self._line([label(lang, f"sla.csv.{c}") for c in _CSV_COLUMNS])]
+        for n, alert in enumerate(alerts, 1):
+            line = done.get(id(alert))
+            if line is None:
+                item = _item(self.svc, alert, lang, in_group, self.unit_names)
+                item["due"] = fmt(item["due"])
+                line = done[id(alert)] = self._line([item[c] or "" for c in _CSV_COLUMNS])
+            parts.append(line)
+            if n % _CHUNK == 0:
+                await asyncio.sleep(0)
+        return "".join(parts)
 
 
 _TAG = re.compile(r"<[^>]+>")

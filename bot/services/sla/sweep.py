@@ -1,9 +1,21 @@
 """The service-level sweep: warn, report breaches, escalate, remind reporters, close silent reports.
 
 A pure function of the database and `now`, so that it is idempotent and catches up after
-downtime: the thresholds that fired are marks on the report (reset by every stage change), set in
-the same transaction as the digests that announce them. Every query reads one range of an index
-(ix_reports_stage_due and the partial ix_reports_<clock>_un<mark>), in batches.
+downtime: the thresholds that fired are marks on the report (reset by every stage change).
+
+The sweep works in bounded steps, so that a catch-up over thousands of overdue reports never
+holds the write lock or the event loop for long:
+
+1. One read of ids per stage and clock finds every report with a threshold that may be due (the
+   warn, breach and escalate terms OR-ed, each on its partial index ix_reports_<clock>_un<mark>).
+2. Batches of `sla_batch_size` reports: one read of their rows serves both clocks and all three
+   thresholds; decided in Python; then one short write transaction sets the marks and journals
+   the alerts (storage/repo/sla.py). Between batches the event loop takes updates.
+3. The digests (one per recipient, a CSV file when long) are rendered outside any transaction,
+   then queued with one insert, and the journal closed, in one last transaction.
+
+A sweep stopped between two steps resumes at the next one: the marks keep what fired from firing
+again, the journal keeps what fired until a digest has announced it.
 
 Staff thresholds are only looked at while the office is open: a night's breaches are announced in
 the first digest of the morning, and a digest is held (outbox not_before) until the office opens in
@@ -13,21 +25,31 @@ any hour: messages to citizens are not held.
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable, Iterable
+import secrets
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.domain.deadlines import final_level
 from bot.domain.profile import ServiceLevel
-from bot.domain.thresholds import SLACK, Marks, Threshold, reached, shift, warn_lead, warn_moment
+from bot.domain.thresholds import (
+    SLACK,
+    Marks,
+    Threshold,
+    reached,
+    shift,
+    warn_lead,
+    warn_moment,
+)
 from bot.domain.vocabulary import Action, Stage
 from bot.domain.workflow import SYSTEM
 from bot.services.container import Services
 from bot.services.sla.digest import Alert, digest_messages
 from bot.services.transition import Done, perform
 from storage.models import OutboxMessage
-from storage.repo.sla import ClockName, MarkName, SlaMarks, SlaRow
+from storage.repo.sla import PENDING_PREFIX, ClockName, MarkName, PendingAlert, SlaMarks, SlaRow
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +58,8 @@ STAFF_STAGES = (Stage.SUBMITTED, Stage.DISPOSED, Stage.IN_PROGRESS, Stage.AWAITI
 # Stages whose due time is when the report closes by itself.
 SELF_CLOSING = (Stage.NEEDS_INFO, Stage.ANSWERED)
 REMINDER_TEMPLATE = "reminder_reporter"
+# Called after each batch has been written (tests stop a sweep there, as a crash would).
+BatchHook = Callable[[int], Awaitable[None]]
 
 
 @dataclass
@@ -49,14 +73,16 @@ class SweepResult:
     staff_skipped: bool = False
 
 
-async def run_sweep(svc: Services, now: datetime | None = None) -> SweepResult:
+async def run_sweep(
+    svc: Services, now: datetime | None = None, *, after_batch: BatchHook | None = None
+) -> SweepResult:
     """Run one sweep at `now` (the services' clock by default)."""
     now = now or svc.clock()
     result = SweepResult()
-    result.reporter_reminders = await remind_reporters(svc, now)
+    result.reporter_reminders = await remind_reporters(svc, now, after_batch=after_batch)
     result.closed = await close_silent_reports(svc, now)
     if svc.calendar.is_office_open(now):
-        result.alerts, result.digests = await alert_staff(svc, now)
+        result.alerts, result.digests = await alert_staff(svc, now, after_batch=after_batch)
     else:
         result.staff_skipped = True
     if result.alerts or result.reporter_reminders or result.closed:
@@ -131,37 +157,62 @@ def _end_to_end_levels(svc: Services) -> list[ServiceLevel]:
     return [lvl for lvl in (e2e.default, *e2e.channels.values()) if lvl is not None]
 
 
-async def _collect(
-    svc: Services,
-    now: datetime,
-    stage: Stage,
-    clock: ClockName,
-    levels: list[ServiceLevel],
-) -> dict[int, SlaRow]:
-    """Return the reports at `stage` that may have a threshold due on `clock`."""
-    found: dict[int, SlaRow] = {}
-    if not levels:
-        return found
-    for threshold, horizon in _horizons(svc, now, levels).items():
-        mark: MarkName = threshold.mark  # type: ignore[assignment]
-        async for rows in _batches(svc, stage, horizon, clock=clock, unmarked=mark):
-            found.update((row.id, row) for row in rows)
-    return found
+async def _candidate_ids(svc: Services, now: datetime) -> list[int]:
+    """Return every report with a staff threshold that may be due now (ids, oldest first)."""
+    ids: set[int] = set()
+    e2e_levels = _end_to_end_levels(svc)
+    for stage in STAFF_STAGES:
+        stage_level = svc.profile.service_level(stage)
+        clocks: list[tuple[ClockName, list[ServiceLevel]]] = [
+            ("stage", [stage_level] if stage_level else []),
+            ("final", e2e_levels),
+        ]
+        for clock, levels in clocks:
+            if not levels:
+                continue
+            horizons: dict[MarkName, datetime] = {
+                threshold.mark: horizon  # type: ignore[misc]
+                for threshold, horizon in _horizons(svc, now, levels).items()
+            }
+            ids.update(await svc.repo.sla_candidate_ids(stage.value, clock, horizons))
+    return sorted(ids)
+
+
+class _Decider:
+    """Decide which threshold fires on a clock, quickly for reports long past their escalation.
+
+    `reached` walks the office calendar for every report; a report due before `sure` (a working
+    day and more before the latest due time that escalates now) escalates whatever the
+    calendar says, so the catch-up after downtime skips the walk for most of its reports.
+    """
+
+    def __init__(self, svc: Services, now: datetime) -> None:
+        self.svc = svc
+        self.now = now
+        self.escalate_after = svc.profile.limits.escalate_after_breach
+        after = self.escalate_after
+        self.sure = shift(svc.calendar, now, after, -after.amount) - timedelta(days=1)
+
+    def threshold(self, due: datetime, level: ServiceLevel, marks: Marks) -> Threshold | None:
+        """Return the most urgent threshold due now that has not fired (see `reached`)."""
+        if not level.tentative and marks.escalated is None and due <= self.sure:
+            return Threshold.ESCALATE
+        return reached(self.svc.calendar, self.now, due, level, marks, self.escalate_after)
 
 
 def _decide(
-    svc: Services, now: datetime, row: SlaRow, clock: ClockName, level: ServiceLevel
+    decider: _Decider, row: SlaRow, clock: ClockName, level: ServiceLevel
 ) -> tuple[Alert, dict[str, datetime], datetime | None] | None:
     """Return the alert due on one clock, the marks it sets and the breach time it records."""
     due = row.stage_due_at if clock == "stage" else row.final_due_at
     if due is None:
         return None
     marks = _marks(row, clock)
-    escalate_after = svc.profile.limits.escalate_after_breach
-    threshold = reached(svc.calendar, now, due, level, marks, escalate_after)
+    threshold = decider.threshold(due, level, marks)
     if threshold is None:
         return None
     # The threshold fires, and the lower ones are done with (only the highest is announced).
+    now = decider.now
     values = {
         f"{clock}_{t.mark}_at": now for t in Threshold if t <= threshold and not marks.is_set(t)
     }
@@ -169,78 +220,109 @@ def _decide(
     return Alert(row, clock, threshold, due), values, breached
 
 
-async def alert_staff(svc: Services, now: datetime) -> tuple[list[Alert], int]:
-    """Fire the staff thresholds that are due and queue one digest per recipient."""
+def _fire(
+    svc: Services, decider: _Decider, rows: Iterable[SlaRow]
+) -> tuple[list[Alert], list[SlaMarks]]:
+    """Return the alerts due on the rows' clocks and the marks that record them."""
     alerts: list[Alert] = []
-    marks: dict[tuple[int, int], SlaMarks] = {}
-    e2e_levels = _end_to_end_levels(svc)
-    for stage in STAFF_STAGES:
-        stage_level = svc.profile.service_level(stage)
-        for clock, levels in (
-            ("stage", [stage_level] if stage_level else []),
-            ("final", e2e_levels),
+    marks: list[SlaMarks] = []
+    staff_stages = {s.value for s in STAFF_STAGES}
+    for row in rows:
+        if row.stage not in staff_stages:  # it moved on since the ids were read
+            continue
+        values: dict[str, datetime] = {}
+        breaches: list[datetime] = []
+        stage_level = svc.profile.service_level(Stage(row.stage))
+        for clock, level in (
+            ("stage", stage_level),
+            ("final", final_level(svc.profile, row.channel)),
         ):
-            rows = await _collect(svc, now, stage, clock, levels)  # type: ignore[arg-type]
-            for row in rows.values():
-                level = stage_level if clock == "stage" else final_level(svc.profile, row.channel)
-                if level is None:
-                    continue
-                decided = _decide(svc, now, row, clock, level)  # type: ignore[arg-type]
-                if decided is None:
-                    continue
-                alert, values, breached = decided
-                alerts.append(alert)
-                key = (row.id, row.version)
-                previous = marks.get(key)
-                if previous is not None:  # both clocks of one report fired
-                    values = {**previous.values, **values}
-                    earlier = [b for b in (previous.breached_at, breached) if b is not None]
-                    breached = min(earlier) if earlier else None
-                marks[key] = SlaMarks(row.id, row.version, values, breached)
-    if not alerts:
+            if level is None:
+                continue
+            decided = _decide(decider, row, clock, level)  # type: ignore[arg-type]
+            if decided is None:
+                continue
+            alert, set_now, breached = decided
+            alerts.append(alert)
+            values.update(set_now)
+            if breached is not None:
+                breaches.append(breached)
+        if values:
+            marks.append(SlaMarks(row.id, row.version, values, min(breaches, default=None)))
+    return alerts, marks
+
+
+async def alert_staff(
+    svc: Services, now: datetime, *, after_batch: BatchHook | None = None
+) -> tuple[list[Alert], int]:
+    """Fire the staff thresholds that are due, batch by batch; queue one digest per recipient.
+
+    Alerts journaled by an earlier sweep that stopped before its digests are announced too.
+    """
+    pending = await svc.repo.pending_sla_alerts()
+    alerts = await _journaled_alerts(svc, [a for entries in pending.values() for a in entries])
+    journals = list(pending)
+    ids = await _candidate_ids(svc, now)
+    decider = _Decider(svc, now)
+    sweep = f"{PENDING_PREFIX}{now:%Y%m%dT%H%M%S}.{secrets.token_hex(3)}"
+    size = svc.settings.sla_batch_size
+    for number, start in enumerate(range(0, len(ids), size), 1):
+        rows = await svc.repo.sla_rows(ids[start : start + size])
+        fired, marks = _fire(svc, decider, rows)
+        journal = f"{sweep}.{number:05d}"
+        kept = await svc.repo.record_sla_batch(
+            marks,
+            journal=journal,
+            alerts=[
+                PendingAlert(a.row.id, a.row.version, a.clock, int(a.threshold), a.due)
+                for a in fired
+            ],
+        )
+        if kept:
+            journals.append(journal)
+        alerts.extend(a for a in fired if a.row.id in kept)
+        if after_batch is not None:
+            await after_batch(number)
+        await asyncio.sleep(0)  # let updates through between batches
+    if not alerts and not journals:
         return [], 0
     staff = await svc.repo.staff_contacts()
     unit_names = {u.id: u.name for u in await svc.repo.list_units(active_only=False)}
-    sent: list[OutboxMessage] = []
-
-    def messages(kept: set[int]) -> list[OutboxMessage]:
-        fired = [a for a in alerts if a.row.id in kept]
-        sent[:] = digest_messages(svc, fired, staff, unit_names, now)
-        return sent
-
-    kept = await record_marks(svc, list(marks.values()), messages)
-    return [a for a in alerts if a.row.id in kept], len(sent)
+    messages = await digest_messages(svc, alerts, staff, unit_names, now) if alerts else []
+    await svc.repo.post_sla_digests(journals, messages)
+    return alerts, len(messages)
 
 
-async def record_marks(
-    svc: Services, marks: list[SlaMarks], messages: Callable[[set[int]], list[OutboxMessage]]
-) -> set[int]:
-    """Write the marks with the messages rendered for them (outside the write); return the ids.
-
-    A report that changed since the sweep read it is left out and the messages are rendered
-    again without it, so that a digest names only the reports it marks. Every retry drops at
-    least one report, so this ends.
-    """
-    while marks:
-        ids = {m.report_id for m in marks}
-        moved = await svc.repo.record_sla_marks(marks, messages(ids))
-        if not moved:
-            return ids
-        marks = [m for m in marks if m.report_id not in moved]
-    return set()
+async def _journaled_alerts(svc: Services, pending: Sequence[PendingAlert]) -> list[Alert]:
+    """Return the alerts a stopped sweep fired, for reports still where it left them."""
+    if not pending:
+        return []
+    rows = {r.id: r for r in await svc.repo.sla_rows(sorted({p.report_id for p in pending}))}
+    alerts = []
+    for entry in pending:
+        row = rows.get(entry.report_id)
+        # A report that moved since has a fresh stage visit: what fired is no longer news.
+        if row is not None and row.version == entry.version:
+            alerts.append(Alert(row, entry.clock, Threshold(entry.threshold), entry.due))
+    return alerts
 
 
 # --- the reporter: reminders and closing ----------------------------------------------------------
 
 
-async def remind_reporters(svc: Services, now: datetime) -> int:
-    """Remind reporters whose answer staff are waiting for; return how many were reminded."""
+async def remind_reporters(
+    svc: Services, now: datetime, *, after_batch: BatchHook | None = None
+) -> int:
+    """Remind reporters whose answer staff are waiting for; return how many were reminded.
+
+    Each batch sets its marks and queues its reminders (one insert) in one transaction.
+    """
     level = svc.profile.limits.needs_info_close_after
     lead = warn_lead(level)
     if lead is None:
         return 0
     horizon = shift(svc.calendar, now, level, lead) + SLACK
-    reminded = 0
+    reminded = batches = 0
     async for rows in _batches(svc, Stage.NEEDS_INFO, horizon, unmarked="warned"):
         due_rows = []
         for row in rows:
@@ -249,13 +331,12 @@ async def remind_reporters(svc: Services, now: datetime) -> int:
             if warn is not None and warn <= now < row.stage_due_at:
                 due_rows.append(row)
         marks = [SlaMarks(r.id, r.version, {"stage_warned_at": now}) for r in due_rows]
-        by_id = {r.id: r for r in due_rows}
-
-        def messages(kept: set[int], by_id: dict[int, SlaRow] = by_id) -> list[OutboxMessage]:
-            return [m for i in sorted(kept) if (m := _reminder(svc, by_id[i])) is not None]
-
-        kept = await record_marks(svc, marks, messages)
+        messages = [m for r in due_rows if (m := _reminder(svc, r)) is not None]
+        kept = await svc.repo.record_sla_batch(marks, messages)
         reminded += len(kept)
+        batches += 1
+        if after_batch is not None:
+            await after_batch(batches)
     return reminded
 
 

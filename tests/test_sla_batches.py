@@ -1,0 +1,281 @@
+"""The sweep in bounded batches: a sweep stopped between two batches resumes, nothing doubled.
+
+A stop is what a crash or a kill does between two transactions: the batches written so far stay,
+nothing after them happens. The next sweep (the bot restarted) must announce every threshold
+that fired exactly once: what the staff group receives through the loopback Bot API and the
+marks on the reports say so.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import event, select
+
+from bot.domain.thresholds import Marks, reached
+from bot.domain.vocabulary import Stage
+from bot.services.container import Services
+from bot.services.sla.sweep import _Decider, run_sweep
+from loopback import LoopbackBotApi
+from storage import tables as t
+from storage.repo.sla import PENDING_PREFIX
+from tests.harness import BotRunner, make_settings
+from tests.test_sla_sweep import MONDAY, Clock, file_report, insert_overdue, wib
+
+# Tuesday 5 May 2026, 09:00 WIB: every report inserted by insert_overdue is long past due.
+TUESDAY = wib(5, 9)
+
+
+class Stopped(Exception):
+    """The sweep was stopped here, as by a kill between two transactions."""
+
+
+def stop_after(batch: int) -> Any:
+    async def hook(number: int) -> None:
+        if number == batch:
+            raise Stopped(f"stopped after batch {number}")
+
+    return hook
+
+
+def numbers_in_group(loopback: LoopbackBotApi, chat_id: int) -> list[str]:
+    """Return every tracking number the group was shown in a digest (text or CSV file)."""
+    found: list[str] = []
+    for call in loopback.calls(None, chat_id=chat_id):
+        if not call.ok or call.method not in ("sendMessage", "sendDocument"):
+            continue
+        body = str(call.params.get("text") or call.params.get("caption") or "")
+        if "Pengingat batas waktu" not in body:
+            continue
+        if call.method == "sendDocument":
+            [upload] = call.files.values()
+            body = upload.content.decode("utf-8-sig")
+        found += re.findall(r"LAPOR-2026-\d{6}", body)
+    return found
+
+
+def group_digests(loopback: LoopbackBotApi, chat_id: int) -> int:
+    return sum(
+        1
+        for call in loopback.calls(None, chat_id=chat_id)
+        if call.ok
+        and "Pengingat batas waktu"
+        in str(call.params.get("text") or call.params.get("caption") or "")
+    )
+
+
+async def marks_of(svc: Services) -> dict[str, tuple[Any, ...]]:
+    r = t.reports.c
+    async with svc.db.read() as conn:
+        rows = await conn.execute(
+            select(r.number, r.stage_warned_at, r.stage_breached_at, r.stage_escalated_at)
+        )
+        return {row.number: tuple(row)[1:] for row in rows}
+
+
+async def journal_keys(svc: Services) -> list[str]:
+    async with svc.db.read() as conn:
+        rows = await conn.execute(
+            select(t.settings_kv.c.key).where(t.settings_kv.c.key.startswith(PENDING_PREFIX))
+        )
+        return list(rows.scalars())
+
+
+async def start_bot(
+    loopback: LoopbackBotApi, tmp_path: Path, clock: Clock | None = None, **overrides: Any
+) -> tuple[BotRunner, int]:
+    group = loopback.add_supergroup("Staf Pengaduan")
+    settings = make_settings(
+        loopback,
+        tmp_path,
+        staff_chat_id=group.id,
+        sla_batch_size=4,
+        sla_digest_inline_max=50,
+        **overrides,
+    )
+    runner = BotRunner(settings, clock=clock or Clock(TUESDAY), loopback=loopback)
+    await runner.start()
+    return runner, group.id
+
+
+@pytest.mark.parametrize("stopped_after", [1, 2, 3])
+async def test_a_sweep_stopped_after_a_batch_resumes_and_announces_each_report_once(
+    loopback: LoopbackBotApi, tmp_path: Path, stopped_after: int
+) -> None:
+    clock = Clock(TUESDAY)
+    runner, group = await start_bot(loopback, tmp_path, clock)
+    svc = runner.services
+    unit = (await svc.repo.list_units())[0]
+    await insert_overdue(svc, 10, unit.id)  # 10 reports in batches of 4: 3 batches
+
+    with pytest.raises(Stopped):
+        await run_sweep(svc, TUESDAY, after_batch=stop_after(stopped_after))
+    marked = [n for n, m in (await marks_of(svc)).items() if m[1] is not None]
+    assert len(marked) == min(4 * stopped_after, 10), "the written batches stay"
+    await runner.idle()
+    assert group_digests(loopback, group) == 0, "no digest before the sweep is done"
+
+    clock.now = TUESDAY + timedelta(minutes=5)
+    await runner.restart()  # the bot comes back and sweeps again
+    result = await run_sweep(runner.services, clock.now)
+    await runner.idle()
+    assert len(result.alerts) == 10
+    assert group_digests(loopback, group) == 1, "one digest for the stopped sweep and this one"
+    assert sorted(numbers_in_group(loopback, group)) == [
+        f"LAPOR-2026-{n:06d}" for n in range(1, 11)
+    ]
+    marks = await marks_of(runner.services)
+    assert all(m[1] is not None and m[2] is not None for m in marks.values()), marks
+    assert await journal_keys(runner.services) == [], "the journal is closed with the digest"
+
+    # Nothing left to say: the next sweep neither repeats nor loses anything.
+    clock.now = TUESDAY + timedelta(minutes=10)
+    again = await run_sweep(runner.services, clock.now)
+    await runner.idle()
+    await runner.stop()
+    assert again.alerts == []
+    assert group_digests(loopback, group) == 1
+    assert len(numbers_in_group(loopback, group)) == 10
+
+
+async def test_a_sweep_stopped_before_its_digest_is_announced_by_the_next_one(
+    loopback: LoopbackBotApi, tmp_path: Path
+) -> None:
+    clock = Clock(TUESDAY)
+    runner, group = await start_bot(loopback, tmp_path, clock)
+    svc = runner.services
+    unit = (await svc.repo.list_units())[0]
+    await insert_overdue(svc, 8, unit.id)  # exactly two batches
+
+    with pytest.raises(Stopped):
+        await run_sweep(svc, TUESDAY, after_batch=stop_after(2))  # every mark is written
+    assert len(await journal_keys(svc)) == 2
+    await runner.idle()
+    assert group_digests(loopback, group) == 0
+
+    clock.now = TUESDAY + timedelta(minutes=5)
+    result = await run_sweep(svc, clock.now)
+    await runner.idle()
+    await runner.stop()
+    assert len(result.alerts) == 8, "the journaled alerts, though no report fires again"
+    assert group_digests(loopback, group) == 1
+    assert sorted(numbers_in_group(loopback, group)) == [f"LAPOR-2026-{n:06d}" for n in range(1, 9)]
+
+
+async def test_a_journaled_report_that_moved_on_is_not_announced(
+    loopback: LoopbackBotApi, tmp_path: Path
+) -> None:
+    clock = Clock(TUESDAY)
+    runner, group = await start_bot(loopback, tmp_path, clock)
+    svc = runner.services
+    unit = (await svc.repo.list_units())[0]
+    await insert_overdue(svc, 4, unit.id)
+    with pytest.raises(Stopped):
+        await run_sweep(svc, TUESDAY, after_batch=stop_after(1))
+    async with svc.db.write() as conn:  # a transition: a new stage visit, a new version
+        await conn.execute(
+            t.reports.update()
+            .where(t.reports.c.number == "LAPOR-2026-000001")
+            .values(stage="in_progress", version=t.reports.c.version + 1)
+        )
+    clock.now = TUESDAY + timedelta(minutes=5)
+    result = await run_sweep(svc, clock.now)
+    await runner.idle()
+    await runner.stop()
+    assert sorted(a.row.number for a in result.alerts) == [
+        f"LAPOR-2026-{n:06d}" for n in range(2, 5)
+    ]
+    assert group_digests(loopback, group) == 1
+    assert "LAPOR-2026-000001" not in numbers_in_group(loopback, group)
+
+
+async def test_each_batch_is_one_short_write_and_the_outbox_rows_one_insert(
+    loopback: LoopbackBotApi, tmp_path: Path
+) -> None:
+    runner, _group = await start_bot(loopback, tmp_path)
+    svc = runner.services
+    unit = (await svc.repo.list_units())[0]
+    await svc.repo.add_staff(7001, "Penghubung", "liaison", unit_ids=[unit.id])
+    await svc.repo.mark_private_chat(7001)
+    await insert_overdue(svc, 10, unit.id)
+    statements: list[str] = []
+
+    def seen(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        words = statement.split()
+        verb = words[0].upper()
+        table = words[2] if verb in ("INSERT", "DELETE") else words[1]
+        statements.append(f"{verb} {table}")
+
+    event.listen(svc.db.writer.sync_engine, "before_cursor_execute", seen)
+    try:
+        await run_sweep(svc, TUESDAY)
+    finally:
+        event.remove(svc.db.writer.sync_engine, "before_cursor_execute", seen)
+    await runner.stop()
+    # Three batches (each: the version check, the marks, the journal), then the digests.
+    outbox_inserts = [s for s in statements if s == "INSERT outbox"]
+    assert len(outbox_inserts) == 1, statements
+    assert sum(1 for s in statements if s.startswith("UPDATE reports")) == 3, statements
+
+
+async def test_the_candidates_are_one_read_through_the_partial_indexes(
+    loopback: LoopbackBotApi, tmp_path: Path
+) -> None:
+    runner, _group = await start_bot(loopback, tmp_path)
+    svc = runner.services
+    await file_report(svc, MONDAY)
+    captured: list[tuple[str, Any]] = []
+
+    def seen(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_args: Any) -> None:
+        captured.append((statement, parameters))
+
+    event.listen(svc.db.reader.sync_engine, "before_cursor_execute", seen)
+    try:
+        horizons = {"warned": wib(8, 9), "breached": wib(7, 9), "escalated": wib(6, 9)}
+        ids = await svc.repo.sla_candidate_ids("submitted", "stage", horizons)  # type: ignore[arg-type]
+    finally:
+        event.remove(svc.db.reader.sync_engine, "before_cursor_execute", seen)
+    assert len(ids) == 1
+    [(statement, parameters)] = [c for c in captured if "FROM reports" in c[0]]
+    async with svc.db.read() as conn:
+        plan = (
+            await conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", tuple(parameters))
+        ).all()
+    await runner.stop()
+    details = " ".join(str(row[-1]) for row in plan)
+    for mark in ("unwarned", "unbreached", "unescalated"):
+        assert f"ix_reports_stage_{mark}" in details, details
+    assert "SCAN" not in details, details
+
+
+def test_the_quick_escalation_agrees_with_the_calendar_walk(tmp_path: Path) -> None:
+    from bot.services.container import build_services
+    from tests.test_sla_sweep import sla_settings
+
+    svc = build_services(sla_settings(tmp_path))
+    rng = random.Random(15)
+    levels = [
+        svc.profile.service_level(Stage.SUBMITTED),
+        svc.profile.service_level(Stage.DISPOSED),
+        svc.profile.end_to_end.default,
+    ]
+    for _ in range(300):
+        now = TUESDAY + timedelta(minutes=rng.randint(0, 60 * 24 * 40))
+        decider = _Decider(svc, now)
+        for level in levels:
+            assert level is not None
+            due = now - timedelta(minutes=rng.randint(-60 * 24 * 20, 60 * 24 * 60))
+            for marks in (
+                Marks(None, None, None),
+                Marks(due, None, None),
+                Marks(due, due, None),
+            ):
+                expected = reached(
+                    svc.calendar, now, due, level, marks, svc.profile.limits.escalate_after_breach
+                )
+                assert decider.threshold(due, level, marks) == expected, (now, due, marks)
