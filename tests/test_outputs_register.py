@@ -423,3 +423,34 @@ async def test_the_register_query_streams_in_filing_order_without_sorting_the_ye
     numbers = [r.number async for r in seeded.svc.repo.register_rows(start, end)]  # oldest first
     assert len(numbers) == 5
     assert numbers == sorted(numbers)
+
+
+def test_a_streamed_sheet_deflates_beside_the_rows_and_a_given_up_book_leaves_no_thread(
+    tmp_path: Path,
+) -> None:
+    import threading
+
+    from bot.services.reports.cells import Cell
+    from bot.services.reports.fastxlsx import FastWorkbook
+    from bot.services.reports.tables import Column
+
+    columns = [Column("Nomor"), Column("Saluran", Cell.LABEL), Column("Masuk", Cell.DATETIME)]
+    book = FastWorkbook(tmp_path / "s.xlsx")
+    summary = book.sheet("Ringkasan", [Column("Uraian"), Column("Nilai")])
+    sheet = book.sheet("Register", columns, stream=True)
+    for n in range(30_000):  # several megabytes: many chunks through the deflating thread
+        sheet.write([f"LAPOR-2026-{n:06d}", ("Surat", "Telepon")[n % 2], "46154.375"])
+    summary.write(["Diterima", 30_000])
+    book.close()
+    loaded = load_workbook(tmp_path / "s.xlsx", read_only=True)
+    assert loaded.sheetnames == ["Ringkasan", "Register"]
+    rows = list(loaded["Register"].iter_rows(values_only=True))
+    assert len(rows) == 30_001
+    assert rows[1] == ("LAPOR-2026-000000", "Surat", wall(2026, 5, 12, 9))
+    assert rows[-1] == ("LAPOR-2026-029999", "Telepon", wall(2026, 5, 12, 9))
+    assert list(loaded["Ringkasan"].iter_rows(values_only=True))[1] == ("Diterima", 30_000)
+
+    given_up = FastWorkbook(tmp_path / "g.xlsx")
+    given_up.sheet("Register", columns, stream=True).write(["x", "Surat", None])
+    given_up.abandon()
+    assert not any(t.name == "xlsx-deflate" and t.is_alive() for t in threading.enumerate())

@@ -390,17 +390,22 @@ async def write_register(
             Column(label("reports.col.value"), width=40),
         ],
     )
-    sheet = book.sheet(label("reports.sheet.register"), columns)
+    # Its rows go into the zip as they come, deflated on a thread of their own (fastxlsx.py).
+    sheet = book.sheet(label("reports.sheet.register"), columns, stream=True)
     tally = _book(svc, durations=False, grouped=False)
     # A million rows: raw records, no RegisterRow, each time parsed once (bench/register_1m.py).
     record, write, add = cells.record, sheet.write, tally.count
-    async for part in svc.repo.register_records(start, end):
-        for raw in part:
-            values, counts = record(raw)
-            write(values)
-            add(counts)
-        if progress is not None:
-            progress(len(part))
+    try:
+        async for part in svc.repo.register_records(start, end):
+            for raw in part:
+                values, counts = record(raw)
+                write(values)
+                add(counts)
+            if progress is not None:
+                progress(len(part))
+    except BaseException:
+        book.abandon()
+        raise
     if sheet.row == 0:
         sheet.note(label("reports.empty"))
     # The summary sheet comes first in the book, but is written last: it counts the rows.

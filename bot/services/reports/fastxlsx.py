@@ -10,13 +10,15 @@ and dates as dates (bench/register_1m.py prints the figures).
 
 from __future__ import annotations
 
+import queue
 import re
 import tempfile
+import threading
 import zipfile
 from collections.abc import Sequence
 from datetime import date, datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Protocol
 
 from bot.services.reports.cells import Cell
 from bot.services.reports.tables import Column
@@ -76,10 +78,78 @@ def _escape(text: str) -> str:
     return _INVALID.sub("", text) if _INVALID.search(text) else text
 
 
-class FastSheet:
-    """One worksheet whose rows stream to a temporary file until the workbook closes."""
+class Sink(Protocol):
+    """Where a sheet's rows go: a temporary file, or straight into the zip (Deflating)."""
 
-    def __init__(self, name: str, columns: Sequence[Column], strings: dict[str, int]) -> None:
+    def write(self, data: bytes, /) -> int: ...  # noqa: D102
+
+
+class Deflating:
+    """A zip member written by a thread of its own, a megabyte at a time.
+
+    zlib deflates (and sums) without holding the GIL, so compressing a million rows runs on a
+    second core while the next rows are formatted, instead of after them all (about a sixth of
+    the register's time, bench/register_1m.py). At most eight chunks wait: memory stays flat.
+    """
+
+    CHUNK = 1 << 20
+
+    def __init__(self, archive: zipfile.ZipFile, name: str) -> None:
+        self._part = archive.open(name, "w", force_zip64=True)
+        self._chunks: list[bytes] = []
+        self._size = 0
+        self._queue: queue.Queue[bytes | None] = queue.Queue(maxsize=8)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="xlsx-deflate", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            while (chunk := self._queue.get()) is not None:
+                self._part.write(chunk)
+        except BaseException as exc:  # raised again in close(), in the writer's thread
+            self._error = exc
+            while self._queue.get() is not None:  # keep taking chunks: the writer never blocks
+                pass
+
+    def write(self, data: bytes, /) -> int:
+        """Add bytes; a full chunk goes to the deflating thread."""
+        self._chunks.append(data)
+        self._size += len(data)
+        if self._size >= self.CHUNK:
+            self._queue.put(b"".join(self._chunks))
+            self._chunks.clear()
+            self._size = 0
+        return len(data)
+
+    def abandon(self) -> None:
+        """Stop the thread and close the member as it stands (the workbook is being given up)."""
+        self._queue.put(None)
+        self._thread.join()
+        self._part.close()
+
+    def close(self) -> None:
+        """Send the rest, wait for the thread, close the member (raising what went wrong)."""
+        if self._chunks:
+            self._queue.put(b"".join(self._chunks))
+            self._chunks.clear()
+        self._queue.put(None)
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        self._part.close()
+
+
+class FastSheet:
+    """One worksheet whose rows stream to a temporary file (or into the zip) until it closes."""
+
+    def __init__(
+        self,
+        name: str,
+        columns: Sequence[Column],
+        strings: dict[str, int],
+        sink: Deflating | None = None,
+    ) -> None:
         self.name = name
         self.columns = columns
         self.letters = [_letters(n) for n in range(len(columns))]
@@ -87,8 +157,16 @@ class FastSheet:
         # Each cell's opening up to its row number: `<c r="B` (the row's number follows).
         self._heads = [f'<c r="{letter}' for letter in self.letters]
         self.strings = strings  # the workbook's shared strings (LABEL cells), text -> index
-        # Bytes, encoded once as each row is written and copied as they are into the zip.
-        self.rows: IO[bytes] = tempfile.TemporaryFile("w+b")  # noqa: SIM115 -- closed in close()
+        # Bytes, encoded once as each row is written: into the zip member as they come, or
+        # spooled to a temporary file and copied into the zip when the workbook closes.
+        self.sink = sink
+        self.spool: IO[bytes] | None = None
+        self.rows: Sink
+        if sink is None:
+            self.spool = self.rows = tempfile.TemporaryFile("w+b")  # noqa: SIM115 -- closed in close()
+        else:
+            self.rows = sink
+            sink.write(self.xml_head().encode("utf-8"))
         self.row = 0
         self._cells([c.header for c in columns], style=HEADER)
 
@@ -200,14 +278,39 @@ class FastWorkbook:
         self.path = path
         self.sheets: list[FastSheet] = []
         self.strings: dict[str, int] = {}
+        self._archive: zipfile.ZipFile | None = None
 
-    def sheet(self, name: str, columns: Sequence[Column]) -> FastSheet:
-        """Add a sheet with its header row."""
+    def sheet(self, name: str, columns: Sequence[Column], *, stream: bool = False) -> FastSheet:
+        """Add a sheet with its header row.
+
+        `stream`: its rows go into the zip as they are written, deflated beside (one such sheet
+        per workbook: the big one; the others are spooled and copied in when the book closes).
+        """
         for bad in "[]:*?/\\":
             name = name.replace(bad, " ")
-        sheet = FastSheet(name[:SHEET_NAME_MAX], columns, self.strings)
+        sink = None
+        if stream and not any(s.sink is not None for s in self.sheets):
+            sink = Deflating(self._zip(), f"xl/worksheets/sheet{len(self.sheets) + 1}.xml")
+        sheet = FastSheet(name[:SHEET_NAME_MAX], columns, self.strings, sink)
         self.sheets.append(sheet)
         return sheet
+
+    def abandon(self) -> None:
+        """Give the workbook up after a failure: stop its thread, leave no open file behind."""
+        for sheet in self.sheets:
+            if sheet.sink is not None:
+                sheet.sink.abandon()
+            if sheet.spool is not None:
+                sheet.spool.close()
+        if self._archive is not None:
+            self._archive.close()  # a zip of what was written: the caller deletes it
+            self._archive = None
+
+    def _zip(self) -> zipfile.ZipFile:
+        if self._archive is None:
+            # Level 1: a register compresses about ten times at a fraction of the default's time.
+            self._archive = zipfile.ZipFile(self.path, "w", zipfile.ZIP_DEFLATED, compresslevel=1)
+        return self._archive
 
     def close(self) -> None:
         """Write the zip: the package parts, then each sheet streamed from its file."""
@@ -274,8 +377,11 @@ class FastWorkbook:
             '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
             f' uniqueCount="{len(self.strings)}">{shared}</sst>'
         )
-        # Level 1: a register compresses about ten times at a fraction of the default's time.
-        with zipfile.ZipFile(self.path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
+        for sheet in self.sheets:  # the streamed sheet's member first: one member at a time
+            if sheet.sink is not None:
+                sheet.sink.write(sheet.xml_tail().encode("utf-8"))
+                sheet.sink.close()
+        with self._zip() as archive:
             archive.writestr("[Content_Types].xml", content_types)
             archive.writestr("_rels/.rels", rels)
             archive.writestr("xl/workbook.xml", workbook)
@@ -283,10 +389,12 @@ class FastWorkbook:
             archive.writestr("xl/styles.xml", STYLES)
             archive.writestr("xl/sharedStrings.xml", shared)
             for i, sheet in enumerate(self.sheets, start=1):
+                if sheet.spool is None:
+                    continue
                 with archive.open(f"xl/worksheets/sheet{i}.xml", "w", force_zip64=True) as part:
                     part.write(sheet.xml_head().encode("utf-8"))
-                    sheet.rows.seek(0)
-                    while chunk := sheet.rows.read(1 << 20):
+                    sheet.spool.seek(0)
+                    while chunk := sheet.spool.read(1 << 20):
                         part.write(chunk)
                     part.write(sheet.xml_tail().encode("utf-8"))
-                sheet.rows.close()
+                sheet.spool.close()
