@@ -87,14 +87,30 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
                 "STAFF_CHAT_ID is not set: reports would reach no staff. Add the bot to the "
                 "staff group and set STAFF_CHAT_ID to its id (`python -m bot check` helps)"
             )
-        log.info("starting long polling against %s", settings.telegram_base_url)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-        await lifecycle.start(
-            application, poll_timeout=settings.poll_timeout_seconds, allowed_updates=ALLOWED_UPDATES
-        )
+        if getattr(args, "webhook", False):
+            url = _webhook_url(settings)
+            secret = settings.webhook_secret_token
+            server = await lifecycle.start_webhook(
+                application,
+                url=url,
+                listen=settings.webhook_listen,
+                port=settings.webhook_port,
+                path=settings.webhook_path,
+                secret_token=secret.get_secret_value() if secret else None,
+                allowed_updates=ALLOWED_UPDATES,
+            )
+            log.info("webhook mode: listening on %s (healthz beside it)", server.local_url)
+        else:
+            log.info("starting long polling against %s", settings.telegram_base_url)
+            await lifecycle.start(
+                application,
+                poll_timeout=settings.poll_timeout_seconds,
+                allowed_updates=ALLOWED_UPDATES,
+            )
         try:
             await stop.wait()
         finally:
@@ -109,6 +125,22 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
         )
         return EXIT_CONFIG
     return 0
+
+
+def _webhook_url(settings: Settings) -> str:
+    """Return WEBHOOK_URL, or raise the one-line error that says what webhook mode needs."""
+    if not settings.webhook_url:
+        raise SettingsError(
+            "WEBHOOK_URL is not set: webhook mode needs the public HTTPS URL of the reverse "
+            "proxy in front of the bot (e.g. https://aduan.example.go.id/telegram)"
+        )
+    if settings.webhook_secret_token is None:
+        raise SettingsError(
+            "WEBHOOK_SECRET_TOKEN is not set: without it anyone who finds the URL can post "
+            "updates as any citizen (python3 -c 'import secrets; print(secrets.token_urlsafe(32))' "
+            "prints a good one)"
+        )
+    return settings.webhook_url
 
 
 def cmd_db_upgrade(settings: Settings, _args: argparse.Namespace) -> int:
@@ -168,6 +200,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     run = sub.add_parser("run", help="start the bot (long polling)")
     run.set_defaults(func=cmd_run)
+    run.add_argument(
+        "--webhook",
+        action="store_true",
+        help="serve Telegram's webhook (WEBHOOK_URL, WEBHOOK_SECRET_TOKEN) instead of polling",
+    )
     run.add_argument(
         "--sandbox-without-token",
         action="store_true",

@@ -15,6 +15,7 @@ from aiohttp import BodyPartReader, web
 from .methods import ApiMethods, normalize_params
 from .models import ApiError, FakeUser, RecordedRequest, UploadedFile, bad_request
 from .state import Pulse
+from .webhook import WebhookPusher
 from .world import World
 
 __all__ = ["FaultKind", "LoopbackBotApi"]
@@ -65,6 +66,15 @@ class LoopbackBotApi(World):
         self.token = token
         self.requests: list[RecordedRequest] = []
         self.api = ApiMethods(self)
+        # setWebhook and the posting of updates to it (loopback/webhook.py).
+        self.webhook = WebhookPusher(self)
+        self.api.handlers.update(
+            {
+                "setWebhook": self.webhook.set_webhook,
+                "deleteWebhook": self.webhook.delete_webhook,
+                "getWebhookInfo": lambda _params: self.webhook.info(self.undelivered_count()),
+            }
+        )
         self._canonical = {name.lower(): name for name in (*self.api.handlers, "getUpdates")}
         self._faults: list[_Fault] = []
         self._request_pulse = Pulse()
@@ -111,6 +121,7 @@ class LoopbackBotApi(World):
         """Stop serving, ending any pending long poll at once."""
         self._closing = True
         self.update_pulse.fire()
+        await self.webhook.stop()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -363,6 +374,7 @@ class LoopbackBotApi(World):
         return web.Response()
 
     async def _get_updates(self, params: JSONDict, request: web.Request) -> list[JSONDict]:
+        self.webhook.refuse_polling()
         offset = params.get("offset")
         limit = min(max(int(params.get("limit") or 100), 1), 100)
         timeout = max(float(params.get("timeout") or 0), 0.0)

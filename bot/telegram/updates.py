@@ -27,6 +27,7 @@ from storage.repo.drafts import APPLYING_UPDATE
 
 log = logging.getLogger(__name__)
 
+App = Application[Any, Any, Any, Any, Any, Any]
 MAX_BACKOFF = 30.0
 # Extra seconds on top of the long poll before a silent connection counts as lost.
 READ_MARGIN = 10.0
@@ -80,22 +81,9 @@ class UpdateFetcher:
     async def start(self) -> None:
         """Queue the stored updates a crash left unhandled, then start fetching."""
         repo = get_services(self.app.bot_data).repo
-        pending = await repo.unhandled_updates(self.app.bot.id)
-        # A conversation step saves its answer before the update is marked: a crash between
-        # the two left a draft that already holds it, and replaying it would put the answer
-        # into the next question. The report conversation asks its question again instead
-        # (handlers/report/conversation.py: the person may never have seen it); others skip it.
-        saved = await repo.updates_saved_in_drafts(
-            (int(raw["update_id"]) for raw in pending), besides=intake.CONVERSATION
+        self.replayed, self.skipped = await replay(
+            self.app, await repo.unhandled_updates(self.app.bot.id)
         )
-        for raw in pending:
-            if int(raw["update_id"]) in saved:
-                await repo.mark_update_handled(self.app.bot.id, int(raw["update_id"]))
-                self.skipped += 1
-            elif await self._queue(raw):
-                self.replayed += 1
-        if self.replayed:
-            log.warning("replaying %s update(s) left unhandled by the last run", self.replayed)
         self._task = asyncio.create_task(self._loop(), name="update-fetcher")
 
     async def stop(self) -> None:
@@ -151,18 +139,57 @@ class UpdateFetcher:
                 await self._queue(raw)
 
     async def _queue(self, raw: dict[str, Any]) -> bool:
-        """Hand one stored update to the application; an unreadable one is logged and closed."""
-        try:
-            update = Update.de_json(raw, self.app.bot)
-        except Exception as exc:  # a shape this library version cannot read
-            update_id = int(raw.get("update_id", 0))
-            # The id and the error only: the update itself holds a person's words.
-            log.warning("update %s could not be read (%s); skipped", update_id, _brief(exc))
-            repo = get_services(self.app.bot_data).repo
-            await repo.mark_update_handled(self.app.bot.id, update_id)
-            return False
-        await self.app.update_queue.put(update)
-        return True
+        return await queue_update(self.app, raw)
+
+
+async def replay(app: App, pending: Sequence[dict[str, Any]]) -> tuple[int, int]:
+    """Queue stored updates whose handlers never finished; return (replayed, skipped)."""
+    repo = get_services(app.bot_data).repo
+    # A conversation step saves its answer before the update is marked: a crash between
+    # the two left a draft that already holds it, and replaying it would put the answer
+    # into the next question. The report conversation asks its question again instead
+    # (handlers/report/conversation.py: the person may never have seen it); others skip it.
+    saved = await repo.updates_saved_in_drafts(
+        (int(raw["update_id"]) for raw in pending), besides=intake.CONVERSATION
+    )
+    replayed = skipped = 0
+    for raw in pending:
+        if int(raw["update_id"]) in saved:
+            await repo.mark_update_handled(app.bot.id, int(raw["update_id"]))
+            skipped += 1
+        elif await queue_update(app, raw):
+            replayed += 1
+    if replayed:
+        log.warning("replaying %s update(s) left unhandled by the last run", replayed)
+    return replayed, skipped
+
+
+async def keep_update(app: App, raw: dict[str, Any]) -> bool:
+    """Store one update (a webhook's), then queue it if new; False for one seen before.
+
+    Raises when the database cannot store it: the caller must not acknowledge it then.
+    """
+    repo = get_services(app.bot_data).repo
+    fresh = await repo.store_updates(app.bot.id, [raw])
+    if not fresh:
+        return False
+    await queue_update(app, raw)
+    return True
+
+
+async def queue_update(app: App, raw: dict[str, Any]) -> bool:
+    """Hand one stored update to the application; an unreadable one is logged and closed."""
+    try:
+        update = Update.de_json(raw, app.bot)
+    except Exception as exc:  # a shape this library version cannot read
+        update_id = int(raw.get("update_id", 0))
+        # The id and the error only: the update itself holds a person's words.
+        log.warning("update %s could not be read (%s); skipped", update_id, _brief(exc))
+        repo = get_services(app.bot_data).repo
+        await repo.mark_update_handled(app.bot.id, update_id)
+        return False
+    await app.update_queue.put(update)
+    return True
 
 
 def _seconds(value: int | timedelta) -> float:
