@@ -336,3 +336,15 @@ class StaffQuery:
 
     number: str | None = None
     terms: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class StaffSearch:
+    """What a staff search found, newest first.
+
+    `newest_only`: the search of very common words looked at this many of the newest reports
+    only and found less than a page there (older reports may match too); None otherwise.
+    """
+
+    reports: list[Report]
+    newest_only: int | None = None

@@ -17,7 +17,8 @@ from sqlalchemy import create_engine, text
 from handlers.staff.queue import search_query
 from loopback import LoopbackBotApi
 from storage.database import Database, alembic_config
-from storage.models import StaffQuery
+from storage.models import StaffQuery, StaffSearch
+from storage.repo import search
 from storage.repository import Repository
 from tests.staff_kit import StaffWorld, staff_world
 
@@ -148,6 +149,30 @@ async def test_an_anonymous_reporter_is_never_shown_nor_searchable(
             assert NO_MATCH in await ask(w, "citra", f"/cari {identity}")
 
 
+async def test_very_common_words_search_the_newest_reports_and_say_so(
+    loopback: LoopbackBotApi, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A million reports in miniature: the newest three are the window, a word found in any of
+    # the newest three is common.
+    monkeypatch.setattr(search, "STAFF_WINDOW", 3)
+    monkeypatch.setattr(search, "STAFF_PROBE", 3)
+    monkeypatch.setattr(search, "STAFF_COMMON", 1)
+    async with staff_world(loopback, tmp_path) as w:
+        old = [await w.file(w.siti, title=f"Jalan rusak {n}") for n in range(2)]
+        new = [await w.file(w.rudi, title=f"Jalan licin {n}") for n in range(3)]
+        common = await ask(w, "dedi", "/cari jalan")
+        assert all(r.number in common for r in new)
+        assert not any(r.number in common for r in old)
+        assert "hanya 3 laporan terbaru" in common
+        # A rarer word in the query: every report is searched, and nothing is said.
+        rare = await ask(w, "dedi", "/cari jalan rusak")
+        assert all(r.number in rare for r in old)
+        assert "terbaru" not in rare
+        miss = await ask(w, "dedi", '/cari "licin jalan"')
+        assert NO_MATCH in miss
+        assert "hanya 3 laporan terbaru" in miss
+
+
 def test_the_query_reads_numbers_words_and_phrases() -> None:
     assert search_query("ntt 2026 000042") == StaffQuery(
         number="NTT-2026-000042", terms=("ntt", "2026", "000042")
@@ -196,7 +221,7 @@ async def test_the_migration_indexes_an_existing_database(tmp_path: Path) -> Non
     assert _version(path) == "0008"
     repo = Repository(db)
     found = await repo.find_reports(StaffQuery(terms=("jembatan",)), secret_units=None)
-    assert [r.number for r in found] == ["NTT-2026-000002", "NTT-2026-000001"]
+    assert [r.number for r in found.reports] == ["NTT-2026-000002", "NTT-2026-000001"]
     drafts = await repo.drafts_of("report")
     assert [d.telegram_user_id for d in drafts] == [1]
     async with db.read() as conn:
@@ -241,12 +266,14 @@ async def test_an_edited_report_is_found_by_its_new_words(
         await conn.execute(text("UPDATE reports SET title = 'Sampah dibakar' WHERE id = 1"))
     repo = Repository(db)
     hidden: frozenset[int] | None = frozenset() if confidential else None
-    assert await repo.find_reports(StaffQuery(terms=("menumpuk",)), secret_units=None) == []
+    assert await repo.find_reports(StaffQuery(terms=("menumpuk",)), secret_units=None) == (
+        StaffSearch([])
+    )
     found = await repo.find_reports(StaffQuery(terms=("dibakar",)), secret_units=None)
-    assert [r.title for r in found] == ["Sampah dibakar"]
+    assert [r.title for r in found.reports] == ["Sampah dibakar"]
     found = await repo.find_reports(StaffQuery(terms=("dibakar",)), secret_units=hidden)
-    assert len(found) == (0 if confidential else 1)
+    assert len(found.reports) == (0 if confidential else 1)
     async with db.write() as conn:
         await conn.execute(text("DELETE FROM reports"))
-    assert await repo.find_reports(StaffQuery(terms=("sampah",)), secret_units=None) == []
+    assert (await repo.find_reports(StaffQuery(terms=("sampah",)), secret_units=None)).reports == []
     await db.dispose()

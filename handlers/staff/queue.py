@@ -116,11 +116,18 @@ async def search(update: Update, context: Context) -> None:
     svc = services(context)
     # A `rahasia` report is found only by those who may read it: its words are its content.
     # As many as a queue page, so that the answer fits one message.
-    found = await svc.repo.find_reports(
+    result = await svc.repo.find_reports(
         query, secret_units=access.secret_units(member), limit=QUEUE_PAGE
     )
-    found = [r for r in found if access.may_read(member, r)]  # the query's rule, checked again
-    await _reply(update, context, "staff_reports", kind="search", rows=_rows(svc, member, found))
+    found = [r for r in result.reports if access.may_read(member, r)]  # the query's rule, again
+    await _reply(
+        update,
+        context,
+        "staff_reports",
+        kind="search",
+        rows=_rows(svc, member, found),
+        newest_only=result.newest_only,
+    )
 
 
 async def _report_arg(update: Update, context: Context, command: str) -> Report | None:
