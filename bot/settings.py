@@ -80,7 +80,7 @@ class Settings(BaseSettings):
     outbox_keep_days: int = Field(default=14, ge=0)
     draft_keep_days: int = Field(default=30, ge=0)
     prune_interval_seconds: float = Field(default=3600.0, gt=0)
-    prune_batch_size: int = Field(default=1000, gt=0)
+    prune_batch_size: int = Field(default=200, gt=0)
     # Issue 16 (bot/telegram/processor.py): updates of different chats handled at once, each
     # chat's in order; 1 handles every update in turn (PTB's concurrent_updates(False)).
     update_concurrency: int = Field(default=32, ge=1)
