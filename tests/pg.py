@@ -74,8 +74,10 @@ def _free_port() -> int:
 class PostgresServer:
     """One server in a temporary folder, owned by this process."""
 
-    def __init__(self, bin_dir: Path) -> None:
+    def __init__(self, bin_dir: Path, *, durable: bool = False) -> None:
+        """Prepare a server; `durable` keeps PostgreSQL's own fsync and commit (benchmarks)."""
         self.bin = bin_dir
+        self.durable = durable
         self.folder = Path(tempfile.mkdtemp(prefix="aduan-pg-"))
         self.data = self.folder / "data"
         self.port = _free_port()
@@ -104,17 +106,22 @@ class PostgresServer:
             "--locale=C.UTF-8",
             "--no-sync",
         )
+        throwaway = [
+            "-c fsync=off",
+            "-c full_page_writes=off",
+            "-c synchronous_commit=off",
+            "-c shared_buffers=32MB",
+        ]
         options = " ".join(
             [
                 f"-p {self.port}",
                 f"-k {self.folder}",
                 "-c listen_addresses=127.0.0.1",
-                "-c fsync=off",
-                "-c full_page_writes=off",
-                "-c synchronous_commit=off",
-                "-c shared_buffers=32MB",
+                *(["-c shared_buffers=512MB"] if self.durable else throwaway),
                 "-c max_connections=300",
                 "-c timezone=UTC",
+                # More settings for a run that looks into the server (log_min_duration_statement).
+                os.environ.get("ADUAN_TEST_PG_OPTIONS", ""),
             ]
         )
         log = self.folder / "server.log"

@@ -1,0 +1,391 @@
+"""The same code at a million reports on SQLite and on PostgreSQL, side by side (issue 16).
+
+Run: nice -n 10 .venv/bin/python bench/pg_vs_sqlite.py [--src /tmp/aduan-1m/million.db]
+         [--work /tmp/P/pgbench] [--status 1000] [--checks 300] [--pg-url URL]
+
+The world is bench/million.py's (helper S built it once at /tmp/aduan-1m/million.db). SQLite
+runs on a copy of that file; PostgreSQL gets the very same rows: a server of its own (initdb in
+the work folder, Debian's binaries, as tests/pg.py starts, but with PostgreSQL's own fsync and
+commit kept and 512 MB of shared buffers) or `--pg-url`, the schema from the migrations
+(`Database.upgrade()`), then every table but the sent outbox rows (none of the figures
+reads them; `--with-outbox` copies them too) copied with COPY (asyncpg's copy_records_to_table)
+with the secondary indexes dropped during the load and re-created from their own definitions,
+then ANALYZE.
+
+Then, on each database through the bot's own services (bot.services.container.build_services):
+
+- `/status`: what the handler reads for a tracking number (report_by_number, reporter_by_telegram,
+  report_view), for random reports; p50 / p99 / max.
+- the duplicate check (bot.services.duplicates.find_duplicates) for drafts that retell a random
+  open report; p50 / p99 / max.
+- the daily report: the morning message with the day's figures (post_recap at NOW), once.
+- the first catch-up SLA sweep at NOW (run_sweep; it writes, so it runs last), once.
+
+Each figure is printed with its CPU time (this process; PostgreSQL's server CPU is the server's
+and is not in it) and the load average.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import resource
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import asyncpg  # type: ignore[import-untyped]
+from sqlalchemy import JSON, Boolean, Date
+from sqlalchemy.engine import make_url
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from million import GROUP_CHAT, NOW
+
+from bot.services.container import Services, build_services
+from bot.services.duplicates import find_duplicates
+from bot.services.sla.recap import post_recap
+from bot.services.sla.sweep import run_sweep
+from bot.settings import Settings
+from handlers.citizen.common import report_view
+from storage import crypto
+from storage.database import Database
+from storage.tables import metadata
+from storage.types import UtcDateTime
+from tests import pg
+
+BATCH = 20_000
+
+
+def cpu() -> float:
+    """Return this process's CPU time (user + system), seconds."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def load() -> str:
+    """Return the machine's load average, printed beside every figure."""
+    one, five, fifteen = os.getloadavg()
+    return f"load {one:.2f} {five:.2f} {fifteen:.2f}"
+
+
+# Copying the SQLite world into PostgreSQL ----------------------------------------------------
+
+
+def _converter(column: Any) -> Callable[[Any], Any] | None:
+    kind = column.type
+    if isinstance(kind, UtcDateTime):
+        return lambda v: None if v is None else datetime.fromisoformat(v).replace(tzinfo=UTC)
+    if isinstance(kind, Date):
+        return lambda v: None if v is None else date.fromisoformat(v)
+    if isinstance(kind, Boolean):
+        return lambda v: None if v is None else bool(v)
+    if isinstance(kind, JSON):
+        return lambda v: v  # SQLite keeps the JSON text; asyncpg's json codec takes text
+    return None
+
+
+def _rows(src: sqlite3.Connection, table: Any) -> Iterator[list[tuple[Any, ...]]]:
+    names = [c.name for c in table.columns]
+    convert = [_converter(c) for c in table.columns]
+    cursor = src.execute(f"SELECT {', '.join(names)} FROM {table.name}")
+    while batch := cursor.fetchmany(BATCH):
+        if any(convert):
+            yield [
+                tuple(v if f is None else f(v) for f, v in zip(convert, row, strict=True))
+                for row in batch
+            ]
+        else:
+            yield batch
+
+
+async def copy_world(src_path: Path, url: str, skip: frozenset[str]) -> dict[str, Any]:
+    """Migrate an empty PostgreSQL database and copy the rows of the SQLite world into it.
+
+    The tables in `skip` stay empty (the sent outbox rows: none of the figures reads them).
+    """
+    started, started_cpu = time.perf_counter(), cpu()
+    database = Database(url, [pg.TEST_DATA_KEY])
+    await database.upgrade()
+    await database.dispose()
+    dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    conn = await asyncpg.connect(dsn)
+    src = sqlite3.connect(f"file:{src_path}?mode=ro", uri=True)
+    counts: dict[str, int] = {}
+    try:
+        indexes = await conn.fetch(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'public' "
+            "AND indexname NOT IN (SELECT conname FROM pg_constraint)"
+        )
+        for index in indexes:
+            await conn.execute(f'DROP INDEX "{index["indexname"]}"')
+        tables = list(metadata.sorted_tables)
+        await conn.execute(
+            "TRUNCATE " + ", ".join(t.name for t in tables) + " RESTART IDENTITY CASCADE"
+        )
+        # The rows are copied in order of dependence; the foreign keys hold in the source.
+        await conn.execute("SET session_replication_role = replica")
+        for table in tables:
+            counts[table.name] = 0
+            if table.name in skip:
+                continue
+            for batch in _rows(src, table):
+                await conn.copy_records_to_table(
+                    table.name, records=batch, columns=[c.name for c in table.columns]
+                )
+                counts[table.name] += len(batch)
+        await conn.execute("SET session_replication_role = DEFAULT")
+        loaded = time.perf_counter()
+        for index in indexes:
+            await conn.execute(index["indexdef"])
+        indexed = time.perf_counter()
+        for table in tables:
+            if "id" in table.columns and table.c.id.primary_key:
+                await conn.execute(
+                    f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+                    f"coalesce((SELECT max(id) FROM {table.name}), 0) + 1, false) "
+                    f"WHERE pg_get_serial_sequence('{table.name}', 'id') IS NOT NULL"
+                )
+        await conn.execute("ANALYZE")
+        size = await conn.fetchval("SELECT pg_database_size(current_database())")
+    finally:
+        src.close()
+        await conn.close()
+    return {
+        "rows": counts,
+        "copy_s": loaded - started,
+        "index_s": indexed - loaded,
+        "total_s": time.perf_counter() - started,
+        "cpu_s": cpu() - started_cpu,
+        "size_mib": size / 2**20,
+    }
+
+
+# The measurements ---------------------------------------------------------------------------
+
+
+def settings(url: str) -> Settings:
+    """Return the bot's settings for one database (no jobs: each figure is called here)."""
+    quiet: dict[str, Any] = {
+        k: 0 for k in ("outbox_keep_days", "draft_keep_days") if k in Settings.model_fields
+    }
+    keys = [] if url.startswith("sqlite") else [pg.TEST_DATA_KEY]
+    return Settings(
+        _env_file=None,
+        database_url=url,
+        data_keys=keys,
+        staff_chat_id=GROUP_CHAT,
+        aduan_profile="nasional",
+        sla_jobs_enabled=False,
+        **quiet,
+    )
+
+
+def quantiles(samples: list[float]) -> dict[str, float]:
+    """Return p50, p99 and max in milliseconds."""
+    ordered = sorted(samples)
+    p99 = ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
+    return {
+        "p50_ms": statistics.median(ordered) * 1000,
+        "p99_ms": p99 * 1000,
+        "max_ms": ordered[-1] * 1000,
+    }
+
+
+async def timed(samples: list[float], call: Awaitable[Any]) -> Any:
+    """Await a call and add its wall time to `samples`."""
+    started = time.perf_counter()
+    result = await call
+    samples.append(time.perf_counter() - started)
+    return result
+
+
+def sample_reports(src: Path, status: int, checks: int, seed: int) -> dict[str, Any]:
+    """Pick the reports both databases are asked about (the same for both)."""
+    rng = random.Random(seed)
+    with sqlite3.connect(f"file:{src}?mode=ro", uri=True) as conn:
+        top = conn.execute("SELECT max(id) FROM reports").fetchone()[0]
+        ids = rng.sample(range(1, top + 1), status)
+        marks = ",".join("?" * len(ids))
+        numbers = conn.execute(
+            "SELECT r.number, p.telegram_user_id FROM reports r "
+            f"JOIN reporters p ON p.id = r.reporter_id WHERE r.id IN ({marks})",
+            ids,
+        ).fetchall()
+        open_ids = [
+            row[0]
+            for row in conn.execute(
+                "SELECT id FROM reports WHERE stage IN ('submitted', 'disposed', 'in_progress',"
+                " 'awaiting_approval', 'needs_info') AND NOT confidential"
+            )
+        ]
+        picked = rng.sample(open_ids, checks)
+        marks = ",".join("?" * len(picked))
+        drafts = conn.execute(
+            "SELECT title, description, category, latitude, longitude FROM reports "
+            f"WHERE id IN ({marks})",
+            picked,
+        ).fetchall()
+    return {"numbers": numbers, "drafts": drafts}
+
+
+async def measure(name: str, url: str, picks: dict[str, Any]) -> dict[str, Any]:
+    """Run the four figures on one database."""
+    svc: Services = build_services(settings(url), clock=lambda: NOW)
+    await svc.db.upgrade()
+    out: dict[str, Any] = {"database": name}
+    try:
+        # Warm the pools and caches a little, as a running bot's are.
+        for number, _ in picks["numbers"][:20]:
+            await svc.repo.report_by_number(number)
+        samples: list[float] = []
+        started = cpu()
+        for number, telegram_id in picks["numbers"]:
+
+            async def status(number: str = number, telegram_id: int | None = telegram_id) -> Any:
+                report = await svc.repo.report_by_number(number)
+                assert report is not None, number
+                if telegram_id is not None:
+                    await svc.repo.reporter_by_telegram(telegram_id)
+                return await report_view(svc, "id", report, full=True)
+
+            await timed(samples, status())
+        out["status"] = {**quantiles(samples), "cpu_s": cpu() - started, "n": len(samples)}
+        samples, offered, started = [], 0, cpu()
+        for title, description, category, latitude, longitude in picks["drafts"]:
+            found = await timed(
+                samples,
+                find_duplicates(
+                    svc.repo,
+                    title=title,
+                    description=description,
+                    category=category,
+                    latitude=latitude,
+                    longitude=longitude,
+                ),
+            )
+            offered += bool(found)
+        out["duplicates"] = {
+            **quantiles(samples),
+            "cpu_s": cpu() - started,
+            "n": len(samples),
+            "offered": offered,
+        }
+        started_wall, started = time.perf_counter(), cpu()
+        posted = await post_recap(svc, NOW)
+        out["daily_report"] = {
+            "s": time.perf_counter() - started_wall,
+            "cpu_s": cpu() - started,
+            "posted": posted,
+        }
+        started_wall, started = time.perf_counter(), cpu()
+        result = await run_sweep(svc, NOW)
+        out["sweep"] = {
+            "s": time.perf_counter() - started_wall,
+            "cpu_s": cpu() - started,
+            "alerts": len(result.alerts),
+            "digests": result.digests,
+            "reminders": result.reporter_reminders,
+            "closed": result.closed,
+        }
+    finally:
+        await svc.db.dispose()
+    out["load"] = load()
+    return out
+
+
+def show(result: dict[str, Any]) -> None:
+    """Print one database's figures."""
+    print(f"\n{result['database']}   ({result['load']})")
+    for key in ("status", "duplicates"):
+        r = result[key]
+        extra = f", offered {r['offered']}" if "offered" in r else ""
+        print(
+            f"  {key:<13} n={r['n']:<5} p50 {r['p50_ms']:7.2f} ms  p99 {r['p99_ms']:7.2f} ms  "
+            f"max {r['max_ms']:7.2f} ms  cpu {r['cpu_s']:.2f} s{extra}"
+        )
+    d = result["daily_report"]
+    print(f"  daily report  {d['s']:.2f} s (cpu {d['cpu_s']:.2f} s), posted {d['posted']}")
+    s = result["sweep"]
+    print(
+        f"  sweep         {s['s']:.2f} s (cpu {s['cpu_s']:.2f} s): {s['alerts']} alert(s) in "
+        f"{s['digests']} digest(s), {s['reminders']} reminder(s), {s['closed']} closed"
+    )
+
+
+def copy_sqlite(src: Path, work: Path) -> Path:
+    """Copy the SQLite world (and its key file) into the work folder; the sweep writes to it."""
+    work.mkdir(parents=True, exist_ok=True)
+    copy = work / "million.db"
+    print(f"copying {src} to {copy} ({load()})", flush=True)
+    subprocess.run(["cp", "--reflink=auto", src, copy], check=True)
+    key = Path(str(src) + ".key")
+    if key.exists():
+        shutil.copyfile(key, str(copy) + ".key")
+    return copy
+
+
+async def main_async(args: argparse.Namespace, sqlite_copy: Path) -> None:
+    """Copy the world into PostgreSQL, then measure SQLite and PostgreSQL one after the other."""
+    crypto.configure([pg.TEST_DATA_KEY])
+    server = None
+    url = args.pg_url
+    if url is None:
+        bin_dir = pg.find_bin()
+        assert bin_dir is not None, "PostgreSQL's server binaries: apt-get install postgresql"
+        server = pg.PostgresServer(bin_dir, durable=True)
+        server.start()
+        server.sql("CREATE DATABASE million")
+        url = server.url("million")
+    try:
+        print(f"copying the world into PostgreSQL ({load()})", flush=True)
+        skip = frozenset() if args.with_outbox else frozenset({"outbox"})
+        copied = await copy_world(Path(args.src), url, skip)
+        rows = copied["rows"]
+        print(
+            f"  {rows['reports']:,} reports, {rows['report_events']:,} events, "
+            f"{rows['outbox']:,} outbox rows ({'copied' if args.with_outbox else 'not copied'}): "
+            f"copy {copied['copy_s']:.0f} s, indexes "
+            f"{copied['index_s']:.0f} s, cpu {copied['cpu_s']:.0f} s, "
+            f"{copied['size_mib']:,.0f} MiB ({load()})",
+            flush=True,
+        )
+        picks = sample_reports(Path(args.src), args.status, args.checks, args.seed)
+        # Each database's own services: the key configured by the last Database opened.
+        sqlite = await measure("SQLite", f"sqlite+aiosqlite:///{sqlite_copy}", picks)
+        show(sqlite)
+        postgres = await measure("PostgreSQL", url, picks)
+        show(postgres)
+    finally:
+        if server is not None:
+            server.stop()
+
+
+def main() -> None:
+    """Parse the arguments and run."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--src", default="/tmp/aduan-1m/million.db")
+    parser.add_argument("--work", default="/tmp/P/pgbench")
+    parser.add_argument("--pg-url", default=None)
+    parser.add_argument("--status", type=int, default=1000)
+    parser.add_argument("--checks", type=int, default=300)
+    parser.add_argument("--seed", type=int, default=16)
+    parser.add_argument(
+        "--with-outbox", action="store_true", help="copy the sent outbox rows too (slow)"
+    )
+    args = parser.parse_args()
+    asyncio.run(main_async(args, copy_sqlite(Path(args.src), Path(args.work))))
+
+
+if __name__ == "__main__":
+    main()
