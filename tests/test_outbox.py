@@ -101,7 +101,7 @@ async def test_repeated_edits_of_one_card_collapse_into_the_latest(
     await runner.stop()
 
     # Three edits queued while the bot is down: only the newest may reach the group.
-    offline = Database(runner.settings.database_url)
+    offline = Database(runner.settings.database_url, runner.settings.data_key_values)
     for version in (2, 3, 4):
         await Repository(offline).enqueue(
             [
