@@ -8,6 +8,7 @@ import logging
 import signal
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from telegram.error import InvalidToken
 
@@ -144,18 +145,68 @@ def _webhook_url(settings: Settings) -> str:
 
 
 def cmd_db_upgrade(settings: Settings, _args: argparse.Namespace) -> int:
-    """Create or upgrade the database schema."""
+    """Create or upgrade the database schema (an SQLite file is copied first)."""
+    from storage.backup import backup_before_migration
     from storage.database import Database
 
     async def upgrade() -> None:
         db = Database(settings.database_url, settings.data_key_values)
         try:
+            if settings.backup_before_migration:
+                copy = await backup_before_migration(db, settings.backup_dir)
+                if copy is not None:
+                    print(f"backup before migrating: {copy}")
             await db.upgrade()
         finally:
             await db.dispose()
 
     asyncio.run(upgrade())
     print(f"database is up to date: {settings.database_url}")
+    return 0
+
+
+def cmd_db_backup(settings: Settings, args: argparse.Namespace) -> int:
+    """Copy the SQLite database (VACUUM INTO); for PostgreSQL, print how to run pg_dump."""
+    from datetime import UTC, datetime
+
+    from storage.backup import BackupError, backup_sqlite, default_path, pg_dump_command
+    from storage.database import Database
+
+    db = Database(settings.database_url, settings.data_key_values)
+    if db.sqlite_file is None:
+        asyncio.run(db.dispose())
+        if db.is_sqlite:
+            print("error: an in-memory database has nothing to back up", file=sys.stderr)
+            return EXIT_CONFIG
+        out = args.out or f"aduan-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.dump"
+        print("PostgreSQL is backed up with its own tool, from any machine that reaches it:")
+        print(f"  PGPASSWORD=... {pg_dump_command(db.url, str(out))}")
+        print("restore into an empty database with: pg_restore --dbname=<name> " + str(out))
+        print("keep DATA_KEYS with the dump, stored apart from it: without it the personal data")
+        print("in the dump cannot be read.")
+        return 0
+    path = db.sqlite_file
+    out_path = Path(args.out) if args.out else None
+
+    async def backup() -> Path:
+        try:
+            target = out_path or default_path(
+                path, settings.backup_dir, reason="manual", at=datetime.now(UTC)
+            )
+            return await backup_sqlite(db, target)
+        finally:
+            await db.dispose()
+
+    try:
+        written = asyncio.run(backup())
+    except BackupError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    print(f"backup written: {written}")
+    if not settings.data_keys:
+        key = path.with_name(path.name + ".key")
+        print(f"personal data in it is encrypted with the key in {key}: keep a copy of that key")
+        print("apart from the backup; without it the backup's personal data cannot be read.")
     return 0
 
 
@@ -214,6 +265,13 @@ def build_parser() -> argparse.ArgumentParser:
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     db_sub.add_parser("upgrade", help="apply schema migrations").set_defaults(func=cmd_db_upgrade)
+    backup = db_sub.add_parser(
+        "backup", help="copy the SQLite database (VACUUM INTO); PostgreSQL: how to run pg_dump"
+    )
+    backup.add_argument(
+        "--out", help="the new file to write (default: backups/ beside the database)"
+    )
+    backup.set_defaults(func=cmd_db_backup)
     revision = db_sub.add_parser(
         "revision", help="generate a migration from changes to storage/tables.py (developers)"
     )

@@ -44,6 +44,7 @@ from handlers.staff import presence as staff_presence
 from handlers.staff import queue as staff_queue
 from handlers.staff import replies as staff_replies
 from handlers.staff import reports as staff_reports
+from storage.backup import backup_before_migration
 from storage.repository import Clock, utc_now
 
 log = logging.getLogger(__name__)
@@ -154,6 +155,11 @@ def _update_processor(settings: Settings) -> PerChatProcessor | bool:
 async def _post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Open storage, seed the registry, register commands and start the outbox."""
     svc = get_services(application.bot_data)
+    if svc.settings.backup_before_migration:
+        # An SQLite file a migration is about to change is copied first (storage/backup.py).
+        copy = await backup_before_migration(svc.db, svc.settings.backup_dir)
+        if copy is not None:
+            log.warning("database copied to %s before migrating it", copy)
     await svc.db.upgrade()
     await svc.repo.seed_units((u.code, u.name.get("id"), u.kind) for u in svc.profile.units)
     await svc.repo.bootstrap_admins(svc.settings.admin_user_ids)

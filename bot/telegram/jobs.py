@@ -2,13 +2,16 @@
 
 PTB's JobQueue keeps no state and skips runs missed while the bot was down, so every job here is
 idempotent and reads its state from the database; both also run once at start to catch up.
+With several replicas on PostgreSQL every replica schedules them, and each run first takes a
+cluster-wide lock (storage/repo/operations.py: an advisory lock; SQLite: always granted), so one
+replica at a time runs each job.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import time
+from datetime import datetime, time
 from typing import Any
 
 from telegram.ext import Application, ContextTypes
@@ -27,6 +30,24 @@ RECAP_CATCH_UP_JOB = "sla-recap-catch-up"
 RETENTION_JOB = "privacy-retention"
 HOUSEKEEPING_JOB = "housekeeping"
 _SINGLE = {"max_instances": 1, "coalesce": True}
+# When the last sweep ran (ISO time, settings_kv): /healthz shows it; replicas read it.
+LAST_SWEEP_KEY = "last_sweep_at"
+
+
+async def _swept_lately(svc: Services) -> bool:
+    """Tell whether another replica swept within half an interval (PostgreSQL only).
+
+    Each replica schedules the sweep; the advisory lock keeps two from running at once, and
+    this keeps the second from sweeping again right after the first. SQLite runs one process:
+    every scheduled sweep runs, as before.
+    """
+    if svc.db.is_sqlite:
+        return False
+    last = await svc.repo.get_kv(LAST_SWEEP_KEY)
+    if not isinstance(last, str):
+        return False
+    elapsed = (svc.clock() - datetime.fromisoformat(last)).total_seconds()
+    return 0 <= elapsed < svc.settings.sla_sweep_interval_seconds / 2
 
 
 def schedule(application: Application[Any, Any, Any, Any, Any, Any], svc: Services) -> None:
@@ -44,13 +65,19 @@ def schedule(application: Application[Any, Any, Any, Any, Any, Any], svc: Servic
     turn = asyncio.Lock()
 
     async def sweep(_ctx: ContextTypes.DEFAULT_TYPE) -> None:
-        async with turn:
+        async with turn, svc.repo.cluster_lock("job", SWEEP_JOB) as mine:
+            if not mine or await _swept_lately(svc):
+                return  # another replica sweeps now, or just did
             await run_sweep(svc)
+            await svc.repo.set_kv(LAST_SWEEP_KEY, svc.clock().isoformat())
         if svc.outbox is not None:
             await svc.outbox.drain()
 
     async def recap(_ctx: ContextTypes.DEFAULT_TYPE) -> None:
-        if await post_recap(svc) and svc.outbox is not None:
+        async with svc.repo.cluster_lock("job", RECAP_JOB) as mine:
+            # post_once records the day it posted: a second replica after this one posts none.
+            posted = mine and await post_recap(svc)
+        if posted and svc.outbox is not None:
             await svc.outbox.drain()
 
     for name in (SWEEP_JOB, SWEEP_START_JOB, RECAP_JOB, RECAP_CATCH_UP_JOB):
@@ -83,7 +110,8 @@ def schedule_retention(
         return
 
     async def purge(_ctx: ContextTypes.DEFAULT_TYPE) -> None:
-        purged = await privacy.sweep_retention(svc)
+        async with svc.repo.cluster_lock("job", RETENTION_JOB) as mine:
+            purged = await privacy.sweep_retention(svc) if mine else 0
         if purged:
             log.info("retention: personal data of %d report(s) purged", purged)
 

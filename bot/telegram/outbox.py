@@ -3,7 +3,14 @@
 Messages are written to the outbox in the same transaction as the change that causes them, so a
 message is never lost when Telegram is down or the bot restarts; it is delivered at least once.
 A crash between Telegram's answer and `mark_sent` can send one message twice; that is the price
-of never losing one. Edits are idempotent (a repeated edit is "not modified"); new messages are
+of never losing one.
+
+Several replicas (PostgreSQL) drain one outbox: each chat's messages are sent by one replica at a
+time, under the chat's advisory lock (storage/repo/operations.py `cluster_lock`), read again
+once the lock is held, so nothing is sent twice and each chat's order is kept; a chat another
+replica holds is skipped until the next round. SQLite runs one process: the lock is granted.
+
+Edits are idempotent (a repeated edit is "not modified"); new messages are
 not (the Bot API has no idempotency key).
 
 Only a refusal that can never succeed fails a row: a blocked reporter (403 in a private chat), a
@@ -100,7 +107,10 @@ class OutboxSender:
                     items = await self.repo.due_outbox(self.batch_size)
                     if not items:
                         break
-                    delivered += await self._send_batch(items)
+                    sent, elsewhere = await self._send_batch(items)
+                    delivered += sent
+                    if not sent and elsewhere:
+                        break  # what is due belongs to chats other replicas are sending to
                     if not self._again and len(items) < self.batch_size:
                         break
         finally:
@@ -109,14 +119,23 @@ class OutboxSender:
             finished.set()
         return delivered
 
-    async def _send_batch(self, items: list[OutboxItem]) -> int:
+    async def _send_batch(self, items: list[OutboxItem]) -> tuple[int, int]:
+        """Send a batch chat by chat; return (delivered, chats another replica holds)."""
         by_chat: dict[int, list[OutboxItem]] = defaultdict(list)
         for item in items:
             by_chat[item.chat_id].append(item)
         gate = asyncio.Semaphore(PARALLEL_CHATS)
+        elsewhere = 0
 
         async def one_chat(queue: list[OutboxItem]) -> int:
-            async with gate:
+            nonlocal elsewhere
+            async with gate, self.repo.cluster_lock("outbox", queue[0].chat_id) as mine:
+                if not mine:
+                    elsewhere += 1
+                    return 0
+                if not self.repo.db.is_sqlite:
+                    # Read again under the chat's lock: another replica may have sent some.
+                    queue = await self.repo.due_outbox(self.batch_size, chat_id=queue[0].chat_id)
                 sent = 0
                 for item in queue:
                     try:
@@ -130,7 +149,7 @@ class OutboxSender:
                 return sent
 
         results = await asyncio.gather(*(one_chat(q) for q in by_chat.values()))
-        return sum(results)
+        return sum(results), elsewhere
 
     async def _deliver(self, item: OutboxItem) -> bool:
         """Send one item; True when it is done with (sent, or failed for good)."""

@@ -26,13 +26,13 @@ from typing import Any
 from aiohttp import web
 
 from bot.services.container import get_services
+from bot.telegram.jobs import LAST_SWEEP_KEY
 from bot.telegram.updates import App, keep_update
 
 log = logging.getLogger(__name__)
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 HEALTH_PATH = "/healthz"
-LAST_SWEEP_KEY = "last_sweep_at"
 
 
 class WebhookServer:

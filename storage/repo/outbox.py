@@ -18,8 +18,8 @@ from storage.repo.base import RepoBase, to_model
 class OutboxRepo(RepoBase):
     """The outbox: delivery bookkeeping for queued messages."""
 
-    async def due_outbox(self, limit: int) -> list[OutboxItem]:
-        """Return pending messages whose time has come, oldest first."""
+    async def due_outbox(self, limit: int, *, chat_id: int | None = None) -> list[OutboxItem]:
+        """Return pending messages whose time has come (of one chat, or all), oldest first."""
         now = self.clock()
         waiting = t.outbox.alias("waiting")
         # A message waiting for a retry holds back the younger messages of its chat.
@@ -41,6 +41,8 @@ class OutboxRepo(RepoBase):
             .order_by(t.outbox.c.id)
             .limit(limit)
         )
+        if chat_id is not None:
+            stmt = stmt.where(t.outbox.c.chat_id == chat_id)
         async with self.db.read() as conn:
             return [to_model(r, OutboxItem) for r in await conn.execute(stmt)]
 
