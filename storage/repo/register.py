@@ -58,7 +58,13 @@ class RegisterRow:
     returns: int
 
 
-def _register_query(start: datetime, end: datetime) -> Any:
+def _register_query(start: datetime, end: datetime, *, exits: bool = True) -> Any:
+    """Return the period's rows; `exits`: with the first step out of each dated stage.
+
+    The register's sheet shows entries only: without the four exit aggregates SQLite's share of
+    a year's register is a fifth smaller (bench/register_1m.py). The reports' stage times need
+    them (figures.stage_hours).
+    """
     r, e, u = t.reports.c, t.report_events.c, t.units.c
     entered = [
         type_coerce(func.min(case((e.to_stage == s.value, e.at))), String).label(f"in_{s.value}")
@@ -70,6 +76,7 @@ def _register_query(start: datetime, end: datetime) -> Any:
             func.min(case((and_(e.from_stage == s.value, e.to_stage != s.value), e.at))), String
         ).label(f"out_{s.value}")
         for s in DATED
+        if exits
     ]
     counts = [
         func.coalesce(func.sum(case((e.action == Action.DISPUTE.value, 1), else_=0)), 0).label(
@@ -138,7 +145,7 @@ def stored_time(value: Any) -> datetime | None:
 # The raw record's fields, in order (`register_records`; the index of each is FIELD[name]).
 _NEVER = datetime(2000, 1, 1, tzinfo=UTC)
 REGISTER_FIELDS: tuple[str, ...] = tuple(
-    c.key for c in _register_query(_NEVER, _NEVER).selected_columns
+    c.key for c in _register_query(_NEVER, _NEVER, exits=False).selected_columns
 )
 FIELD = {name: n for n, name in enumerate(REGISTER_FIELDS)}
 
@@ -205,10 +212,11 @@ class RegisterRepo(RepoBase):
     ) -> AsyncIterator[Sequence[Sequence[Any]]]:
         """Yield the reports filed in [start, end) as raw records, a partition at a time.
 
-        Each record holds REGISTER_FIELDS in order, its times as stored (`stored_time` reads
-        them): the register's writer reads a million of them and builds no RegisterRow.
+        Each record holds REGISTER_FIELDS in order (no stage exits), its times as stored
+        (`stored_time` reads them): the register's writer reads a million of them and builds no
+        RegisterRow.
         """
-        stmt = _register_query(start, end).execution_options(yield_per=PARTITION)
+        stmt = _register_query(start, end, exits=False).execution_options(yield_per=PARTITION)
         async with self.db.read() as conn:
             result = await conn.stream(stmt)
             async for part in result.partitions(PARTITION):

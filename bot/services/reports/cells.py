@@ -30,8 +30,7 @@ _RECORD = (
     "id", "number", "submitted_at", "channel", "type", "category", "subcategory", "unit_id",
     "unit_name", "stage", "title", "description", "location_text", "anonymous", "confidential",
     "stage_due_at", "final_due_at", "sla_breached_at", "answered_at", "closed_at", "rating",
-    "in_disposed", "in_in_progress", "in_awaiting_approval", "out_submitted", "out_disposed",
-    "out_in_progress", "out_awaiting_approval", "reopenings", "returns",
+    "in_disposed", "in_in_progress", "in_awaiting_approval", "reopenings", "returns",
 )  # fmt: skip
 assert REGISTER_FIELDS == _RECORD, REGISTER_FIELDS
 
@@ -251,8 +250,7 @@ class RegisterCells:
         (
             _, number, submitted, channel, kind, category, subcategory, _, unit, stage, title,
             description, location, anonymous, confidential, stage_due, final_due, breached,
-            answered, closed, rating, disposed, in_progress, awaiting, _, _, _, _, reopenings,
-            returns,
+            answered, closed, rating, disposed, in_progress, awaiting, reopenings, returns,
         ) = raw  # fmt: skip
         answered_at, final_due_at = stored_time(answered), stored_time(final_due)
         counts = RecordCounts(
