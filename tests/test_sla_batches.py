@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import event, select, text
 
 from bot.domain.thresholds import Marks, reached
 from bot.domain.vocabulary import Stage
@@ -279,3 +279,38 @@ def test_the_quick_escalation_agrees_with_the_calendar_walk(tmp_path: Path) -> N
                     svc.calendar, now, due, level, marks, svc.profile.limits.escalate_after_breach
                 )
                 assert decider.threshold(due, level, marks) == expected, (now, due, marks)
+
+
+async def test_the_duplicate_search_stays_in_step_when_only_marks_change(
+    loopback: LoopbackBotApi, tmp_path: Path
+) -> None:
+    runner, _group = await start_bot(loopback, tmp_path)
+    svc = runner.services
+    unit = (await svc.repo.list_units())[0]
+    await insert_overdue(svc, 3, unit.id)
+
+    async def searchable() -> list[int]:
+        async with svc.db.read() as conn:
+            rows = await conn.execute(text("SELECT rowid FROM report_search ORDER BY rowid"))
+            return list(rows.scalars())
+
+    before = await searchable()
+    assert len(before) == 3
+    await run_sweep(svc, TUESDAY)  # marks only (migration 0010: the trigger does not run)
+    assert await searchable() == before
+    async with svc.db.write() as conn:  # a stage that leaves the search, and a new title
+        await conn.execute(
+            t.reports.update().where(t.reports.c.id == before[0]).values(stage="answered")
+        )
+        await conn.execute(
+            t.reports.update().where(t.reports.c.id == before[1]).values(title="Jembatan putus")
+        )
+    async with svc.db.read() as conn:
+        found = await conn.execute(
+            text("SELECT rowid FROM report_search WHERE report_search MATCH 'jembatan'")
+        )
+        matched = list(found.scalars())
+    after = await searchable()
+    await runner.stop()
+    assert after == before[1:]
+    assert matched == [before[1]]

@@ -147,11 +147,17 @@ _SLA_COLUMNS = [
 ]
 
 
+# The report's columns of _SLA_COLUMNS are SlaRow's first fields, in the same order.
+_REPORT_FIELDS = len(_SLA_COLUMNS) - 3
+assert tuple(SlaRow.__dataclass_fields__)[:_REPORT_FIELDS] == tuple(
+    c.name for c in _SLA_COLUMNS[:_REPORT_FIELDS]
+)
+
+
 def _sla_row(row: Any) -> SlaRow:
-    m = row._mapping
-    chat = m["telegram_user_id"] if m["blocked_at"] is None else None
-    values = {name: m[name] for name in SlaRow.__dataclass_fields__ if name in m}
-    return SlaRow(**values, reporter_chat_id=chat, reporter_language=m["language"])
+    """Build an SlaRow from a row of _SLA_COLUMNS (by position: thousands a sweep)."""
+    *report, chat, blocked, language = row
+    return SlaRow(*[*report, chat if blocked is None else None, language])
 
 
 class SlaRepo(RepoBase):

@@ -63,6 +63,8 @@ class Recipient:
     language: str
     in_group: bool
     alerts: list[Alert] = field(default_factory=list)
+    # How many alerts of each kind (Threshold.key) `alerts` holds.
+    counts: dict[str, int] = field(default_factory=dict)
 
 
 def holder_roles(svc: Services, row: SlaRow) -> set[Role]:
@@ -103,42 +105,72 @@ def recipients(
     """Return who hears about which alerts: the group, holders and supervisors privately.
 
     Each recipient's alerts keep the order of `alerts` (the sweep passes them most urgent
-    first). Who holds a report depends only on its stage, approval level and unit, so that is
-    worked out once per combination, not once per report.
+    first).
     """
-    by_chat: dict[int, Recipient] = {}
-    group = svc.staff_chat_id
-    reachable = [p for p in staff if p.reachable]
-    supervisors = [(p.telegram_user_id, p.language) for p in reachable if p.role == Role.SUPERVISOR]
-    holders_of: dict[tuple[str, int, int | None], list[tuple[int, str]]] = {}
+    audience = _Audience(svc, staff)
+    audience.take(alerts)
+    return audience.recipients()
 
-    def add(chat_id: int, language: str, in_group: bool, alert: Alert) -> None:
-        who = by_chat.get(chat_id)
+
+class _Audience:
+    """Recipients and their alerts, built a chunk of alerts at a time.
+
+    Who holds a report depends only on its stage, approval level and unit, so that is worked
+    out once per combination, not once per report.
+    """
+
+    def __init__(self, svc: Services, staff: Sequence[StaffContact]) -> None:
+        self.svc = svc
+        self.staff = staff
+        self.by_chat: dict[int, Recipient] = {}
+        self.reachable = [p for p in staff if p.reachable]
+        self.group = (
+            self._recipient(svc.staff_chat_id, "id", True)
+            if svc.staff_chat_id is not None
+            else None
+        )
+        self.supervisors = [
+            self._recipient(p.telegram_user_id, p.language, False)
+            for p in self.reachable
+            if p.role == Role.SUPERVISOR
+        ]
+        self.holders_of: dict[tuple[str, int, int | None], list[Recipient]] = {}
+
+    def _recipient(self, chat_id: int, language: str, in_group: bool) -> Recipient:
+        who = self.by_chat.get(chat_id)
         if who is None:
-            who = by_chat[chat_id] = Recipient(chat_id, language, in_group)
-        if not who.alerts or who.alerts[-1] is not alert:
-            who.alerts.append(alert)
+            who = self.by_chat[chat_id] = Recipient(chat_id, language, in_group)
+        return who
 
-    for alert in alerts:
-        row = alert.row
-        if group is not None:
-            add(group, "id", True, alert)
+    def _holders(self, row: SlaRow) -> list[Recipient]:
         key = (row.stage, row.approval_level, row.unit_id)
-        holders = holders_of.get(key)
+        holders = self.holders_of.get(key)
         if holders is None:
-            roles = holder_roles(svc, row)
-            level = level_holders(svc, row, staff)
-            holders = holders_of[key] = [
-                (p.telegram_user_id, p.language)
-                for p in reachable
+            roles = holder_roles(self.svc, row)
+            level = level_holders(self.svc, row, self.staff)
+            holders = self.holders_of[key] = [
+                self._recipient(p.telegram_user_id, p.language, False)
+                for p in self.reachable
                 if _holds(p, roles, row) and (not level or p.id in level)
             ]
-        for chat_id, language in holders:
-            add(chat_id, language, False, alert)
-        if alert.threshold is Threshold.ESCALATE:
-            for chat_id, language in supervisors:
-                add(chat_id, language, False, alert)
-    return list(by_chat.values())
+        return holders
+
+    def take(self, alerts: Iterable[Alert]) -> None:
+        """Give each alert to the recipients who hear about it."""
+        for alert in alerts:
+            kind = alert.threshold.key
+            chats = [] if self.group is None else [self.group]
+            chats += self._holders(alert.row)
+            if alert.threshold is Threshold.ESCALATE:
+                chats += self.supervisors
+            for who in chats:
+                if not who.alerts or who.alerts[-1] is not alert:
+                    who.alerts.append(alert)
+                    who.counts[kind] = who.counts.get(kind, 0) + 1
+
+    def recipients(self) -> list[Recipient]:
+        """Return the recipients that have alerts, in the order they were first met."""
+        return [who for who in self.by_chat.values() if who.alerts]
 
 
 async def digest_messages(
@@ -157,14 +189,12 @@ async def digest_messages(
     # The sweep may have started just before closing: hold by the time of queueing as well.
     hold_until = svc.calendar.next_opening(max(now, svc.clock()))
     ordered = sorted(alerts, key=Alert.urgency)
-    await asyncio.sleep(0)
-    people = recipients(svc, ordered, staff)
+    audience = _Audience(svc, staff)
+    for start in range(0, len(ordered), _CHUNK):
+        await asyncio.sleep(0)
+        audience.take(ordered[start : start + _CHUNK])
     lines = _Lines(svc, unit_names)
-    messages = []
-    for who in people:
-        if who.alerts:
-            messages.append(await render_digest(svc, who, lines, now, hold_until))
-    return messages
+    return [await render_digest(svc, who, lines, now, hold_until) for who in audience.recipients()]
 
 
 # Alerts handled between two turns of the event loop.
@@ -213,9 +243,7 @@ async def render_digest(
     settings = svc.settings
     lang = who.language
     alerts = who.alerts
-    counts = dict.fromkeys((t.key for t in Threshold), 0)
-    for alert in alerts:
-        counts[alert.threshold.key] += 1
+    counts = {t.key: who.counts.get(t.key, 0) for t in Threshold}
     values = {"now": now, "total": len(alerts), "counts": counts, "in_group": who.in_group}
     unit_names = lines.unit_names
     if len(alerts) <= settings.sla_digest_inline_max:
@@ -261,6 +289,7 @@ class _Lines:
         self.unit_names = unit_names
         self._lines: dict[tuple[str, bool], dict[int, str]] = {}
         self._dates: dict[str, Any] = {}
+        self._label_cache: dict[str, dict[str, str]] = {}
         self._buffer = io.StringIO()
         self._writer = csv.writer(self._buffer)
 
@@ -270,21 +299,46 @@ class _Lines:
         self._writer.writerow(values)
         return self._buffer.getvalue()
 
+    def _labels(self, lang: str) -> dict[str, str]:
+        labels = self._label_cache.get(lang)
+        if labels is None:
+            labels = self._label_cache[lang] = {}
+        return labels
+
+    def _label(self, lang: str, key: str) -> str:
+        labels = self._labels(lang)
+        text = labels.get(key)
+        if text is None:
+            text = labels[key] = self.svc.renderer.label(lang, key)
+        return text
+
     async def csv(self, lang: str, in_group: bool, alerts: Sequence[Alert]) -> str:
         """Return the CSV file of these alerts, with a header in `lang`."""
-        label = self.svc.renderer.label
         done = self._lines.setdefault((lang, in_group), {})
         fmt = self._dates.get(lang)
         if fmt is None:
             fmt = self._dates[lang] = self.svc.renderer.datetime_formatter(lang)
+        label = self._label
+        header = [label(lang, f"sla.csv.{c}") for c in _CSV_COLUMNS]
         # A byte-order mark so that spreadsheet programs read the file as UTF-8.
-        parts = ["\ufeff" + self._line([label(lang, f"sla.csv.{c}") for c in _CSV_COLUMNS])]
+        parts = ["\ufeff" + self._line(header)]
         for n, alert in enumerate(alerts, 1):
             line = done.get(id(alert))
             if line is None:
-                item = _item(self.svc, alert, lang, in_group, self.unit_names)
-                item["due"] = fmt(item["due"])
-                line = done[id(alert)] = self._line([item[c] or "" for c in _CSV_COLUMNS])
+                row = alert.row
+                # The same columns as _item's, without building the item.
+                unit = self.unit_names.get(row.unit_id) if row.unit_id is not None else None
+                line = done[id(alert)] = self._line(
+                    [
+                        row.number,
+                        label(lang, f"sla.kind.{alert.threshold.key}"),
+                        label(lang, f"sla.clock.{alert.clock}"),
+                        label(lang, f"staff_stage.{row.stage}"),
+                        unit or "",
+                        fmt(alert.due),
+                        "" if in_group and row.confidential else row.title,
+                    ]
+                )
             parts.append(line)
             if n % _CHUNK == 0:
                 await asyncio.sleep(0)

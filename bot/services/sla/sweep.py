@@ -31,6 +31,7 @@ import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from bot.domain.deadlines import final_level
 from bot.domain.profile import ServiceLevel
@@ -58,6 +59,7 @@ STAFF_STAGES = (Stage.SUBMITTED, Stage.DISPOSED, Stage.IN_PROGRESS, Stage.AWAITI
 # Stages whose due time is when the report closes by itself.
 SELF_CLOSING = (Stage.NEEDS_INFO, Stage.ANSWERED)
 REMINDER_TEMPLATE = "reminder_reporter"
+_UNKNOWN: Any = object()
 # Called after each batch has been written (tests stop a sweep there, as a crash would).
 BatchHook = Callable[[int], Awaitable[None]]
 
@@ -214,10 +216,18 @@ def _decide(
     # The threshold fires, and the lower ones are done with (only the highest is announced).
     now = decider.now
     values = {
-        f"{clock}_{t.mark}_at": now for t in Threshold if t <= threshold and not marks.is_set(t)
+        column: now for column, mark in _UP_TO[clock, threshold] if getattr(marks, mark) is None
     }
     breached = due if threshold >= Threshold.BREACH else None
     return Alert(row, clock, threshold, due), values, breached
+
+
+# Per clock and threshold: the mark columns it sets (its own and the lower ones').
+_UP_TO = {
+    (clock, threshold): [(f"{clock}_{t.mark}_at", t.mark) for t in Threshold if t <= threshold]
+    for clock in ("stage", "final")
+    for threshold in Threshold
+}
 
 
 def _fire(
@@ -226,17 +236,17 @@ def _fire(
     """Return the alerts due on the rows' clocks and the marks that record them."""
     alerts: list[Alert] = []
     marks: list[SlaMarks] = []
-    staff_stages = {s.value for s in STAFF_STAGES}
+    stage_levels = {s.value: svc.profile.service_level(s) for s in STAFF_STAGES}
+    final_levels: dict[str, ServiceLevel | None] = {}
     for row in rows:
-        if row.stage not in staff_stages:  # it moved on since the ids were read
+        if row.stage not in stage_levels:  # it moved on since the ids were read
             continue
         values: dict[str, datetime] = {}
         breaches: list[datetime] = []
-        stage_level = svc.profile.service_level(Stage(row.stage))
-        for clock, level in (
-            ("stage", stage_level),
-            ("final", final_level(svc.profile, row.channel)),
-        ):
+        final = final_levels.get(row.channel, _UNKNOWN)
+        if final is _UNKNOWN:
+            final = final_levels[row.channel] = final_level(svc.profile, row.channel)
+        for clock, level in (("stage", stage_levels[row.stage]), ("final", final)):
             if level is None:
                 continue
             decided = _decide(decider, row, clock, level)  # type: ignore[arg-type]
