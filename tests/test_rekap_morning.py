@@ -175,3 +175,21 @@ async def test_without_morning_files_the_morning_report_is_text_that_says_where_
     calls = await morning_in_the_group(loopback, tmp_path, morning_files=False)
     assert [c.method for c in calls] == ["sendMessage"]
     assert "/rekap 2026-11-17" in str(calls[0].params["text"])
+
+
+async def test_a_chart_that_cannot_be_built_becomes_a_note_and_holds_nothing_behind_it(
+    loopback: LoopbackBotApi, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.services.reports import build
+
+    def broken(*_: object, **__: object) -> Path:
+        raise RuntimeError("matplotlib is gone")
+
+    monkeypatch.setattr(build, "write_chart", broken)
+    calls = await morning_in_the_group(loopback, tmp_path)
+    # Text, then a note for each file (both are built together), nothing retried for ever.
+    assert [c.method for c in calls] == ["sendMessage", "sendMessage", "sendMessage"]
+    notes = [str(c.params["text"]) for c in calls[1:]]
+    assert (
+        notes == ["⚠️ Grafik dan Excel 2026-11-17 gagal dibuat; minta dengan /rekap 2026-11-17."] * 2
+    )

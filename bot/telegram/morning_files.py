@@ -9,7 +9,9 @@ figures, not the register: nothing in them is withheld from the staff group.
 
 from __future__ import annotations
 
+import logging
 import tempfile
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +22,8 @@ from bot.services.container import Services
 from bot.services.reports import build, morning
 from bot.services.reports.apart import apart
 from storage.models import OutboxItem
+
+log = logging.getLogger(__name__)
 
 LANG = morning.LANG
 CHART_KIND, WORKBOOK_KIND = morning.CHART_KIND, morning.WORKBOOK_KIND
@@ -42,6 +46,30 @@ async def _files(svc: Services, period: Period) -> tuple[str, bytes, str, bytes,
     return _built[key]
 
 
+def _or_a_note(
+    render: Callable[[Services, OutboxItem], Awaitable[dict[str, Any]]],
+) -> Callable[[Services, OutboxItem], Awaitable[dict[str, Any]]]:
+    """Send a short note where a file cannot be built, instead of retrying it for ever.
+
+    The outbox keeps a chat's order: a row that keeps failing would hold every later card and
+    notice of the staff group behind it. A chart is not worth that; /rekap builds it again.
+    """
+
+    async def rendered(svc: Services, item: OutboxItem) -> dict[str, Any]:
+        try:
+            return await render(svc, item)
+        except Exception:
+            log.exception(
+                "outbox %s: the morning report's %s could not be built", item.id, item.kind
+            )
+            slug = morning.payload_period(item.payload).slug
+            text = svc.renderer.label(LANG, "reports.files_failed", period=slug)
+            return {"_send_as": "send_message", "text": text}
+
+    return rendered
+
+
+@_or_a_note
 async def render_chart(svc: Services, item: OutboxItem) -> dict[str, Any]:
     """Return the report's chart as a photo for the staff group."""
     period = morning.payload_period(item.payload)
@@ -53,6 +81,7 @@ async def render_chart(svc: Services, item: OutboxItem) -> dict[str, Any]:
     }
 
 
+@_or_a_note
 async def render_workbook(svc: Services, item: OutboxItem) -> dict[str, Any]:
     """Return the report's workbook as a document for the staff group."""
     period = morning.payload_period(item.payload)
