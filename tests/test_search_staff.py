@@ -152,10 +152,10 @@ async def test_an_anonymous_reporter_is_never_shown_nor_searchable(
 async def test_very_common_words_search_the_newest_reports_and_say_so(
     loopback: LoopbackBotApi, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # A million reports in miniature: the newest three are the window, a word found in any of
-    # the newest three is common.
+    # A million reports in miniature: the newest three are the window, a word in the newest
+    # report is common.
     monkeypatch.setattr(search, "STAFF_WINDOW", 3)
-    monkeypatch.setattr(search, "STAFF_PROBE", 3)
+    monkeypatch.setattr(search, "STAFF_PROBE", 1)  # slices of 1, then 4 (cut at the window)
     monkeypatch.setattr(search, "STAFF_COMMON", 1)
     async with staff_world(loopback, tmp_path) as w:
         old = [await w.file(w.siti, title=f"Jalan rusak {n}") for n in range(2)]
@@ -218,7 +218,7 @@ async def test_the_migration_indexes_an_existing_database(tmp_path: Path) -> Non
         conn.execute("INSERT INTO drafts VALUES (1, 'report', 'title', '{}', ?, NULL)", (now,))
         before = _index_entries(conn, "ix_reports_stage_unwarned")
     await db.upgrade()
-    assert _version(path) == "0008"
+    assert _version(path) >= "0008"
     repo = Repository(db)
     found = await repo.find_reports(StaffQuery(terms=("jembatan",)), secret_units=None)
     assert [r.number for r in found.reports] == ["NTT-2026-000002", "NTT-2026-000001"]
