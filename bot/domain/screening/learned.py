@@ -53,14 +53,39 @@ class Scores:
     words: dict[str, tuple[ModelWord, ...]]
 
 
-def model_text(text: str) -> str:
-    """Return the text as the model reads it: normalised words (slang, leetspeak, repeats)."""
-    return " ".join(_model_words(text)[0])
+def model_text(text: str, *, markers: bool = False) -> str:
+    """Return the text as the model reads it: normalised words (slang, leetspeak, repeats).
+
+    With `markers`, the SARA marker words of the text (see `sara_markers`) follow its words.
+    """
+    tokens = words(tokenize(text))
+    found = model_words(tokens)[0]
+    return " ".join(found + sara_markers(tokens)) if markers else " ".join(found)
 
 
-def _model_words(text: str) -> tuple[list[str], list[tuple[int, int]]]:
-    """Return the normalised words of `text` and their places in the original."""
-    return model_words(words(tokenize(text)))
+# Marker words the model reads beside the text's own (no text has them: "_" is not a letter).
+MARKER_PREFIX = "_sara_"
+
+
+def sara_markers(tokens: Iterable[Token]) -> list[str]:
+    """Return the SARA marker words of a text: which kinds of group it names, and whether hostile.
+
+    `_sara_religion`, `_sara_ethnicity_race`, `_sara_group`: the text names a religion, a people
+    or a group (the lexicon's [groups]); `_sara_hostile` and `_sara_hostile_<kind>`: it also holds
+    a word of the lexicon, a word of contempt, a call to drive out or a violent verb. A linear model
+    cannot see that co-occurrence from the words alone: it is what SARA hate speech is made of.
+    """
+    kinds: set[str] = set()
+    hostile = False
+    for token in tokens:
+        kind, hostile_word = _marker_role(token.forms, token.wildcard)
+        if kind is not None:
+            kinds.add(kind)
+        hostile = hostile or hostile_word
+    out = [f"{MARKER_PREFIX}{kind}" for kind in sorted(kinds)]
+    if kinds and hostile:
+        out += [f"{MARKER_PREFIX}hostile"] + [f"{MARKER_PREFIX}hostile_{k}" for k in sorted(kinds)]
+    return out
 
 
 def model_words(tokens: Iterable[Token]) -> tuple[list[str], list[tuple[int, int]]]:
@@ -74,6 +99,25 @@ def model_words(tokens: Iterable[Token]) -> tuple[list[str], list[tuple[int, int
         out.append(word)
         spans.append((token.start, token.end))
     return out, spans
+
+
+@lru_cache(maxsize=65536)
+def _marker_role(forms: tuple[str, ...], wildcard: bool) -> tuple[str | None, bool]:
+    """Return which kind of group a word names (or None), and whether it is a hostile word."""
+    from bot.domain.screening.lexicon import default_lexicon
+
+    lex = default_lexicon()
+    token = Token(0, 0, 0, 0, forms, wildcard=wildcard)
+    category = lex.group_of(token)
+    bare = token.bare()
+    hostile = bool(
+        bare & lex.hostility.words
+        or bare & lex.hostility.verbs
+        or bare & lex.hostility.passive
+        or lex.threat_verb(token) is not None
+        or (category is None and lex.lookup(token) is not None)
+    )
+    return (category.removeprefix("sara_") if category else None), hostile
 
 
 class Vectorizer:
@@ -143,6 +187,8 @@ class Model:
         self.flag_at: dict[str, float] = {k: float(v) for k, v in meta["flag"].items()}
         self.block_at: dict[str, float] = {k: float(v) for k, v in meta["block"].items()}
         self.clear_at: dict[str, float] = {k: float(v) for k, v in meta.get("clear", {}).items()}
+        # Trained with the SARA marker words (`sara_markers`): score with them too.
+        self.markers = bool(meta.get("sara_markers", False))
         self.vectorizer = Vectorizer()
         global _murmur  # imported with the model (not at start), then used for every word
         from sklearn.utils import murmurhash3_32 as _murmur
@@ -169,7 +215,9 @@ class Model:
 
     def matrix(self, texts: Iterable[str]) -> Any:
         """Return the TF-IDF rows of raw texts."""
-        return tfidf(self.vectorizer.counts([model_text(t) for t in texts]), self.idf)
+        return tfidf(
+            self.vectorizer.counts([model_text(t, markers=self.markers) for t in texts]), self.idf
+        )
 
     def score_many(self, texts: list[str]) -> np.ndarray:
         """Return the probability per text (rows) and label (columns)."""
@@ -182,15 +230,28 @@ class Model:
 
     def score(self, text: str, *, explain: int = 3) -> Scores:
         """Score one text, and name up to `explain` words that pushed each label up most."""
-        found, spans = _model_words(text)
-        return self.score_words(found, spans, explain=explain)
+        tokens = words(tokenize(text))
+        found, spans = model_words(tokens)
+        extra = sara_markers(tokens) if self.markers else []
+        return self.score_words(found, spans, explain=explain, extra=extra)
 
     def score_words(
-        self, found: list[str], spans: list[tuple[int, int]], *, explain: int = 3
+        self,
+        found: list[str],
+        spans: list[tuple[int, int]],
+        *,
+        explain: int = 3,
+        extra: list[str] | None = None,
     ) -> Scores:
-        """Score normalised words (with their places), as `score` does, hashing them here."""
+        """Score normalised words (with their places), as `score` does, hashing them here.
+
+        `extra`: marker words read after the text's words (never named as drivers).
+        """
         import numpy as np
 
+        if extra:
+            found = [*found, *extra]
+            spans = [*spans, *([(-1, -1)] * len(extra))]
         if not found:
             return Scores({label: 0.0 for label in self.labels}, {})
         per_word = [_char_features(word) for word in found]
@@ -226,7 +287,7 @@ class Model:
                 weight = float(contribution[i, k])
                 if weight <= 0 or len(chosen) >= explain:
                     break
-                if found[i] not in seen:
+                if found[i] not in seen and spans[i][0] >= 0:
                     seen.add(found[i])
                     chosen.append(ModelWord(found[i], spans[i], weight))
             drivers[self.labels[k]] = tuple(chosen)

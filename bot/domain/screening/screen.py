@@ -17,7 +17,13 @@ import re
 from dataclasses import dataclass
 from typing import Literal, cast
 
-from bot.domain.screening.learned import LABEL_CATEGORY, Model, default_model, model_words
+from bot.domain.screening.learned import (
+    LABEL_CATEGORY,
+    Model,
+    default_model,
+    model_words,
+    sara_markers,
+)
 from bot.domain.screening.lexicon import Category, Entry, Lexicon, WordMatch, default_lexicon
 from bot.domain.screening.normalize import Token, tokenize, words
 
@@ -207,21 +213,56 @@ def _clears(doc: _Text, model: Model) -> bool:
     """Tell whether the model scores the whole text below every label's `clear` threshold."""
     if not model.clear_at:
         return False
-    scores = model.score_words(*model_words(doc.words), explain=0).scores
+    extra = sara_markers(doc.words) if model.markers else None
+    scores = model.score_words(*model_words(doc.words), explain=0, extra=extra).scores
     return all(scores[label] < model.clear_at.get(label, 0.0) for label in model.labels)
+
+
+def _visible(doc: _Text, known: set[int]) -> tuple[list[str], list[tuple[int, int]]]:
+    """Return the words the model may read (with their places).
+
+    Not the lexicon's known terms (but the names of peoples and religions), not words the office
+    removed, not the words of contempt the SARA rules judge.
+    """
+    lex = doc.lex
+    hidden_words = lex.cleared | lex.hostility.words
+    # A people or a religion named plainly ("cina" not aimed at anyone) stays visible: it is
+    # what the model's SARA label reads, and naming one is never a reason on its own.
+    hidden = [
+        (t.start, t.end)
+        for i, t in enumerate(doc.seq)
+        if (i in known and lex.group_of(t) is None) or doc.bare[i] & hidden_words
+    ]
+    return model_words(
+        [t for t in doc.words if not any(s < t.end and t.start < e for s, e in hidden)]
+    )
+
+
+@dataclass(frozen=True)
+class LearnedInputs:
+    """What the combined screen gives the model for one text (threshold search, bench/)."""
+
+    outcome: Outcome  # the lexicon's verdict with `model_decides` words deferred
+    mild: bool  # a lexicon flag the model may clear (see `_mild`)
+    visible: str  # the words the model scores when the lexicon found nothing, and markers
+    whole: str  # every word, and markers (for `clear`)
+
+
+def learned_inputs(text: str, lexicon: Lexicon | None = None) -> LearnedInputs:
+    """Return what `screen` would give a model with SARA markers for `text`, as model texts."""
+    verdict, doc, known = _lexicon_pass(text, lexicon or default_lexicon(), defer=True)
+    markers = sara_markers(doc.words)
+    visible = _visible(doc, known)[0] + markers
+    whole = model_words(doc.words)[0] + markers
+    mild = verdict.outcome == "flag" and _mild(doc, verdict)
+    return LearnedInputs(verdict.outcome, mild, " ".join(visible), " ".join(whole))
 
 
 def _learned_hits(doc: _Text, known: set[int], model: Model) -> list[Hit]:
     """Return a flag per word that drove a learned label over its flag threshold."""
-    lex = doc.lex
-    hidden_words = lex.cleared | lex.hostility.words
-    hidden = [
-        (t.start, t.end) for i, t in enumerate(doc.seq) if i in known or doc.bare[i] & hidden_words
-    ]
-    found, spans = model_words(
-        [t for t in doc.words if not any(s < t.end and t.start < e for s, e in hidden)]
-    )
-    scores = model.score_words(found, spans)
+    found, spans = _visible(doc, known)
+    extra = sara_markers(doc.words) if model.markers else None
+    scores = model.score_words(found, spans, extra=extra)
     hits: list[Hit] = []
     for label, drivers in scores.words.items():
         score = scores.scores[label]
