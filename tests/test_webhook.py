@@ -7,8 +7,10 @@ does (loopback/webhook.py).
 
 from __future__ import annotations
 
+import asyncio
 import socket
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +22,7 @@ from bot.settings import Settings
 from bot.telegram import lifecycle
 from bot.telegram.webhook import SECRET_HEADER, WebhookServer
 from loopback import LoopbackBotApi
+from storage import tables as t
 from storage.models import OutboxMessage
 from tests import harness
 from tests.harness import BotRunner, make_settings
@@ -45,6 +48,11 @@ def webhook_settings(loopback: LoopbackBotApi, tmp_path: Path, **overrides: Any)
     }
     values.update(overrides)
     return make_settings(loopback, tmp_path, **values)
+
+
+def command(text: str) -> dict[str, Any]:
+    """Return a message's content for a /command, as Telegram marks it."""
+    return {"text": text, "entities": [{"type": "bot_command", "offset": 0, "length": len(text)}]}
 
 
 class WebhookRunner(BotRunner):
@@ -188,3 +196,36 @@ async def test_healthz_answers_503_when_the_database_cannot_be_reached(
         down = await client.get(webhook_bot.health_url)
     assert down.status_code == 503
     assert down.json() == {"database": "unreachable: ConnectionRefusedError", "ok": False}
+
+
+async def test_an_update_a_dead_replica_left_unhandled_is_taken_over_once(
+    loopback: LoopbackBotApi, webhook_bot: WebhookRunner
+) -> None:
+    assert webhook_bot.app is not None
+    app, svc = webhook_bot.app, webhook_bot.services
+    citizen = loopback.add_user("Rina")
+    chat = loopback.chats.setdefault(citizen.id, citizen.private_chat())
+    old = loopback.new_message(chat, citizen, command("/start"))
+    young = loopback.new_message(chat, citizen, command("/help"))
+    # Both stored by replicas that have not marked them: one died two minutes ago, the other
+    # is handling its update right now.
+    await svc.repo.store_updates(app.bot.id, [{"update_id": 5550001, "message": old}])
+    async with svc.db.write() as conn:
+        await conn.execute(
+            t.inbound_updates.update()
+            .where(t.inbound_updates.c.update_id == 5550001)
+            .values(received_at=svc.clock() - timedelta(minutes=2))
+        )
+    await svc.repo.store_updates(app.bot.id, [{"update_id": 5550002, "message": young}])
+
+    # Two replicas look for stale updates at the same moment: one takes it over.
+    taken = await asyncio.gather(
+        lifecycle.take_over_stale_updates(app), lifecycle.take_over_stale_updates(app)
+    )
+    await webhook_bot.idle()
+
+    assert sorted(taken) == [0, 1]
+    [reply] = loopback.bot_messages(citizen.id)
+    assert reply["text"].startswith("Selamat datang di ")
+    assert await svc.repo.update_handled(app.bot.id, 5550001)
+    assert not await svc.repo.update_handled(app.bot.id, 5550002)  # its replica still runs it
