@@ -23,6 +23,11 @@ def pytest_configure(config: pytest.Config) -> None:
         os.environ.setdefault("DATA_KEYS", pg.TEST_DATA_KEY)
 
 
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Stop the session's PostgreSQL server and remove its folder (atexit does it too)."""
+    pg.shutdown()
+
+
 def pytest_report_header(config: pytest.Config) -> str:
     """Say which database the run uses."""
     return f"database: {'PostgreSQL (tests/pg.py)' if pg.enabled() else 'SQLite'}"

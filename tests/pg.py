@@ -71,6 +71,32 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+PREFIX = "aduan-pg-"
+OWNER_FILE = "owner.pid"  # the test process that started the server in this folder
+
+
+def stop_orphans(bin_dir: Path) -> None:
+    """Stop and remove servers whose test process died without stopping them (kill -9, ^C^C)."""
+    for folder in Path(tempfile.gettempdir()).glob(PREFIX + "*"):
+        try:
+            owner = int((folder / OWNER_FILE).read_text())
+        except (OSError, ValueError):
+            continue
+        try:
+            os.kill(owner, 0)
+            continue  # still running: not an orphan
+        except ProcessLookupError:
+            pass
+        except PermissionError:
+            continue  # another user's
+        if (folder / "data" / "postmaster.pid").exists():
+            command = [str(bin_dir / "pg_ctl"), "-D", str(folder / "data"), "-m", "immediate"]
+            if os.geteuid() == 0:
+                command = ["runuser", "-u", UNPRIVILEGED_USER, "--", *command]
+            subprocess.run([*command, "stop"], check=False, capture_output=True)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 class PostgresServer:
     """One server in a temporary folder, owned by this process."""
 
@@ -78,7 +104,7 @@ class PostgresServer:
         """Prepare a server; `durable` keeps PostgreSQL's own fsync and commit (benchmarks)."""
         self.bin = bin_dir
         self.durable = durable
-        self.folder = Path(tempfile.mkdtemp(prefix="aduan-pg-"))
+        self.folder = Path(tempfile.mkdtemp(prefix=PREFIX))
         self.data = self.folder / "data"
         self.port = _free_port()
         self.as_root = os.geteuid() == 0
@@ -92,6 +118,8 @@ class PostgresServer:
 
     def start(self) -> None:
         """Create the cluster and start the server; raise with its log when it cannot start."""
+        stop_orphans(self.bin)
+        (self.folder / OWNER_FILE).write_text(str(os.getpid()))
         if self.as_root:
             shutil.chown(self.folder, user=UNPRIVILEGED_USER)
         self.folder.chmod(0o700)
@@ -300,6 +328,19 @@ def database_url(key: str, *, empty: bool = False) -> str:
     if fresh:
         factory.take(name, empty=empty)
     return factory.pg.url(name)
+
+
+def shutdown() -> None:
+    """Stop the server of this process, if one was started (the end of a test session)."""
+    global _server, _factory
+    with _lock:
+        factory, server, _factory, _server = _factory, _server, None, None
+        _known.clear()
+        _created.clear()
+    if factory is not None:
+        factory.stop()
+    if server is not None:
+        server.stop()
 
 
 def has_test_databases() -> bool:
