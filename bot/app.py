@@ -195,9 +195,15 @@ async def _post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> 
         name=OUTBOX_JOB,
         job_kwargs={"max_instances": 1, "coalesce": True},
     )
+
     # Handled update ids are only needed while Telegram could redeliver them (a day at most).
+    async def prune_updates(_ctx: object) -> None:
+        async with svc.repo.cluster_lock("job", PRUNE_JOB) as mine:
+            if mine:  # one replica at a time
+                await svc.repo.prune_processed_updates(PROCESSED_UPDATES_KEPT)
+
     application.job_queue.run_repeating(
-        lambda _ctx: svc.repo.prune_processed_updates(PROCESSED_UPDATES_KEPT),
+        prune_updates,
         interval=timedelta(hours=6),
         first=timedelta(minutes=1),
         name=PRUNE_JOB,

@@ -136,7 +136,10 @@ def schedule_housekeeping(
         return
 
     async def prune(_ctx: ContextTypes.DEFAULT_TYPE) -> None:
-        pruned = await housekeeping.prune(svc)
+        async with svc.repo.cluster_lock("job", HOUSEKEEPING_JOB) as mine:
+            if not mine:
+                return  # another replica prunes now
+            pruned = await housekeeping.prune(svc)
         if pruned.outbox or pruned.drafts:
             log.info(
                 "housekeeping: %d sent message(s), %d abandoned draft(s) deleted",
