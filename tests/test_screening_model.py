@@ -61,11 +61,65 @@ def test_the_shipped_model_carries_its_cross_validated_thresholds_and_attributio
         assert 0.0 < model.flag_at[label] <= model.block_at[label] < 1.0
     assert "Ibrohim" in model.meta["data"]
     assert model.meta["examples"]["tweets"] > 9000
+    # Chosen jointly on the combined screen's out-of-fold scores, within the limits.
+    figures = model.meta["cv_figures"]
+    assert figures["clean flagged"] <= model.meta["clean_flag_limit"] + 0.005
+    assert figures["strong caught"] >= 0.80
+    assert model.meta["sara_markers"] is True
 
 
 def test_the_normaliser_feeds_the_model() -> None:
     assert model_text("USER dasar anjiiiiing lu URL") == "dasar anjing lu"
     assert model_text("k0nt0l") == "kontol"
+
+
+def test_sara_markers_say_a_people_is_named_and_whether_a_hostile_word_stands_beside_it() -> None:
+    assert model_text("Usir cina dari sini", markers=True).split() == [
+        "usir", "cina", "dari", "sini",
+        "_sara_ethnicity_race", "_sara_hostile", "_sara_hostile_ethnicity_race",
+    ]  # fmt: skip
+    plain = model_text("Warga Tionghoa di Kupang mengeluhkan parkir liar", markers=True)
+    assert plain.endswith("_sara_ethnicity_race")
+    assert "_sara_hostile" not in plain
+    assert model_text("Jalan rusak di depan kantor camat", markers=True) == (
+        "jalan rusak di depan kantor camat"
+    )
+
+
+def _never_flags() -> Model:
+    """Return the shipped model with flag thresholds no score reaches."""
+    shipped = Model.load(MODEL_PATH)
+    meta = {**shipped.meta, "flag": dict.fromkeys(LABELS, 1.01), "clear": {}}
+    return Model(shipped.idf, shipped.coef, shipped.intercept, meta)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Berita hari ini soal aseng dan investasi asing di pelabuhan",
+        "Film tadi malam ceritanya tentang orang yang mau bunuh naga",
+        "Tadi pagi ada monyet lewat, lucu sekali",
+    ],
+)
+def test_a_word_mostly_clean_in_real_text_is_left_to_the_model_when_plain(text: str) -> None:
+    assert screen_lexicon(text).outcome == "flag"
+    assert screen(text, model=_never_flags()).outcome == "ok"
+
+
+@pytest.mark.parametrize(
+    ("text", "outcome"),
+    [
+        ("Dasar aseng, tanah kami diborong semua", "block"),
+        ("Kami dihina dengan sebutan kafir oleh penceramah", "flag"),
+        ('Anak saya dipanggil "monyet" oleh gurunya', "flag"),
+        ("Orang Kristen kafir, tidak usah dilayani di kantor desa", "block"),
+    ],
+)
+def test_a_deferred_word_aimed_quoted_or_next_to_a_people_counts_as_before(
+    text: str, outcome: str
+) -> None:
+    assert screen_lexicon(text).outcome == outcome
+    assert screen(text, model=_never_flags()).outcome == outcome
 
 
 def test_the_model_flags_what_the_lexicon_lets_through_and_names_the_words() -> None:
@@ -184,3 +238,31 @@ def test_a_model_without_clear_thresholds_leaves_lexicon_flags_alone() -> None:
     text = "Sialan, sudah antre dari subuh malah dibilang berkas kurang."
     assert screen(text, model=older).outcome == "flag"
     assert screen(text, learned=False).outcome == "flag"
+
+
+def test_the_flag_thresholds_are_chosen_together_within_the_clean_flag_limit() -> None:
+    import numpy as np
+
+    from bot.domain.screening.train import CLEAN_FLAG_LIMIT, Example, Prepared, choose_flags
+
+    rng = np.random.default_rng(13)
+    clean, sara = 1000, 200
+    examples = [Example("bersih", (0, 0, 0)) for _ in range(clean)]
+    examples += [Example("sara", (1, 0, 0), hate=True) for _ in range(sara)]
+    visible = rng.uniform(0.0, 0.6, size=(clean + sara, 3))
+    visible[clean:, 0] = rng.uniform(0.45, 1.0, size=sara)  # SARA scores overlap clean ones
+    n = clean + sara
+    # A lexicon that already flags 2% of the clean texts leaves the model the rest of the budget.
+    outcome = np.array(["flag" if i < clean * 0.02 else "ok" for i in range(n)])
+    prepared = Prepared([], [], [], outcome, np.zeros(n, dtype=bool))
+    flag, figures = choose_flags(
+        examples, prepared, np.arange(n), visible, visible, dict.fromkeys(LABELS, 0.0)
+    )
+    over = np.any(visible >= np.array([flag[k] for k in LABELS]), axis=1)
+    flagged = (outcome == "flag") | over
+    assert figures["clean flagged"] == pytest.approx(flagged[:clean].mean())
+    assert flagged[:clean].mean() <= CLEAN_FLAG_LIMIT
+    assert figures["sara caught"] == pytest.approx(flagged[clean:].mean())
+    # The budget goes to the label that finds SARA, not to the two that only find noise.
+    assert flagged[:clean].mean() > 0.03
+    assert figures["sara caught"] > 0.3
