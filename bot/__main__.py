@@ -72,6 +72,7 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
         )
         return cli_sandbox.cmd_sandbox(settings, cli_sandbox.default_args())
     settings.token  # noqa: B018 -- fail before any network call when the token is missing
+    webhook_url = _webhook_url(settings) if getattr(args, "webhook", False) else None
     from bot.app import build_application
     from bot.domain.screening.learned import default_model
     from bot.telegram import lifecycle
@@ -92,12 +93,11 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-        if getattr(args, "webhook", False):
-            url = _webhook_url(settings)
+        if webhook_url is not None:
             secret = settings.webhook_secret_token
             server = await lifecycle.start_webhook(
                 application,
-                url=url,
+                url=webhook_url,
                 listen=settings.webhook_listen,
                 port=settings.webhook_port,
                 path=settings.webhook_path,

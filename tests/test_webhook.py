@@ -229,3 +229,27 @@ async def test_an_update_a_dead_replica_left_unhandled_is_taken_over_once(
     assert reply["text"].startswith("Selamat datang di ")
     assert await svc.repo.update_handled(app.bot.id, 5550001)
     assert not await svc.repo.update_handled(app.bot.id, 5550002)  # its replica still runs it
+
+
+@pytest.mark.parametrize(
+    ("missing", "says"),
+    [("WEBHOOK_URL", "WEBHOOK_URL is not set"), ("WEBHOOK_SECRET_TOKEN", "WEBHOOK_SECRET_TOKEN")],
+)
+def test_run_webhook_refuses_to_start_without_its_url_or_secret(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    missing: str,
+    says: str,
+) -> None:
+    from bot.__main__ import main
+
+    monkeypatch.chdir(tmp_path)  # no .env here
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123456:TOKEN")
+    monkeypatch.setenv("STAFF_CHAT_ID", "-1001")
+    monkeypatch.setenv("WEBHOOK_URL", "https://aduan.example.go.id/telegram")
+    monkeypatch.setenv("WEBHOOK_SECRET_TOKEN", SECRET)
+    monkeypatch.delenv(missing)
+
+    assert main(["run", "--webhook"]) == 2
+    assert says in capsys.readouterr().err
