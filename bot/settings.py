@@ -61,6 +61,9 @@ class Settings(BaseSettings):
     # Service-level sweep: seconds between sweeps, reports read per query batch.
     sla_sweep_interval_seconds: float = Field(default=300.0, gt=0)
     sla_batch_size: int = Field(default=500, gt=0)
+    # Seconds the sweep waits between two batches, so that the updates queued for the database
+    # writer meanwhile go first (a catch-up over thousands of reports gives way); 0: no wait.
+    sla_sweep_pause_seconds: float = Field(default=0.02, ge=0)
     # A reminder digest shows this many of the most urgent reports; past sla_digest_inline_max
     # reports the full list goes with it as a CSV file.
     sla_digest_top: int = Field(default=5, gt=0)

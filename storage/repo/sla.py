@@ -40,6 +40,8 @@ MarkName = Literal["warned", "breached", "escalated"]
 _ID_CHUNK = 500
 # settings_kv keys of the alerts a sweep's batches fired and no digest has announced yet.
 PENDING_PREFIX = "sla.pending."
+# Digest text encoded per statement when the digests are queued.
+_DIGEST_BYTES = 1_000_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -281,7 +283,17 @@ class SlaRepo(RepoBase):
         async with self.db.write() as conn:
             if keys:
                 await conn.execute(delete(t.settings_kv).where(t.settings_kv.c.key.in_(keys)))
-            await insert_outbox_rows(conn, messages, self.clock())
+            # A few digests per statement: a digest's CSV file can be megabytes, and encoding
+            # them all at once would hold the event loop and the memory of all of them.
+            chunk: list[OutboxMessage] = []
+            size = 0
+            for message in messages:
+                chunk.append(message)
+                size += len(str(message.payload.get("document_text", "")))
+                if size >= _DIGEST_BYTES:
+                    await insert_outbox_rows(conn, chunk, self.clock())
+                    chunk, size = [], 0
+            await insert_outbox_rows(conn, chunk, self.clock())
 
     async def record_sla_marks(
         self, marks: Sequence[SlaMarks], messages: Sequence[OutboxMessage]

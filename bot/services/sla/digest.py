@@ -290,6 +290,7 @@ class _Lines:
         self._lines: dict[tuple[str, bool], dict[int, str]] = {}
         self._dates: dict[str, Any] = {}
         self._label_cache: dict[str, dict[str, str]] = {}
+        self._files: dict[tuple[str, bool, tuple[int, ...]], str] = {}
         self._buffer = io.StringIO()
         self._writer = csv.writer(self._buffer)
 
@@ -313,7 +314,18 @@ class _Lines:
         return text
 
     async def csv(self, lang: str, in_group: bool, alerts: Sequence[Alert]) -> str:
-        """Return the CSV file of these alerts, with a header in `lang`."""
+        """Return the CSV file of these alerts, with a header in `lang`.
+
+        Recipients with the same alerts (the liaisons of one unit, the supervisors) share one
+        file: it is built once and the same text is queued for each.
+        """
+        key = (lang, in_group, tuple(id(a) for a in alerts))
+        same = self._files.get(key)
+        if same is None:
+            same = self._files[key] = await self._csv(lang, in_group, alerts)
+        return same
+
+    async def _csv(self, lang: str, in_group: bool, alerts: Sequence[Alert]) -> str:
         done = self._lines.setdefault((lang, in_group), {})
         fmt = self._dates.get(lang)
         if fmt is None:

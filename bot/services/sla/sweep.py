@@ -293,7 +293,8 @@ async def alert_staff(
         alerts.extend(a for a in fired if a.row.id in kept)
         if after_batch is not None:
             await after_batch(number)
-        await asyncio.sleep(0)  # let updates through between batches
+        # Updates waiting for the writer (or the event loop) go before the next batch.
+        await asyncio.sleep(svc.settings.sla_sweep_pause_seconds)
     if not alerts and not journals:
         return [], 0
     staff = await svc.repo.staff_contacts()
