@@ -35,9 +35,10 @@ are NOT the targets' conditions; PostgreSQL pays it twice, its server being othe
     daily report           17.5 s (cpu 4.5 s)             9.9 s (cpu 2.0 s)
     first catch-up sweep   18.4 s (cpu 5.5 s)             44.4 s (cpu 4.6 s)
                            25,782 alerts in 38 digests on both
-The duplicate check is PostgreSQL's weak point here: ts_rank recomputes the words of every
-match (up to MATCH_BUDGET rows) from the text, where FTS5's bm25 reads its index; a stored
-tsvector (a column or a side table kept by a trigger) would remove that work.
+The duplicate check is PostgreSQL's weak point here. Not profiled yet; the likely cause is
+that ts_rank recomputes the words of every match (up to MATCH_BUDGET rows) from the text, where
+FTS5's bm25 reads its index; a stored tsvector (a column, or a side table kept by a trigger)
+would remove that work.
 """
 
 from __future__ import annotations
