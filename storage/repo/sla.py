@@ -19,7 +19,6 @@ from typing import Any, Literal
 from sqlalchemy import (
     ColumnElement,
     and_,
-    bindparam,
     case,
     delete,
     func,
@@ -317,22 +316,40 @@ class SlaRepo(RepoBase):
         return set()
 
     async def _write_marks(self, conn: AsyncConnection, marks: Sequence[SlaMarks]) -> None:
-        """Set marks with one executemany per combination of columns."""
-        groups: dict[tuple[tuple[str, ...], bool], list[dict[str, Any]]] = defaultdict(list)
+        """Set marks with one `UPDATE ... WHERE id IN (...)` per combination of values.
+
+        A sweep sets the same time on every mark, so the reports that fired the same
+        thresholds share one statement and no value is bound per report. When a clock ran out
+        (breached or escalated now), `sla_breached_at` keeps its first value or takes that
+        clock's due time (the earlier of the two when both ran out), which is the due time the
+        sweep read: the version check above makes sure the row did not change since.
+        """
+        groups: dict[tuple[tuple[tuple[str, datetime], ...], tuple[str, ...]], list[int]] = (
+            defaultdict(list)
+        )
         for mark in marks:
-            key = (tuple(sorted(mark.values)), mark.breached_at is not None)
-            params: dict[str, Any] = {"_id": mark.report_id, **mark.values}
-            if mark.breached_at is not None:
-                params["_breach"] = mark.breached_at
-            groups[key].append(params)
-        for (columns, breach), rows in groups.items():
-            values: dict[str, Any] = {c: bindparam(c) for c in columns}
-            if breach:
-                values["sla_breached_at"] = func.coalesce(
-                    t.reports.c.sla_breached_at, bindparam("_breach")
-                )
-            stmt = update(t.reports).where(t.reports.c.id == bindparam("_id")).values(values)
-            await conn.execute(stmt, rows)
+            ran_out = tuple(
+                clock
+                for clock in ("stage", "final")
+                if f"{clock}_breached_at" in mark.values or f"{clock}_escalated_at" in mark.values
+            )
+            if mark.breached_at is None:
+                ran_out = ()
+            groups[(tuple(sorted(mark.values.items())), ran_out)].append(mark.report_id)
+        r = t.reports.c
+        for (columns, ran_out), ids in groups.items():
+            values: dict[str, Any] = dict(columns)
+            if ran_out:
+                if len(ran_out) == 2:
+                    due: Any = case(
+                        (r.stage_due_at < r.final_due_at, r.stage_due_at), else_=r.final_due_at
+                    )
+                else:
+                    due = r[f"{ran_out[0]}_due_at"]
+                values["sla_breached_at"] = func.coalesce(r.sla_breached_at, due)
+            for start in range(0, len(ids), _ID_CHUNK):
+                chunk = ids[start : start + _ID_CHUNK]
+                await conn.execute(update(t.reports).where(r.id.in_(chunk)).values(values))
 
     async def _versions(self, conn: AsyncConnection, ids: list[int]) -> dict[int, int]:
         found: dict[int, int] = {}
