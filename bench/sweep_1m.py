@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import json
 import os
 import resource
@@ -153,7 +154,7 @@ async def _citizen(db: Path, floor_count: int) -> dict[str, Any]:
         await runner.idle(timeout=900)
         settled = time.perf_counter() - started
         svc = runner.services
-        turn = iter(people)
+        turn = itertools.cycle(people)  # a citizen comes back after 400 others
 
         async def start_once() -> tuple[float, float]:
             user = next(turn)

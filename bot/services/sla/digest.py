@@ -14,6 +14,7 @@ import asyncio
 import csv
 import html
 import io
+import operator
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -49,10 +50,16 @@ class Alert:
     clock: ClockName
     threshold: Threshold
     due: datetime
+    # The sort key, computed once (a catch-up sorts tens of thousands): see `urgency`.
+    rank: tuple[int, datetime, str] = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        """Compute the sort key while the alert is made (a batch at a time)."""
+        object.__setattr__(self, "rank", (-int(self.threshold), self.due, self.row.number))
 
     def urgency(self) -> tuple[int, datetime, str]:
         """Return a sort key: escalations first, then breaches, then warnings; oldest due first."""
-        return (-int(self.threshold), self.due, self.row.number)
+        return self.rank
 
 
 @dataclass
@@ -188,7 +195,7 @@ async def digest_messages(
     """
     # The sweep may have started just before closing: hold by the time of queueing as well.
     hold_until = svc.calendar.next_opening(max(now, svc.clock()))
-    ordered = sorted(alerts, key=Alert.urgency)
+    ordered = sorted(alerts, key=_RANK)
     audience = _Audience(svc, staff)
     for start in range(0, len(ordered), _CHUNK):
         await asyncio.sleep(0)
@@ -197,6 +204,7 @@ async def digest_messages(
     return [await render_digest(svc, who, lines, now, hold_until) for who in audience.recipients()]
 
 
+_RANK = operator.attrgetter("rank")
 # Alerts handled between two turns of the event loop.
 _CHUNK = 1000
 
