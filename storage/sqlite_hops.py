@@ -1,0 +1,132 @@
+"""One trip to aiosqlite's thread per SQL statement, instead of four.
+
+aiosqlite runs each sqlite3 call in the connection's own thread, and SQLAlchemy's adapter makes
+four calls for one statement (cursor, execute, fetchall, close), each a hop: a queue put, a
+thread woken, the GIL handed over and back, a future resolved through the event loop's self-pipe.
+With every transaction also paying a BEGIN (three more) and a rollback when the pool takes the
+connection back (even after a commit), a short read cost about 2 ms of CPU under load, most of it
+those hops (bench/update_cpu.py: 68 hops per update). Here a statement runs in one hop (the
+sqlite3 cursor made, executed, read and closed in the thread) and the pool's rollback is skipped
+when no transaction is open. Results, errors and rowcounts are sqlite3's own, as before.
+
+SQLite only: `enable(dbapi_connection)` from the engine's "connect" listener.
+"""
+
+from __future__ import annotations
+
+import collections
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy.dialects.sqlite.aiosqlite import (
+    AsyncAdapt_aiosqlite_connection,
+    AsyncAdapt_aiosqlite_cursor,
+)
+from sqlalchemy.util import EMPTY_DICT
+from sqlalchemy.util.concurrency import await_
+
+
+class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
+    """A cursor whose statement runs, with its rows fetched, in one call into the thread."""
+
+    __slots__ = ("_arraysize", "_description", "_lastrowid", "_rowcount")
+
+    def __init__(self, adapt_connection: Any) -> None:
+        # No aiosqlite cursor up front (that was a hop of its own): each statement makes,
+        # uses and closes a sqlite3 cursor inside the thread.
+        self._adapt_connection = adapt_connection
+        self._connection = adapt_connection._connection
+        self._cursor = None  # type: ignore[assignment]
+        self._soft_closed_memoized = EMPTY_DICT
+        self._rows = collections.deque()
+        self._description: Any = None
+        self._rowcount = -1
+        self._lastrowid: Any = None
+        self._arraysize = 1
+
+    @property
+    def description(self) -> Any:
+        """Return the last statement's column description (None for no rows)."""
+        return self._description
+
+    @property
+    def rowcount(self) -> int:
+        """Return the rows the last statement changed (sqlite3's count)."""
+        return self._rowcount
+
+    @property
+    def lastrowid(self) -> Any:
+        """Return the row id of the last insert."""
+        return self._lastrowid
+
+    @property
+    def arraysize(self) -> int:
+        """Return how many rows fetchmany() returns by default."""
+        return self._arraysize
+
+    @arraysize.setter
+    def arraysize(self, value: int) -> None:
+        self._arraysize = value
+
+    def _run(self, work: Callable[[Any], Any]) -> None:
+        aiosqlite_connection = self._connection
+
+        def in_thread() -> tuple[Any, list[Any], int, Any]:
+            cursor = aiosqlite_connection._conn.cursor()
+            try:
+                work(cursor)
+                description = cursor.description
+                rows = cursor.fetchall() if description else []
+                return description, rows, cursor.rowcount, cursor.lastrowid
+            finally:
+                cursor.close()
+
+        async def hop() -> tuple[Any, list[Any], int, Any]:
+            async with self._adapt_connection._execute_mutex:
+                return await aiosqlite_connection._execute(in_thread)
+
+        try:
+            description, rows, rowcount, lastrowid = await_(hop())
+        except Exception as error:
+            self._adapt_connection._handle_exception(error)
+        self._description, self._rowcount, self._lastrowid = description, rowcount, lastrowid
+        self._rows = collections.deque(rows)
+
+    def execute(self, operation: Any, parameters: Any = None) -> Any:
+        """Run one statement and keep its rows."""
+        if parameters is None:
+            self._run(lambda cursor: cursor.execute(operation))
+        else:
+            self._run(lambda cursor: cursor.execute(operation, parameters))
+
+    def executemany(self, operation: Any, seq_of_parameters: Any) -> Any:
+        """Run one statement for each set of parameters."""
+        self._run(lambda cursor: cursor.executemany(operation, seq_of_parameters))
+
+    async def _async_soft_close(self) -> None:
+        """Nothing is open in the thread between statements."""
+
+    def close(self) -> None:
+        """Forget the rows not read (nothing else is open)."""
+        self._rows.clear()
+
+
+class OneHopConnection(AsyncAdapt_aiosqlite_connection):
+    """The adapter's connection, with one-hop cursors and no rollback of nothing."""
+
+    __slots__ = ()
+    _cursor_cls = OneHopCursor
+
+    def rollback(self) -> None:
+        """Roll back, unless no transaction is open (the pool's reset after every commit)."""
+        # aiosqlite reads sqlite3's flag without a hop; its own in_transaction does the same.
+        connection = self._connection
+        if connection._connection is not None and not connection.in_transaction:
+            return
+        super().rollback()
+
+
+def enable(dbapi_connection: Any) -> None:
+    """Give a new aiosqlite connection the one-hop cursor (other drivers are left alone)."""
+    if type(dbapi_connection) is AsyncAdapt_aiosqlite_connection:
+        dbapi_connection.__class__ = OneHopConnection
