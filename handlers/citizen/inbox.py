@@ -64,6 +64,8 @@ from handlers.common import (
     language,
     message_of,
     reply,
+    reporter_of,
+    saved_draft,
     services,
 )
 from storage.models import NewAttachment, Report
@@ -80,7 +82,7 @@ async def on_message(update: Update, context: Context) -> None:
     user = update.effective_user
     assert user is not None
     waiting = await pending(svc, user.id)
-    draft = await svc.repo.draft(user.id, intake.CONVERSATION)
+    draft = await saved_draft(update, context, intake.CONVERSATION)
     if draft is not None and not offered_by_us(waiting, draft.updated_at):
         await reply(update, context, "citizen_prompt", what="draft_pending")
         return
@@ -108,7 +110,7 @@ async def on_message(update: Update, context: Context) -> None:
     if waiting is not None and waiting.kind == "held":
         await _keep_more(update, context, waiting, text, file)
         return
-    reporter = await svc.repo.reporter_by_telegram(user.id)
+    reporter = await reporter_of(update, context)
     asked = (
         await svc.repo.reports_of(reporter.id, stages=[Stage.NEEDS_INFO.value])
         if reporter is not None

@@ -39,7 +39,15 @@ from handlers.citizen.common import (
     stop_waiting,
     wait_for,
 )
-from handlers.common import Context, kick_outbox, label, language, reply, services
+from handlers.common import (
+    Context,
+    kick_outbox,
+    label,
+    language,
+    reply,
+    reporter_of,
+    services,
+)
 from handlers.start import menu_filter
 from storage.models import Report
 
@@ -71,7 +79,7 @@ async def _page(
     lang = await language(update, context)
     user = update.effective_user
     assert user is not None
-    reporter = await svc.repo.reporter_by_telegram(user.id)
+    reporter = await reporter_of(update, context)
     total = await svc.repo.count_reports_of(reporter.id) if reporter else 0
     pages = max(1, ceil(total / PAGE_SIZE))
     page = min(max(page, 0), pages - 1)

@@ -8,7 +8,7 @@ from telegram.ext import BaseHandler, CommandHandler, MessageHandler, filters
 from bot.domain.tracking import format_number, normalize_number
 from bot.services.container import Services
 from handlers.citizen.common import Pending, report_actions, report_view, stop_waiting, wait_for
-from handlers.common import Context, language, reply, services
+from handlers.common import Context, language, reply, reporter_of, services
 from handlers.start import menu_filter
 
 
@@ -58,7 +58,7 @@ async def show_status(update: Update, context: Context, text: str) -> None:
             example=example_number(svc),
         )
         return
-    reporter = await svc.repo.reporter_by_telegram(user.id)
+    reporter = await reporter_of(update, context)
     own = reporter is not None and reporter.id == report.reporter_id
     values = await report_view(svc, lang, report, full=own)
     markup = report_actions(context, svc, lang, report) if own else None
