@@ -236,6 +236,7 @@ async def _measure(counters: Counters, profile: bool) -> None:
     def begin() -> dict[str, Any]:
         nonlocal profiler
         state["cpu"], state["wall"] = _cpu(), time.monotonic()
+        state["loop_cpu"] = time.thread_time()
         fresh = Counters()
         counters.__dict__.update(fresh.__dict__)
         if profile:
@@ -252,6 +253,8 @@ async def _measure(counters: Counters, profile: bool) -> None:
             profiler.dump_stats(f"/tmp/U/profile-{os.getpid()}.prof")
         return {
             "cpu": _cpu() - state["cpu"],
+            # The event loop's thread alone (the rest: aiosqlite's threads, PTB's none).
+            "loop_cpu": time.thread_time() - state["loop_cpu"],
             "wall": time.monotonic() - state["wall"],
             **counters.as_dict(),
         }
@@ -393,7 +396,8 @@ async def main() -> None:
             f"{kind:>5}: {run.updates} updates from {args.citizens} citizens, "
             f"CPU {r['cpu_ms']:.2f} ms/update, {r['ups']:.1f} updates/s, "
             f"latency p50 {r['p50_ms']:.1f} ms p99 {r['p99_ms']:.1f} ms "
-            f"(warm-up conversation {warmup:.1f} s)"
+            f"(warm-up conversation {warmup:.1f} s); event loop thread "
+            f"{1000 * figures['loop_cpu'] / run.updates:.2f} ms/update"
         )
         if kind == "real":
             n = run.updates
