@@ -201,12 +201,16 @@ async def digest_messages(
         await asyncio.sleep(0)
         audience.take(ordered[start : start + _CHUNK])
     lines = _Lines(svc, unit_names)
-    return [await render_digest(svc, who, lines, now, hold_until) for who in audience.recipients()]
+    messages = []
+    for who in audience.recipients():
+        await asyncio.sleep(0)  # a turn for updates between two recipients' digests
+        messages.append(await render_digest(svc, who, lines, now, hold_until))
+    return messages
 
 
 _RANK = operator.attrgetter("rank")
 # Alerts handled between two turns of the event loop.
-_CHUNK = 1000
+_CHUNK = 250
 
 
 def _item(
