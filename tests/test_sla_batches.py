@@ -223,6 +223,7 @@ async def test_each_batch_is_one_short_write_and_the_outbox_rows_one_insert(
     assert sum(1 for s in statements if s.startswith("UPDATE reports")) == 3, statements
 
 
+@pytest.mark.sqlite_only("SQLite's query plan")
 async def test_the_candidates_are_one_read_through_the_partial_indexes(
     loopback: LoopbackBotApi, tmp_path: Path
 ) -> None:
@@ -281,6 +282,7 @@ def test_the_quick_escalation_agrees_with_the_calendar_walk(tmp_path: Path) -> N
                 assert decider.threshold(due, level, marks) == expected, (now, due, marks)
 
 
+@pytest.mark.sqlite_only("the FTS5 table and its trigger (migration 0010)")
 async def test_the_duplicate_search_stays_in_step_when_only_marks_change(
     loopback: LoopbackBotApi, tmp_path: Path
 ) -> None:
