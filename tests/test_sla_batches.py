@@ -316,3 +316,41 @@ async def test_the_duplicate_search_stays_in_step_when_only_marks_change(
     await runner.stop()
     assert after == before[1:]
     assert matched == [before[1]]
+
+
+async def test_reporter_reminders_stopped_after_a_batch_go_out_once_each(
+    tmp_path: Path,
+) -> None:
+    from bot.domain.vocabulary import Action
+    from bot.services.transition import Done, perform
+    from tests.test_sla_sweep import operator, start_services
+
+    clock = Clock(MONDAY)
+    svc = await start_services(tmp_path, clock, sla_batch_size=2)
+    await svc.repo.add_staff(9001, "Operator", "operator")
+    chats = [5101 + n for n in range(5)]  # five reporters: batches of 2, 2 and 1
+    for chat in chats:
+        report_id = await file_report(svc, MONDAY, reporter_chat=chat)
+        asked = await perform(svc, report_id, Action.ASK_INFO, operator(1), note="Alamat?")
+        assert isinstance(asked, Done)
+
+    async def reminded() -> list[int]:
+        return sorted(
+            m.chat_id
+            for m in await svc.repo.outbox_items()
+            if m.chat_id in chats and "masih menunggu keterangan Anda" in m.payload["text"]
+        )
+
+    evening = wib(18, 21)  # the reminders are due; the office is closed (no staff digest)
+    clock.now = evening
+    with pytest.raises(Stopped):
+        await run_sweep(svc, evening, after_batch=stop_after(2))
+    assert len(await reminded()) == 4, "two batches of two were written"
+    result = await run_sweep(svc, evening + timedelta(minutes=5))
+    assert result.reporter_reminders == 1
+    assert await reminded() == chats, "each reporter reminded exactly once"
+    assert (await run_sweep(svc, evening + timedelta(minutes=10))).reporter_reminders == 0
+    async with svc.db.read() as conn:
+        marks = (await conn.execute(select(t.reports.c.stage_warned_at))).scalars().all()
+    await svc.db.dispose()
+    assert all(m is not None for m in marks)
