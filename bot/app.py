@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import timedelta
 from typing import Any
@@ -12,6 +13,7 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 
 from bot.domain.intake import CONVERSATION, Step
 from bot.domain.profile import Profile
+from bot.domain.screening import learned
 from bot.services import offline
 from bot.services.container import SERVICES_KEY, Services, build_services, get_services
 from bot.services.staff_actions import DETAIL
@@ -161,6 +163,9 @@ async def _post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> 
         if copy is not None:
             log.warning("database copied to %s before migrating it", copy)
     await svc.db.upgrade()
+    # The screening model loads here, once, in a thread: loaded on the first report instead, it
+    # kept that citizen waiting (seconds on a loaded machine) and held every other chat meanwhile.
+    await asyncio.to_thread(learned.default_model)
     await svc.repo.seed_units((u.code, u.name.get("id"), u.kind) for u in svc.profile.units)
     await svc.repo.bootstrap_admins(svc.settings.admin_user_ids)
     migrated = await svc.repo.get_kv("staff_chat_id")

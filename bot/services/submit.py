@@ -147,7 +147,7 @@ async def start_draft_from_text(
         if check_file(draft, found["kind"], found.get("mime_type"), found.get("file_size")):
             continue  # over the limit (a kept message holds any number of files)
         caption = found.get("caption")
-        if caption and (check := check_text(caption)).outcome != "ok":
+        if caption and (check := check_text(caption, svc.profile)).outcome != "ok":
             draft.flags[f"screen_caption_{len(draft.attachments)}"] = check.as_data()
         draft.attachments.append(dict(found))
     # Not a step: until the citizen presses "start a report", no conversation is open, and a

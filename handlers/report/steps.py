@@ -14,7 +14,7 @@ from telegram import Message, ReplyKeyboardMarkup, Update
 
 from bot.domain import intake
 from bot.domain.intake import Invalid, ReportDraft, Step
-from handlers.common import Context, language, message_of, services
+from handlers.common import Context, language, message_of, reporter_of, services
 from handlers.report.dupes import offer_duplicates, resolve_duplicates
 from handlers.report.existing import add_to_existing
 from handlers.report.hints import show_hints
@@ -179,7 +179,7 @@ async def on_description(update: Update, context: Context, draft: ReportDraft) -
     await show_hints(update, context, draft)
     user = update.effective_user
     assert user is not None
-    reporter = await svc.repo.reporter_by_telegram(user.id)
+    reporter = await reporter_of(update, context)
     own = await svc.repo.open_reports_of(reporter.id) if reporter else []
     twin = intake.similar_open_report(own, screened)
     if twin is not None and not draft.flags.get("similar_declined"):
