@@ -6,12 +6,14 @@ import asyncio
 import atexit
 import shutil
 import tempfile
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import make_url
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.app import build_application
 from bot.services.container import Services, get_services
@@ -229,3 +231,17 @@ async def eventually(check: Callable[[], Awaitable[bool]], *, within: float = 10
     async with asyncio.timeout(within):
         while not await check():  # noqa: ASYNC110
             await asyncio.sleep(0.05)
+
+
+class Writes:
+    """Counts the write transactions the database opens."""
+
+    def __init__(self, write: Callable[[], AbstractAsyncContextManager[AsyncConnection]]) -> None:
+        self._write = write
+        self.count = 0
+
+    @asynccontextmanager
+    async def __call__(self) -> AsyncIterator[AsyncConnection]:
+        self.count += 1
+        async with self._write() as conn:
+            yield conn

@@ -7,14 +7,12 @@ change is left half done: staff never miss a withdrawal, a "belum puas" or a con
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.intake import ReportDraft
 from bot.domain.vocabulary import Action, Role, Stage
@@ -27,27 +25,13 @@ from bot.settings import Settings
 from storage.models import OutboxItem, Report
 from storage.vocabulary import ReportType
 from tests.factories import filed_report
-from tests.harness import database_url
+from tests.harness import Writes, database_url
 
 STAFF_GROUP = -1001234567890
 # Monday 4 May 2026, 09:00 WIB.
 MONDAY = datetime(2026, 5, 4, 2, 0, tzinfo=UTC)
 CITIZEN = 5001
 OPERATOR = 9001
-
-
-class Writes:
-    """Counts the write transactions the database opens."""
-
-    def __init__(self, write: Callable[[], AbstractAsyncContextManager[AsyncConnection]]) -> None:
-        self._write = write
-        self.count = 0
-
-    @asynccontextmanager
-    async def __call__(self) -> AsyncIterator[AsyncConnection]:
-        self.count += 1
-        async with self._write() as conn:
-            yield conn
 
 
 @pytest.fixture

@@ -7,14 +7,12 @@ read through the loopback Bot API, what is kept from the database.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import update
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.services import housekeeping
 from bot.services.container import Services, build_services
@@ -23,7 +21,7 @@ from loopback import LoopbackBotApi
 from storage import tables as t
 from storage.models import OutboxMessage
 from tests.citizen import Citizen
-from tests.harness import BotRunner, database_url, make_settings
+from tests.harness import BotRunner, Writes, database_url, make_settings
 from tests.test_report_conversation import walk_to_title
 
 NOW = datetime(2026, 12, 2, 3, 0, tzinfo=UTC)
@@ -109,20 +107,6 @@ async def test_the_job_prunes_old_sent_messages_and_abandoned_drafts_only(
         assert "belum selesai" in await Citizen(loopback, live).says("/lapor")
     finally:
         await runner.stop()
-
-
-class Writes:
-    """Counts the write transactions the database opens."""
-
-    def __init__(self, write: Callable[[], AbstractAsyncContextManager[AsyncConnection]]) -> None:
-        self._write = write
-        self.count = 0
-
-    @asynccontextmanager
-    async def __call__(self) -> AsyncIterator[AsyncConnection]:
-        self.count += 1
-        async with self._write() as conn:
-            yield conn
 
 
 @pytest.fixture
