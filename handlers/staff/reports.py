@@ -79,7 +79,9 @@ async def recap(update: Update, context: Context) -> None:
     svc = services(context)
     message = message_of(update)
     with tempfile.TemporaryDirectory(prefix="aduan-rekap-") as folder:
-        data, chart, book = await apart(svc, lambda own: _recap_files(own, period, Path(folder)))
+        data, chart, book = await apart(
+            svc, lambda own: morning.report_files(own, period, Path(folder))
+        )
         await message.reply_text(morning.summary_text(svc, data, "reports.attachments"))
         await message.reply_photo(chart.read_bytes(), caption=data.title[:1024])
         await message.reply_chat_action(ChatAction.UPLOAD_DOCUMENT)
@@ -92,16 +94,6 @@ async def recap(update: Update, context: Context) -> None:
         await message.reply_document(
             InputFile(book.read_bytes(), filename=book.name), caption=caption[:1024]
         )
-
-
-async def _recap_files(
-    svc: Services, period: Period, folder: Path
-) -> tuple[build.ReportData, Path, Path]:
-    """Fold the period into figures and write its chart and workbook."""
-    data = await build.gather(svc, period.kind, period)
-    chart = build.write_chart(svc, data, folder / f"rekap-{period.slug}.png")
-    book = build.write_report_xlsx(svc, data, folder / f"rekap-{period.slug}.xlsx")
-    return data, chart, book
 
 
 async def export(update: Update, context: Context) -> None:
