@@ -220,16 +220,7 @@ class SearchRepo(RepoBase):
         query = "(" + glue.join(f"aduan_query(:w{i})" for i in range(len(words))) + ")"
         params: dict[str, Any] = {f"w{i}": w for i, w in enumerate(words)}
         params.update(category=category or "", limit=limit, said=" ".join(words))
-        where = []
-        if exclude_reporter_id is not None:
-            where.append("r.reporter_id != :me")
-            params["me"] = exclude_reporter_id
-        if box is not None:
-            where.append(
-                "(r.latitude IS NULL OR r.longitude IS NULL OR "
-                "(r.latitude BETWEEN :south AND :north AND r.longitude BETWEEN :west AND :east))"
-            )
-            params.update(south=box.south, north=box.north, west=box.west, east=box.east)
+        where = _candidate_filters(exclude_reporter_id, box, params)
         newest = ""
         if window is not None:
             newest = "ORDER BY r.id DESC LIMIT :window"
@@ -272,15 +263,7 @@ class SearchRepo(RepoBase):
             "window": window if window is not None else -1,  # LIMIT -1: no limit
             "limit": limit,
         }
-        if exclude_reporter_id is not None:
-            where.append("r.reporter_id != :me")
-            params["me"] = exclude_reporter_id
-        if box is not None:
-            where.append(
-                "(r.latitude IS NULL OR r.longitude IS NULL OR "
-                "(r.latitude BETWEEN :south AND :north AND r.longitude BETWEEN :west AND :east))"
-            )
-            params.update(south=box.south, north=box.north, west=box.west, east=box.east)
+        where += _candidate_filters(exclude_reporter_id, box, params)
         sql = f"""
             SELECT {_HIT_COLUMNS}, hits.rank AS rank
             FROM (
@@ -592,3 +575,20 @@ def _in_box_or_unplaced(box: BoundingBox) -> Any:
 
 def _hit(mapping: Any) -> SearchHit:
     return SearchHit(**{name: mapping[name] for name in SearchHit.__dataclass_fields__})
+
+
+def _candidate_filters(
+    exclude_reporter_id: int | None, box: BoundingBox | None, params: dict[str, Any]
+) -> list[str]:
+    """Return the conditions for "not the reporter's own" and "near", adding their parameters."""
+    where = []
+    if exclude_reporter_id is not None:
+        where.append("r.reporter_id != :me")
+        params["me"] = exclude_reporter_id
+    if box is not None:
+        where.append(
+            "(r.latitude IS NULL OR r.longitude IS NULL OR "
+            "(r.latitude BETWEEN :south AND :north AND r.longitude BETWEEN :west AND :east))"
+        )
+        params.update(south=box.south, north=box.north, west=box.west, east=box.east)
+    return where
