@@ -402,6 +402,7 @@ def test_stored_times_become_excel_serials_of_the_office_clock_to_the_second() -
     assert from_excel(float(summer)) == datetime(2026, 7, 1, 12)  # noqa: DTZ001
 
 
+@pytest.mark.sqlite_only("the plan checked is SQLite's (EXPLAIN QUERY PLAN)")
 async def test_the_register_query_streams_in_filing_order_without_sorting_the_year(
     seeded: Seeded,
 ) -> None:
@@ -414,8 +415,6 @@ async def test_the_register_query_streams_in_filing_order_without_sorting_the_ye
     start, end = MAY.bounds(seeded.svc.profile.zone)
     stmt = _register_query(start, end)
     async with seeded.svc.db.read() as conn:
-        if conn.dialect.name != "sqlite":
-            pytest.skip("the plan checked is SQLite's")
         compiled = stmt.compile(conn.sync_connection, compile_kwargs={"literal_binds": True})
         plan = [r[3] for r in await conn.execute(sql_text(f"EXPLAIN QUERY PLAN {compiled}"))]
     assert any("ix_reports_submitted_at" in step for step in plan), plan
