@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from dataclasses import replace
 from typing import Any
 
 from telegram import Message, ReplyKeyboardMarkup, Update
@@ -163,6 +164,12 @@ async def _drop_redelivered(update: Update, context: Context) -> None:
         log.info("update %s was handled before; ignored", update.update_id)
         raise ApplicationHandlerStop
     if private is not None:
+        reporter = view.reporter
+        if reporter is not None and reporter.blocked_at is not None:
+            # Someone who writes in their private chat can be messaged again: the "blocked"
+            # mark an earlier 403 left goes (the row just read tells; most updates write none).
+            await services(context).repo.mark_chat_blocked(private, blocked=False)
+            view = replace(view, reporter=replace(reporter, blocked_at=None))
         setattr(context, VIEW_ATTR, SenderView(view))
 
 

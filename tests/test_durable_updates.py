@@ -16,6 +16,7 @@ from bot.services import notify
 from bot.telegram import callbacks, lifecycle
 from bot.telegram.cards import render_card
 from bot.telegram.outbox import OutboxSender
+from bot.telegram.updates import DurableApplication
 from loopback import LoopbackBotApi
 from loopback.htmltext import parse_html
 from storage import tables as t
@@ -259,6 +260,47 @@ async def test_a_reporter_marked_blocked_who_writes_again_can_be_reached(
     reporter = await bot.services.repo.reporter_by_telegram(citizen.id)
     assert reporter is not None
     assert reporter.blocked_at is None
+
+
+async def test_updates_that_end_while_a_mark_is_written_are_marked_together_each_one_once(
+    loopback: LoopbackBotApi, bot: BotRunner
+) -> None:
+    citizens = [loopback.add_user(name) for name in ("Ani", "Beni", "Cici")]
+    for citizen in citizens:  # three replies in flight at once
+        loopback.inject_fault("sendMessage", "slow", delay=1.0, chat_id=citizen.id)
+        loopback.send_text(citizen, "/start")
+
+    async def replies_in_flight() -> bool:
+        return all(bool(loopback.calls("sendMessage", chat_id=c.id)) for c in citizens)
+
+    await eventually(replies_in_flight)
+    app = bot.app
+    assert isinstance(app, DurableApplication)
+    ids = [int(str(r["update_id"])) for r in await stored_updates(bot)]
+    assert len(ids) == 3
+    before = app.marks.writes if app.marks is not None else 0
+    # Hold the marks back: SQLite's one writer, PostgreSQL's row locks of the three updates.
+    async with bot.services.db.write() as conn:
+        await conn.execute(
+            t.inbound_updates.update()
+            .where(t.inbound_updates.c.update_id.in_(ids))
+            .values(received_at=t.inbound_updates.c.received_at)
+        )
+
+        async def all_three_wait() -> bool:
+            return app.marks is not None and app.marks.unwritten == 3
+
+        await eventually(all_three_wait)
+        assert all(r["handled_at"] is None for r in await stored_updates(bot))
+    await bot.idle()
+    rows = await stored_updates(bot)
+    assert [r["handled_at"] is not None for r in rows] == [True, True, True]
+    assert [r["payload"] for r in rows] == [None, None, None]
+    # The first mark's transaction waited alone; the two that ended meanwhile shared the next.
+    assert app.marks is not None
+    assert app.marks.writes - before == 2
+    for citizen in citizens:
+        assert loopback.last_bot_message(citizen.id)["text"].startswith("Selamat datang")
 
 
 async def test_a_bug_in_rendering_one_message_backs_off_and_holds_back_no_other_chat(

@@ -15,6 +15,8 @@ from storage.repo.base import RepoBase
 class UpdatesRepo(RepoBase):
     """The durable update store that lets a crash mid-handler lose nothing."""
 
+    _mark_stmt: Any = None
+
     async def store_updates(self, bot_id: int, raws: Sequence[dict[str, Any]]) -> list[int]:
         """Keep a fetched batch in one transaction; return the ids not stored before."""
         now = self.clock()
@@ -50,36 +52,36 @@ class UpdatesRepo(RepoBase):
         async with self.db.read() as conn:
             return [dict(p) for p in (await conn.execute(stmt)).scalars() if p is not None]
 
-    async def mark_update_handled(
-        self, bot_id: int, update_id: int, *, private_chat_id: int | None = None
-    ) -> None:
-        """Record that an update's handlers ran, and forget what it said (personal data).
+    async def mark_update_handled(self, bot_id: int, update_id: int) -> None:
+        """Record that an update's handlers ran, and forget what it said (personal data)."""
+        await self.mark_updates_handled(bot_id, [update_id])
 
-        A person who writes in their private chat can be messaged again: a "blocked" mark left
-        by an earlier 403 is cleared in the same transaction.
+    async def mark_updates_handled(self, bot_id: int, update_ids: Sequence[int]) -> None:
+        """Record that these updates' handlers ran, in one transaction (one statement).
+
+        Each update's payload is forgotten (personal data). An update never stored (a test's
+        claim) gets its row here.
         """
+        if not update_ids:
+            return
         now = self.clock()
+        rows = [
+            {"bot_id": bot_id, "update_id": u, "received_at": now, "handled_at": now}
+            for u in update_ids
+        ]
         async with self.db.write() as conn:
-            if private_chat_id is not None:
-                await conn.execute(
-                    update(t.reporters)
-                    .where(
-                        and_(
-                            t.reporters.c.telegram_user_id == private_chat_id,
-                            t.reporters.c.blocked_at.is_not(None),
-                        )
-                    )
-                    .values(blocked_at=None)
-                )
-            await conn.execute(
-                self._insert()(t.inbound_updates)
-                .values(bot_id=bot_id, update_id=update_id, received_at=now, handled_at=now)
-                .on_conflict_do_update(
-                    index_elements=["bot_id", "update_id"],
-                    set_={"handled_at": now, "payload": None},
-                    where=t.inbound_updates.c.handled_at.is_(None),
-                )
+            await conn.execute(self._mark_statement(), rows)
+
+    def _mark_statement(self) -> Any:
+        """Return the upsert that marks one update, built once (one statement for many)."""
+        if self._mark_stmt is None:
+            stmt = self._insert()(t.inbound_updates)
+            self._mark_stmt = stmt.on_conflict_do_update(
+                index_elements=["bot_id", "update_id"],
+                set_={"handled_at": stmt.excluded.handled_at, "payload": None},
+                where=t.inbound_updates.c.handled_at.is_(None),
             )
+        return self._mark_stmt
 
     async def update_handled(self, bot_id: int, update_id: int) -> bool:
         """Tell whether an update's handlers ran before (Telegram redelivers after a crash)."""
