@@ -7,7 +7,11 @@ With every transaction also paying a BEGIN (three more) and a rollback when the 
 connection back (even after a commit), a short read cost about 2 ms of CPU under load, most of it
 those hops (bench/update_cpu.py: 68 hops per update). Here a statement runs in one hop (the
 sqlite3 cursor made, executed, read and closed in the thread) and the pool's rollback is skipped
-when no transaction is open. Results, errors and rowcounts are sqlite3's own, as before.
+when no transaction is open. A transaction's BEGIN (storage/database.py's "begin" listeners)
+waits and runs in the hop of the transaction's first statement, so a transaction of n
+statements is n + 1 hops (its commit), and one that runs none is none. Results, errors and
+rowcounts are sqlite3's own, as before; a read's snapshot still starts at its first statement
+(as a deferred BEGIN's always did), a write's lock is still taken before its first statement.
 
 SQLite only: `enable(dbapi_connection)` from the engine's "connect" listener.
 """
@@ -70,8 +74,12 @@ class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
 
     def _run(self, work: Callable[[Any], Any]) -> None:
         aiosqlite_connection = self._connection
+        # A transaction's BEGIN rides with its first statement (the same hop).
+        begin = _take_begin(aiosqlite_connection)
 
         def in_thread() -> tuple[Any, list[Any], int, Any]:
+            if begin is not None:
+                aiosqlite_connection._conn.execute(begin)
             cursor = aiosqlite_connection._conn.cursor()
             try:
                 work(cursor)
@@ -93,7 +101,12 @@ class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
         self._rows = collections.deque(rows)
 
     def execute(self, operation: Any, parameters: Any = None) -> Any:
-        """Run one statement and keep its rows."""
+        """Run one statement and keep its rows (a BEGIN waits for the next statement)."""
+        if not parameters and operation in _BEGINS:
+            _set_begin(self._connection, operation)
+            self._description, self._rowcount, self._lastrowid = None, -1, None
+            self._rows = collections.deque()
+            return
         if parameters is None:
             self._run(lambda cursor: cursor.execute(operation))
         else:
@@ -121,9 +134,34 @@ class OneHopConnection(AsyncAdapt_aiosqlite_connection):
         """Roll back, unless no transaction is open (the pool's reset after every commit)."""
         # aiosqlite reads sqlite3's flag without a hop; its own in_transaction does the same.
         connection = self._connection
+        begun = _take_begin(connection) is None  # a BEGIN still waiting never began
         if connection._connection is not None and not connection.in_transaction:
             return
-        super().rollback()
+        if begun:
+            super().rollback()
+
+    def commit(self) -> None:
+        """Commit, unless the transaction never ran a statement (its BEGIN still waits)."""
+        if _take_begin(self._connection) is not None:
+            return
+        super().commit()
+
+
+# The statements that open a transaction (storage/database.py's "begin" listeners).
+_BEGINS = frozenset({"BEGIN", "BEGIN IMMEDIATE"})
+_PENDING = "_aduan_pending_begin"
+
+
+def _set_begin(aiosqlite_connection: Any, statement: str) -> None:
+    setattr(aiosqlite_connection, _PENDING, statement)
+
+
+def _take_begin(aiosqlite_connection: Any) -> str | None:
+    """Return the BEGIN waiting for the transaction's first statement, and forget it."""
+    statement: str | None = getattr(aiosqlite_connection, _PENDING, None)
+    if statement is not None:
+        setattr(aiosqlite_connection, _PENDING, None)
+    return statement
 
 
 def enable(dbapi_connection: Any) -> None:

@@ -108,6 +108,18 @@ async def test_two_bots_sharing_a_database_keep_their_update_ids_apart(db: Datab
     assert await repo.unhandled_updates(222) == [{"update_id": 5, "message": {}}]
 
 
+async def test_a_batch_with_updates_seen_before_returns_only_the_new_ones_in_order(
+    db: Database,
+) -> None:
+    repo = Repository(db)
+    assert await repo.store_updates(111, [{"update_id": 7, "message": {"text": "a"}}]) == [7]
+    batch = [{"update_id": u, "message": {"text": str(u)}} for u in (9, 7, 8)]
+    assert await repo.store_updates(111, batch) == [9, 8]
+    await repo.mark_updates_handled(111, [7, 9])
+    assert await repo.unhandled_updates(111) == [{"update_id": 8, "message": {"text": "8"}}]
+    assert await repo.store_updates(111, batch) == [], "a redelivered batch is not new"
+
+
 @pytest.fixture
 async def db(tmp_path: Path) -> AsyncIterator[Database]:
     database = make_database(tmp_path, "shared.db")
@@ -266,8 +278,9 @@ async def test_updates_that_end_while_a_mark_is_written_are_marked_together_each
     loopback: LoopbackBotApi, bot: BotRunner
 ) -> None:
     citizens = [loopback.add_user(name) for name in ("Ani", "Beni", "Cici")]
-    for citizen in citizens:  # three replies in flight at once
-        loopback.inject_fault("sendMessage", "slow", delay=1.0, chat_id=citizen.id)
+    # Three replies in flight at once; the first ends well before the other two.
+    for citizen, delay in zip(citizens, (0.3, 2.0, 2.0), strict=True):
+        loopback.inject_fault("sendMessage", "slow", delay=delay, chat_id=citizen.id)
         loopback.send_text(citizen, "/start")
 
     async def replies_in_flight() -> bool:

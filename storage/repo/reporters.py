@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from sqlalchemy import and_, select, update
+from typing import Any
+
+from sqlalchemy import (
+    LABEL_STYLE_TABLENAME_PLUS_COL,
+    Select,
+    and_,
+    bindparam,
+    cast,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage import tables as t
@@ -30,33 +40,31 @@ class ReportersRepo(RepoBase):
     async def update_view(
         self, bot_id: int, update_id: int, private_user_id: int | None = None
     ) -> UpdateView:
-        """Tell whether an update was handled, and read its private sender, in one read.
+        """Tell whether an update was handled, and read its private sender, in one statement.
 
-        One transaction for what each update otherwise read one by one (the redelivery guard,
-        the reporter, the draft of the conversation it answers): handlers/common.py keeps it
-        on the update's context for the update's life.
+        What each update otherwise read one by one (the redelivery guard, the reporter, the
+        draft of the conversation it answers), in one read of one statement (a row per saved
+        draft, at least one): handlers/common.py keeps it on the update's context for the
+        update's life.
         """
-        inbound = t.inbound_updates
-        handled_stmt = select(inbound.c.handled_at).where(
-            and_(inbound.c.bot_id == bot_id, inbound.c.update_id == update_id)
-        )
+        params = {"bot_id": bot_id, "update_id": update_id, "user_id": private_user_id}
         async with self.db.read() as conn:
-            handled = (await conn.execute(handled_stmt)).scalar() is not None
-            if handled or private_user_id is None:
-                return UpdateView(handled)
-            row = (
-                await conn.execute(
-                    select(t.reporters).where(t.reporters.c.telegram_user_id == private_user_id)
+            rows = (await conn.execute(_UPDATE_VIEW, params)).all()
+        handled = rows[0]._mapping["inbound_updates_handled_at"] is not None
+        if handled or private_user_id is None:
+            return UpdateView(handled)
+        first = rows[0]._mapping
+        reporter = None
+        if first["reporters_id"] is not None:
+            reporter = Reporter(**{f: first[f"reporters_{f}"] for f in _REPORTER_FIELDS})
+        drafts: dict[str, Draft] = {}
+        for row in rows:
+            m = row._mapping
+            if m["drafts_conversation"] is not None:
+                drafts[m["drafts_conversation"]] = Draft(
+                    **{f: m[f"drafts_{f}"] for f in _DRAFT_FIELDS}
                 )
-            ).first()
-            drafts = await conn.execute(
-                select(t.drafts).where(t.drafts.c.telegram_user_id == private_user_id)
-            )
-            return UpdateView(
-                False,
-                None if row is None else to_model(row, Reporter),
-                {d.conversation: to_model(d, Draft) for d in drafts},
-            )
+        return UpdateView(False, reporter, drafts)
 
     async def ensure_reporter(self, telegram_user_id: int, language: str = "id") -> Reporter:
         """Return the reporter for a Telegram user, creating them on first contact."""
@@ -108,3 +116,36 @@ class ReportersRepo(RepoBase):
                 .where(t.reporters.c.telegram_user_id == chat_id)
                 .values(blocked_at=self.clock() if blocked else None)
             )
+
+
+_REPORTER_FIELDS = tuple(Reporter.__dataclass_fields__)
+_DRAFT_FIELDS = tuple(Draft.__dataclass_fields__)
+
+
+def _update_view_statement() -> Select[Any]:
+    """Return the one statement of `update_view`, built once: the update's mark, the sender.
+
+    One row from the parameter (no sender: user_id NULL matches nobody), the update's handled
+    mark, the reporter and each saved draft joined to it (the keys are indexed).
+    """
+    inbound = t.inbound_updates
+    me = select(cast(bindparam("user_id", type_=t.TgId), t.TgId).label("user_id")).subquery("me")
+    joined = (
+        me.outerjoin(
+            inbound,
+            and_(
+                inbound.c.bot_id == bindparam("bot_id", type_=t.TgId),
+                inbound.c.update_id == bindparam("update_id", type_=t.TgId),
+            ),
+        )
+        .outerjoin(t.reporters, t.reporters.c.telegram_user_id == me.c.user_id)
+        .outerjoin(t.drafts, t.drafts.c.telegram_user_id == me.c.user_id)
+    )
+    return (
+        select(inbound.c.handled_at, t.reporters, t.drafts)
+        .select_from(joined)
+        .set_label_style(LABEL_STYLE_TABLENAME_PLUS_COL)
+    )
+
+
+_UPDATE_VIEW = _update_view_statement()

@@ -16,26 +16,35 @@ class UpdatesRepo(RepoBase):
     """The durable update store that lets a crash mid-handler lose nothing."""
 
     _mark_stmt: Any = None
+    _store_stmt: Any = None
 
     async def store_updates(self, bot_id: int, raws: Sequence[dict[str, Any]]) -> list[int]:
-        """Keep a fetched batch in one transaction; return the ids not stored before."""
+        """Keep a fetched batch in one transaction; return the ids not stored before.
+
+        One statement for the batch: the insert returns the rows it made (a conflict, an
+        update stored before, returns none).
+        """
+        if not raws:
+            return []
         now = self.clock()
-        fresh: list[int] = []
+        ids = [int(raw["update_id"]) for raw in raws]
+        rows = [
+            {"bot_id": bot_id, "update_id": u, "payload": raw, "received_at": now}
+            for u, raw in zip(ids, raws, strict=True)
+        ]
         async with self.db.write() as conn:
-            for raw in raws:
-                result = await conn.execute(
-                    self._insert()(t.inbound_updates)
-                    .values(
-                        bot_id=bot_id,
-                        update_id=int(raw["update_id"]),
-                        payload=raw,
-                        received_at=now,
-                    )
-                    .on_conflict_do_nothing(index_elements=["bot_id", "update_id"])
-                )
-                if result.rowcount == 1:
-                    fresh.append(int(raw["update_id"]))
-        return fresh
+            made = set((await conn.execute(self._store_statement(), rows)).scalars())
+        return [u for u in ids if u in made]
+
+    def _store_statement(self) -> Any:
+        """Return the insert of fetched updates that returns the new ones, built once."""
+        if self._store_stmt is None:
+            self._store_stmt = (
+                self._insert()(t.inbound_updates)
+                .on_conflict_do_nothing(index_elements=["bot_id", "update_id"])
+                .returning(t.inbound_updates.c.update_id)
+            )
+        return self._store_stmt
 
     async def unhandled_updates(self, bot_id: int) -> list[dict[str, Any]]:
         """Return stored updates whose handlers never finished (a crash), oldest first."""

@@ -1,0 +1,93 @@
+"""SQLite's one hop per statement (storage/sqlite_hops.py): same transactions, fewer trips."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import aiosqlite.core
+import pytest
+from sqlalchemy import func, select, text
+
+from storage import tables as t
+from storage.database import Database
+from storage.repository import Repository
+from tests.harness import make_database
+
+pytestmark = pytest.mark.sqlite_only("SQLite's driver adapter: aiosqlite's thread hops")
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
+    database = make_database(tmp_path)
+    await database.upgrade()
+    yield database
+    await database.dispose()
+
+
+@pytest.fixture
+def hops(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Record each call into an aiosqlite connection's thread."""
+    seen: list[str] = []
+    original = aiosqlite.core.Connection._execute
+
+    async def counted(self: Any, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        seen.append(getattr(getattr(fn, "func", fn), "__name__", "?"))
+        return await original(self, fn, *args, **kwargs)
+
+    monkeypatch.setattr(aiosqlite.core.Connection, "_execute", counted)
+    return seen
+
+
+async def test_a_transaction_is_one_hop_per_statement_and_one_for_its_commit(
+    db: Database, hops: list[str]
+) -> None:
+    for transaction in (db.write, db.read):  # the pools' connections open before counting
+        async with transaction() as conn:
+            await conn.execute(text("SELECT 1"))
+    hops.clear()
+    async with db.read() as conn:
+        await conn.execute(select(func.count()).select_from(t.reporters))
+        await conn.execute(select(func.count()).select_from(t.drafts))
+    # BEGIN rides with the first statement; the pool's reset after a commit costs nothing.
+    assert hops == ["in_thread", "in_thread", "commit"]
+    hops.clear()
+    async with db.write():
+        pass
+    assert hops == [], "a transaction that ran no statement makes no trip"
+
+
+async def test_a_read_transaction_keeps_one_snapshot_although_its_begin_waits(
+    db: Database,
+) -> None:
+    repo = Repository(db)
+    await repo.ensure_reporter(1)
+    async with db.read() as conn:
+        before = (await conn.execute(select(func.count()).select_from(t.reporters))).scalar()
+        await repo.ensure_reporter(2)  # committed by the writer meanwhile
+        again = (await conn.execute(select(func.count()).select_from(t.reporters))).scalar()
+    assert before == again == 1, "without its BEGIN the second read would see the new row"
+    async with db.read() as conn:
+        assert (await conn.execute(select(func.count()).select_from(t.reporters))).scalar() == 2
+
+
+async def test_a_write_transaction_that_fails_leaves_nothing_behind(db: Database) -> None:
+    repo = Repository(db)
+
+    async def half_written() -> None:
+        async with db.write() as conn:
+            await conn.execute(
+                t.settings_kv.insert().values(key="half", value="written", updated_at=repo.clock())
+            )
+            raise RuntimeError("a bug after the first statement")
+
+    with pytest.raises(RuntimeError):
+        await half_written()
+    async with db.write() as conn:  # the writer connection is usable again
+        await conn.execute(
+            t.settings_kv.insert().values(key="whole", value="written", updated_at=repo.clock())
+        )
+    async with db.read() as conn:
+        keys = (await conn.execute(select(t.settings_kv.c.key))).scalars().all()
+    assert keys == ["whole"]
