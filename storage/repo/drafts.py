@@ -24,21 +24,37 @@ APPLYING_UPDATE: ContextVar[int | None] = ContextVar("applying_update", default=
 class DraftsRepo(RepoBase):
     """Drafts: conversations in progress, saved at every step."""
 
+    _save_draft_stmt: Any = None
+
     async def save_draft(
         self, telegram_user_id: int, conversation: str, step: str, data: dict[str, Any]
     ) -> Draft:
         """Save a conversation's step and answers (one row per user and conversation)."""
         now, update_id = self.clock(), APPLYING_UPDATE.get()
-        values = {"step": step, "data": data, "updated_at": now, "last_update_id": update_id}
+        values = {
+            "telegram_user_id": telegram_user_id,
+            "conversation": conversation,
+            "step": step,
+            "data": data,
+            "updated_at": now,
+            "last_update_id": update_id,
+        }
         async with self.db.write() as conn:
-            await conn.execute(
-                self._insert()(t.drafts)
-                .values(telegram_user_id=telegram_user_id, conversation=conversation, **values)
-                .on_conflict_do_update(
-                    index_elements=["telegram_user_id", "conversation"], set_=values
-                )
-            )
+            await conn.execute(self._save_draft_statement(), values)
         return Draft(telegram_user_id, conversation, step, data, now, update_id)
+
+    def _save_draft_statement(self) -> Any:
+        """Return the upsert of one draft, built once (a statement per step of every talk)."""
+        if self._save_draft_stmt is None:
+            stmt = self._insert()(t.drafts)
+            self._save_draft_stmt = stmt.on_conflict_do_update(
+                index_elements=["telegram_user_id", "conversation"],
+                set_={
+                    name: stmt.excluded[name]
+                    for name in ("step", "data", "updated_at", "last_update_id")
+                },
+            )
+        return self._save_draft_stmt
 
     async def draft(self, telegram_user_id: int, conversation: str) -> Draft | None:
         """Return a saved conversation, if any."""
