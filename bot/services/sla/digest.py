@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import csv
 import html
-import io
 import operator
 import re
 from collections.abc import Iterable, Sequence
@@ -303,14 +302,11 @@ class _Lines:
         self._dates: dict[str, Any] = {}
         self._label_cache: dict[str, dict[str, str]] = {}
         self._files: dict[tuple[str, bool, tuple[int, ...]], str] = {}
-        self._buffer = io.StringIO()
-        self._writer = csv.writer(self._buffer)
-
-    def _line(self, values: Sequence[Any]) -> str:
-        self._buffer.seek(0)
-        self._buffer.truncate()
-        self._writer.writerow(values)
-        return self._buffer.getvalue()
+        # Per language and alert: the line's columns before the title (the same for the group
+        # and for private chats, which differ only in a confidential report's title).
+        self._heads: dict[str, dict[int, list[str]]] = {}
+        # writerow returns what the file's write returns: here the line itself.
+        self._line = csv.writer(_Echo()).writerow
 
     def _labels(self, lang: str) -> dict[str, str]:
         labels = self._label_cache.get(lang)
@@ -346,27 +342,43 @@ class _Lines:
         header = [label(lang, f"sla.csv.{c}") for c in _CSV_COLUMNS]
         # A byte-order mark so that spreadsheet programs read the file as UTF-8.
         parts = ["\ufeff" + self._line(header)]
+        heads = self._heads.setdefault(lang, {})
+        kinds = {t: label(lang, f"sla.kind.{t.key}") for t in Threshold}
+        clocks = {c: label(lang, f"sla.clock.{c}") for c in ("stage", "final")}
+        line_of = self._line
+        unit_names = self.unit_names
         for n, alert in enumerate(alerts, 1):
-            line = done.get(id(alert))
+            key = id(alert)
+            line = done.get(key)
             if line is None:
                 row = alert.row
-                # The same columns as _item's, without building the item.
-                unit = self.unit_names.get(row.unit_id) if row.unit_id is not None else None
-                line = done[id(alert)] = self._line(
-                    [
+                head = heads.get(key)
+                if head is None:
+                    # The same columns as _item's, without building the item.
+                    unit = unit_names.get(row.unit_id) if row.unit_id is not None else None
+                    head = heads[key] = [
                         row.number,
-                        label(lang, f"sla.kind.{alert.threshold.key}"),
-                        label(lang, f"sla.clock.{alert.clock}"),
+                        kinds[alert.threshold],
+                        clocks[alert.clock],
                         label(lang, f"staff_stage.{row.stage}"),
                         unit or "",
                         fmt(alert.due),
-                        "" if in_group and row.confidential else row.title,
                     ]
-                )
+                title = "" if in_group and row.confidential else row.title
+                line = done[key] = line_of([*head, title])
             parts.append(line)
             if n % _CHUNK == 0:
                 await asyncio.sleep(0)
         return "".join(parts)
+
+
+class _Echo:
+    """A file whose write returns the text it is given (csv.writer then returns each line)."""
+
+    @staticmethod
+    def write(text: str) -> str:
+        """Return the text (nothing is stored)."""
+        return text
 
 
 _TAG = re.compile(r"<[^>]+>")
