@@ -193,11 +193,23 @@ async def test_two_replicas_deliver_everything_once_in_order_and_sweep_once(
         assert [m["message_id"] for m in seen[1:]] == [r["sent_message_id"] for r in sent]
 
     group_sends = [c for c in loopback.calls("sendMessage", chat_id=group.id) if c.ok]
+    # Replicas started in office hours also post the morning's recap they missed, once between
+    # them: its texts are the group's messages of no report, each text once.
+    morning = [
+        r
+        for r in rows
+        if r["chat_id"] == group.id and r["report_id"] is None and r["kind"] == "send_message"
+    ]
+    texts = [r["payload"]["text"] for r in morning]
+    assert len(set(texts)) == len(texts), "the morning's recap posted once"
+    recap_ids = {r["sent_message_id"] for r in morning}
+    card_sends = [c for c in group_sends if c.result["message_id"] not in recap_ids]
+    assert len(card_sends) + len(morning) == len(group_sends)
     # Each report's card posted once (later changes edit it), whichever replica sent it.
     cards = {link["report_id"]: link["message_id"] for link in links if link["slot"] == "card"}
     assert sorted(cards) == sorted(reports)
-    assert sorted(cards.values()) == sorted(c.result["message_id"] for c in group_sends)
-    assert len(group_sends) == CITIZENS, len(group_sends)
+    assert sorted(cards.values()) == sorted(c.result["message_id"] for c in card_sends)
+    assert len(card_sends) == CITIZENS, len(card_sends)
     # The start-up catch-up of two replicas at once, and two sweep jobs firing together: one ran.
     assert len(sweeps) == 1, sweeps
     print(f"\n{CITIZENS} citizens, 2 replicas: {elapsed:.1f}s, load {os.getloadavg()}")
