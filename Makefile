@@ -52,16 +52,21 @@ lint: $(DEV_STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy .
 
+# Each run spreads its tests over TEST_WORKERS processes (pytest-xdist); each PostgreSQL worker
+# starts its own throw-away server.
+TEST_WORKERS ?= 2
+PYTEST = $(BIN)/pytest -n $(TEST_WORKERS)
+
 test: lint $(CHROMIUM) postgresql
-	$(BIN)/pytest
-	ADUAN_TEST_DB=postgresql $(BIN)/pytest
+	$(PYTEST)
+	ADUAN_TEST_DB=postgresql $(PYTEST)
 
 # One database only (after lint): `make test-sqlite`, `make test-postgresql`.
 test-sqlite: lint $(CHROMIUM)
-	$(BIN)/pytest
+	$(PYTEST)
 
 test-postgresql: lint $(CHROMIUM) postgresql
-	ADUAN_TEST_DB=postgresql $(BIN)/pytest
+	ADUAN_TEST_DB=postgresql $(PYTEST)
 
 clean:
 	rm -rf $(VENV) build *.egg-info .mypy_cache .ruff_cache .pytest_cache
