@@ -25,6 +25,7 @@ import re
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 # Digits and symbols read as letters when they sit inside a word.
 LEET: dict[str, str] = {
@@ -77,6 +78,9 @@ GLUE = frozenset(".-_*~+'`^")
 # What may separate the single letters of a spaced-out word ("a n j i n g", "a . n . j").
 SPACED_SEPARATOR = re.compile(r"[\s.\-_*~+,/|\\]{1,3}")
 SENTENCE_BREAK = re.compile(r"[!?;\n]|\.(?:\s|$)")
+_REPEATS = re.compile(r"(.)\1+")
+# Words, their readings and stems are cached: a text's words are mostly words seen before.
+_CACHE_SIZE = 2**16
 
 PARTICLES = ("lah", "kah", "tah", "pun")
 POSSESSIVES = ("nya", "ku", "mu")
@@ -121,9 +125,10 @@ def fold_char(char: str) -> str:
     return lowered
 
 
+@lru_cache(maxsize=_CACHE_SIZE)
 def squeeze(word: str) -> str:
     """Fold runs of one letter: "anjiiiing" -> "anjing", "goblokkk" -> "goblok"."""
-    return re.sub(r"(.)\1+", r"\1", word)
+    return _REPEATS.sub(r"\1", word)
 
 
 @dataclass(frozen=True)
@@ -157,6 +162,11 @@ def _strip_suffixes(word: str) -> Iterator[tuple[str, tuple[str, ...]]]:
 
 def stems(word: str) -> list[Stem]:
     """Return the readings of `word`: as written, without suffixes, without a prefix, or both."""
+    return list(_stems(word))
+
+
+@lru_cache(maxsize=_CACHE_SIZE)
+def _stems(word: str) -> tuple[Stem, ...]:
     seen: set[tuple[str, str, tuple[str, ...]]] = set()
     out: list[Stem] = []
 
@@ -174,7 +184,7 @@ def stems(word: str) -> list[Stem]:
             continue
         for stem, suffixes in _strip_suffixes(rest):
             add(stem, prefix, suffixes)
-    return out
+    return tuple(out)
 
 
 @dataclass(frozen=True)
@@ -198,25 +208,37 @@ class Token:
         """Return the main reading of the word."""
         return self.forms[0]
 
-    def stems(self) -> list[Stem]:
+    def stems(self) -> tuple[Stem, ...]:
         """Return every reading of every form without affixes (the forms themselves first)."""
-        out: list[Stem] = []
-        seen: set[Stem] = set()
-        for form in self.forms:
-            for reading in (form, squeeze(form)):
-                for stem in stems(reading):
-                    if stem not in seen:
-                        seen.add(stem)
-                        out.append(stem)
-        return out
+        return _form_stems(self.forms)
 
-    def bare(self) -> set[str]:
+    def bare(self) -> frozenset[str]:
         """Return the forms and their suffix-free stems, for looking up context words."""
-        out: set[str] = set()
-        for form in self.forms:
-            for reading in (form, squeeze(form)):
-                out.update(stem for stem, _ in _strip_suffixes(reading))
-        return out
+        return _form_bare(self.forms)
+
+
+@lru_cache(maxsize=_CACHE_SIZE)
+def _form_stems(forms: tuple[str, ...]) -> tuple[Stem, ...]:
+    """Return every reading of every form without affixes (see `Token.stems`)."""
+    out: list[Stem] = []
+    seen: set[Stem] = set()
+    for form in forms:
+        for reading in (form, squeeze(form)):
+            for stem in _stems(reading):
+                if stem not in seen:
+                    seen.add(stem)
+                    out.append(stem)
+    return tuple(out)
+
+
+@lru_cache(maxsize=_CACHE_SIZE)
+def _form_bare(forms: tuple[str, ...]) -> frozenset[str]:
+    """Return the forms and their suffix-free stems (see `Token.bare`)."""
+    out: set[str] = set()
+    for form in forms:
+        for reading in (form, squeeze(form)):
+            out.update(stem for stem, _ in _strip_suffixes(reading))
+    return frozenset(out)
 
 
 @dataclass(frozen=True)
@@ -230,52 +252,67 @@ class _Piece:
     disguised: bool
 
 
+def _fold_text(text: str) -> str:
+    """Return `text` with every character folded by `fold_char` (as long as `text`)."""
+    if text.isascii():
+        return text.lower()
+    return "".join(map(_fold_cached, text))
+
+
+@lru_cache(maxsize=4096)
+def _fold_cached(char: str) -> str:
+    return fold_char(char)
+
+
+# Where a word may start (a letter, a digit or a symbol read as a letter), and the run of
+# characters that always belong to it ([^\W_] is exactly str.isalnum; "$" reads as s).
+_WORD_START = re.compile(r"[^\W_]|[@!|$]")
+_WORD_RUN = re.compile(r"(?:[^\W_]|\$)+")
+_LETTERS = str.maketrans(LEET)
+_ALTERNATIVE_LETTERS = str.maketrans({**LEET, **LEET_ALTERNATIVES})
+
+
 def _pieces(text: str) -> list[_Piece]:
     """Cut `text` into runs of letters, reading digits and symbols as letters inside words."""
     pieces: list[_Piece] = []
-    i = 0
-    n = len(text)
-    while i < n:
-        folded = fold_char(text[i])
-        if not (folded.isalnum() or folded in LEET):
-            i += 1
-            continue
-        j = i
-        chars: list[str] = []
+    folded = _fold_text(text)
+    n = len(folded)
+    found = _WORD_START.search(folded)
+    while found is not None:
+        i = j = found.start()
         while j < n:
-            c = fold_char(text[j])
-            if c.isalnum() or (c in LEET and c not in "!|" and c != "@"):
-                chars.append(c)
-                j += 1
+            run = _WORD_RUN.match(folded, j)
+            if run is not None:
+                j = run.end()
                 continue
+            c = folded[j]
             # "!", "|" and "@" are letters only inside or at the start of a word.
-            if c in "!|@" and j + 1 < n and fold_char(text[j + 1]).isalpha():
-                chars.append(c)
+            if c in "!|@" and j + 1 < n and folded[j + 1].isalpha():
                 j += 1
                 continue
-            if c in "!|" and chars and j + 1 < n and fold_char(text[j + 1]) in LEET:
-                chars.append(c)
+            if c in "!|" and j > i and j + 1 < n and folded[j + 1] in LEET:
                 j += 1
                 continue
             break
         if j == i:
-            i += 1
+            found = _WORD_START.search(folded, i + 1)
             continue
-        raw = "".join(chars)
+        raw = folded[i:j]
         if len(raw) > 2 and raw.endswith("2") and raw[-2].isalpha():
             # "anak2", "babi2": the 2 writes a reduplication, not a letter.
             raw = raw[:-1]
-        if any(c.isalpha() for c in raw):
-            letters = "".join(LEET.get(c, c) if not c.isalpha() else c for c in raw)
-            alternative = "".join(
-                LEET_ALTERNATIVES.get(c, LEET.get(c, c)) if not c.isalpha() else c for c in raw
-            )
+        if raw.isalpha():
+            letters = alternative = raw
+            disguised = False
+        elif any(c.isalpha() for c in raw):
+            letters = raw.translate(_LETTERS)
+            alternative = raw.translate(_ALTERNATIVE_LETTERS)
             disguised = letters != raw
         else:
             letters = alternative = raw
             disguised = False
         pieces.append(_Piece(letters, alternative, i, j, disguised))
-        i = j
+        found = _WORD_START.search(folded, j)
     return pieces
 
 

@@ -83,6 +83,7 @@ class Verdict:
 
 
 OK = Verdict("ok", (), (), (), ())
+_NOTHING: frozenset[str] = frozenset()
 
 
 class _Text:
@@ -106,11 +107,11 @@ class _Text:
             (m.start(1), m.end(1)) for pattern in _QUOTES for m in pattern.finditer(text)
         ]
 
-    def at(self, i: int, sentence: int) -> set[str]:
+    def at(self, i: int, sentence: int) -> frozenset[str]:
         """Return the word forms at position `i` when it is in `sentence`, else nothing."""
         if 0 <= i < len(self.seq) and self.seq[i].sentence == sentence:
             return self.bare[i]
-        return set()
+        return _NOTHING
 
     def span(self, i: int, j: int) -> tuple[int, int]:
         """Return the original characters of positions i..j-1."""
