@@ -12,10 +12,8 @@ the handler goes on to do what the person asked.
 from __future__ import annotations
 
 import asyncio
-import importlib
 import json
 import logging
-import sys
 from http import HTTPStatus
 
 from telegram._utils.defaultvalue import DEFAULT_NONE
@@ -25,22 +23,6 @@ from telegram.request import HTTPXRequest, RequestData
 
 log = logging.getLogger(__name__)
 
-
-def _remember_missing_sniffio() -> None:
-    """Make httpcore's `import sniffio` on every request fail at once when it is not installed.
-
-    httpcore asks sniffio which event loop runs, by importing it inside the call: without the
-    package each request searched sys.path again (five stat() calls and a failed import, about
-    a twentieth of the bot's CPU per update, bench/update_cpu.py). None in sys.modules is
-    Python's own "known missing" mark: the import still raises ImportError, only sooner.
-    """
-    try:
-        importlib.import_module("sniffio")
-    except ImportError:
-        sys.modules.setdefault("sniffio", None)  # type: ignore[arg-type]
-
-
-_remember_missing_sniffio()
 
 REPEATABLE = frozenset(
     {
