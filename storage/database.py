@@ -21,7 +21,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, event
+from sqlalchemy import Connection, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 
@@ -210,5 +210,22 @@ def alembic_config(connection: Connection | None = None) -> Config:
     return config
 
 
+# PostgreSQL: the advisory lock every replica takes around its migrations (a fixed key; the
+# same one in every process of every version).
+MIGRATION_LOCK_KEY = int.from_bytes(b"aduan-mg", "big", signed=True)
+
+
 def _run_upgrade(connection: Connection) -> None:
+    if connection.dialect.name == "postgresql":
+        # Two replicas started at once would both find the schema behind and both migrate
+        # (the second failing on objects the first made, or worse, half way). The lock is the
+        # transaction's: the second waits here until the first has committed its migrations
+        # and then finds nothing to do. Alembic runs inside this transaction (one transaction
+        # for every pending migration: PostgreSQL's DDL is transactional). The session's limits
+        # (PG_SESSION) are lifted for this transaction only: a migration that rebuilds an index
+        # at a million reports takes longer than a statement may, and the wait for another
+        # replica's migrations as long as they take (its lock goes if its connection does).
+        connection.execute(text("SET LOCAL statement_timeout = 0"))
+        connection.execute(text("SET LOCAL lock_timeout = 0"))
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
     command.upgrade(alembic_config(connection), "head")
