@@ -16,12 +16,14 @@ takes it out. A search never scans `reports`:
 
 Nearby reports are read through the (latitude, longitude) index with a bounding box.
 
-PostgreSQL runs the same steps on its own index (migration 0002): a partial GIN index of the
-words of exactly the reports FTS5 would hold, in the `aduan_simple` configuration (`simple`
-with `unaccent`: case and diacritics folded, no stemming, as unicode61 does). The counts and
-the match use that index; ts_rank (title weight A, description B) stands for bm25, and pg_trgm's
-similarity of the titles adds a little, so that of two reports sharing the same words the one
-whose title reads like the new one comes first.
+PostgreSQL runs the same steps on its own tables (migration 0012, kept by a trigger as FTS5's
+is): `report_search_open` holds the words of exactly the reports FTS5 would hold, as a stored
+tsvector with a GIN index, in the `aduan_simple` configuration (`simple` with `unaccent`: case
+and diacritics folded, no stemming, as unicode61 does), and `report_search_words` each word's
+count among them, so a count is one key lookup (a GIN count reads the word's whole posting list
+before its LIMIT). The match uses the GIN index; ts_rank (title weight A, description B) on the
+stored words stands for bm25, and pg_trgm's similarity of the titles adds a little, so that of
+two reports sharing the same words the one whose title reads like the new one comes first.
 
 Other databases have no index (migration 0002 does nothing there): the search falls back to
 LIKE over the `FALLBACK_WINDOW` most recent open reports of the category, which is slower and
@@ -67,12 +69,8 @@ FALLBACK_WINDOW = 500  # recent open reports LIKE-searched on other databases
 NEARBY_LIMIT = 20
 TRIGRAM_WEIGHT = 0.1  # PostgreSQL: how much the titles' likeness adds to ts_rank
 
-# PostgreSQL: the expressions of the GIN indexes of migrations 0002 and 0008, written exactly as
-# there (the planner uses an index only for the very expression it was built on).
-_PG_OPEN = f"r.stage IN ({_SEARCHABLE_SQL}) AND NOT r.confidential"
-_PG_OPEN_WORDS = (
-    "(setweight(aduan_words(r.title), 'A') || setweight(aduan_words(r.description), 'B'))"
-)
+# PostgreSQL: the expression of the GIN index of migration 0008, written exactly as there (the
+# planner uses an index only for the very expression it was built on).
 _PG_ALL_WORDS = (
     "aduan_words(number || ' ' || title || ' ' || description || ' ' || "
     "coalesce(location_text, ''))"
@@ -191,10 +189,33 @@ class SearchRepo(RepoBase):
         return {w: int(row[i]) for i, w in enumerate(words)}
 
     async def _pg_term_counts(self, conn: AsyncConnection, words: list[str]) -> dict[str, int]:
-        # As _term_counts, on the partial GIN index of open reports' words (migration 0002).
+        # As _term_counts: a word's count is one primary key lookup in report_search_words
+        # (migration 0012, kept by a trigger: the open, non-rahasia reports that hold it); a
+        # capped count on a GIN index would read the word's whole posting list first. A word
+        # that is not one lexeme (an underscore splits it) is counted on the index.
+        rows = await conn.execute(
+            text(
+                """
+                SELECT u.i, CASE WHEN numnode(aduan_query(u.w)) = 1 THEN least(coalesce((
+                    SELECT s.n FROM report_search_words AS s
+                    WHERE s.word = (tsvector_to_array(aduan_words(u.w)))[1]
+                ), 0), :cap) END AS n
+                FROM unnest(CAST(:words AS text[])) WITH ORDINALITY AS u(w, i)
+                """
+            ),
+            {"words": words, "cap": COMMON_CAP},
+        )
+        found = {int(i): n for i, n in rows}
+        counts = {w: int(found[i + 1]) for i, w in enumerate(words) if found[i + 1] is not None}
+        if others := [w for w in words if w not in counts]:
+            counts.update(await self._pg_index_counts(conn, others))
+        return counts
+
+    async def _pg_index_counts(self, conn: AsyncConnection, words: list[str]) -> dict[str, int]:
+        # Capped counts on the GIN index of the open reports' words (migration 0012).
         parts = [
-            f"(SELECT count(*) FROM (SELECT 1 FROM reports AS r WHERE {_PG_OPEN} "
-            f"AND {_PG_OPEN_WORDS} @@ aduan_query(:w{i}) LIMIT :cap) AS m{i}) AS c{i}"
+            f"(SELECT count(*) FROM (SELECT 1 FROM report_search_open AS s "
+            f"WHERE s.words @@ aduan_query(:w{i}) LIMIT :cap) AS m{i}) AS c{i}"
             for i in range(len(words))
         ]
         params: dict[str, Any] = {f"w{i}": w for i, w in enumerate(words)}
@@ -213,9 +234,10 @@ class SearchRepo(RepoBase):
         exclude_reporter_id: int | None,
         limit: int,
     ) -> list[SearchHit]:
-        # The matches come from the GIN index (with a window, the newest ones); ts_rank weighs
-        # the title (A) double the description (B), as bm25(2.0, 1.0) does on SQLite, and the
-        # trigram similarity of the titles (pg_trgm) parts near ties. Lower is better, as bm25.
+        # The matches come from report_search_open's GIN index (migration 0012; with a window,
+        # the newest ones); ts_rank reads its stored words, where the title (A) weighs double
+        # the description (B) as bm25(2.0, 1.0) does on SQLite, and the trigram similarity of
+        # the titles (pg_trgm) parts near ties. Lower is better, as bm25.
         glue = " || " if joiner == "OR" else " && "
         query = "(" + glue.join(f"aduan_query(:w{i})" for i in range(len(words))) + ")"
         params: dict[str, Any] = {f"w{i}": w for i, w in enumerate(words)}
@@ -223,17 +245,16 @@ class SearchRepo(RepoBase):
         where = _candidate_filters(exclude_reporter_id, box, params)
         newest = ""
         if window is not None:
-            newest = "ORDER BY r.id DESC LIMIT :window"
+            newest = "ORDER BY s.id DESC LIMIT :window"
             params["window"] = window
         sql = f"""
             WITH hits AS (
-                SELECT r.id FROM reports AS r
-                WHERE {_PG_OPEN} AND {_PG_OPEN_WORDS} @@ {query}
-                    AND coalesce(r.category, '') = :category
+                SELECT s.id, s.words FROM report_search_open AS s
+                WHERE s.words @@ {query} AND s.category = :category
                 {newest}
             )
             SELECT {_HIT_COLUMNS}, -(
-                ts_rank('{{0.1, 0.2, 0.5, 1.0}}'::float4[], {_PG_OPEN_WORDS}, {query})
+                ts_rank('{{0.1, 0.2, 0.5, 1.0}}'::float4[], hits.words, {query})
                 + {TRIGRAM_WEIGHT} * similarity(unaccent(r.title), unaccent(:said))
             ) AS rank
             FROM hits JOIN reports AS r ON r.id = hits.id
