@@ -5,7 +5,9 @@ one weight vector and intercept per label, and JSON metadata with the flag and b
 chosen by cross-validation. Trained by `python -m bot screen train` (bot/domain/screening/train.py)
 from Ibrohim & Budi (2019), CC BY-NC-SA 4.0 (see NOTICE).
 
-scikit-learn is imported only when a model is loaded, so commands that never screen start fast.
+Screening needs numpy alone: the features are hashed here (`murmurhash3_32`, the hash
+scikit-learn's HashingVectorizer uses, in pure Python and cached per word), so loading the model
+does not import scikit-learn (0.8 s); training and `score_many` (bench/) still use it.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ if TYPE_CHECKING:
     import numpy as np
 
 from bot.domain.screening.normalize import Token, squeeze, tokenize, words
+from bot.domain.screening.normalize import clear_caches as clear_word_caches
 
 MODEL_PATH = Path(__file__).with_name("model") / "screening.npz"
 LABELS = ("sara", "abusive", "strong")
@@ -33,7 +36,9 @@ CHAR_NGRAMS = (2, 5)
 WORD_NGRAMS = (1, 2)
 # Placeholders the tweet corpus put in place of usernames and links, and the retweet mark.
 _NOISE = frozenset({"user", "url", "rt"})
-_murmur: Any = None
+# Hashed features and each word's character n-grams are cached (words repeat from text to text).
+_CACHE_SIZE = 2**17
+_MASK = 0xFFFFFFFF
 
 
 @dataclass(frozen=True)
@@ -183,15 +188,20 @@ class Model:
         self.weights = np.ascontiguousarray(self.coef.T)
         self.intercept = intercept.astype(np.float32)
         self.meta = meta
+        self._vectorizer: Vectorizer | None = None
         self.labels: tuple[str, ...] = tuple(meta["labels"])
         self.flag_at: dict[str, float] = {k: float(v) for k, v in meta["flag"].items()}
         self.block_at: dict[str, float] = {k: float(v) for k, v in meta["block"].items()}
         self.clear_at: dict[str, float] = {k: float(v) for k, v in meta.get("clear", {}).items()}
         # Trained with the SARA marker words (`sara_markers`): score with them too.
         self.markers = bool(meta.get("sara_markers", False))
-        self.vectorizer = Vectorizer()
-        global _murmur  # imported with the model (not at start), then used for every word
-        from sklearn.utils import murmurhash3_32 as _murmur
+
+    @property
+    def vectorizer(self) -> Vectorizer:
+        """Return the scikit-learn vectorizer (for many texts at once), built when first needed."""
+        if self._vectorizer is None:
+            self._vectorizer = Vectorizer()
+        return self._vectorizer
 
     @classmethod
     def load(cls, path: Path = MODEL_PATH) -> Model:
@@ -255,10 +265,11 @@ class Model:
         if not found:
             return Scores({label: 0.0 for label in self.labels}, {})
         per_word = [_char_features(word) for word in found]
-        features = [f for word_features in per_word for f in word_features]
+        features = list(itertools.chain.from_iterable(per_word))
         features += _word_features(found)
-        index, counts = np.unique(np.array(features, dtype=np.int64), return_counts=True)
-        values = np.log1p(counts.astype(np.float32)) * self.idf[index]
+        index, counted = np.unique(np.array(features, dtype=np.int64), return_counts=True)
+        counts = counted.astype(np.float32)
+        values = np.log1p(counts) * self.idf[index]
         word_block = index >= N_FEATURES
         for block in (word_block, ~word_block):
             norm = float(np.sqrt(np.sum(values[block] ** 2)))
@@ -294,15 +305,48 @@ class Model:
         return Scores(scores, drivers)
 
 
+def murmurhash3_32(text: str, seed: int = 0) -> int:
+    """Return MurmurHash3 (x86, 32 bits, signed) of the UTF-8 bytes of `text`.
+
+    The same value as `sklearn.utils.murmurhash3_32(text, seed)`, which HashingVectorizer uses.
+    """
+    data = text.encode("utf-8")
+    length = len(data)
+    h = seed & _MASK
+    tail_at = length - length % 4
+    for k in range(0, tail_at, 4):
+        block = int.from_bytes(data[k : k + 4], "little")
+        block = (block * 0xCC9E2D51) & _MASK
+        block = ((block << 15) | (block >> 17)) & _MASK
+        h ^= (block * 0x1B873593) & _MASK
+        h = ((h << 13) | (h >> 19)) & _MASK
+        h = (h * 5 + 0xE6546B64) & _MASK
+    tail = data[tail_at:]
+    if tail:
+        block = int.from_bytes(tail, "little")
+        block = (block * 0xCC9E2D51) & _MASK
+        block = ((block << 15) | (block >> 17)) & _MASK
+        h ^= (block * 0x1B873593) & _MASK
+    h ^= length
+    h ^= h >> 16
+    h = (h * 0x85EBCA6B) & _MASK
+    h ^= h >> 13
+    h = (h * 0xC2B2AE35) & _MASK
+    h ^= h >> 16
+    return h - 2**32 if h >= 2**31 else h
+
+
+@lru_cache(maxsize=_CACHE_SIZE)
 def _hash(feature: str) -> int:
     """Return the column HashingVectorizer gives a feature (murmurhash3, non-negative)."""
-    h = int(_murmur(feature, seed=0))
+    h = murmurhash3_32(feature, seed=0)
     if h == -(2**31):
         return (2**31 - 1 - (N_FEATURES - 1)) % N_FEATURES
     return abs(h) % N_FEATURES
 
 
-def _char_features(word: str) -> list[int]:
+@lru_cache(maxsize=_CACHE_SIZE)
+def _char_features(word: str) -> tuple[int, ...]:
     """Return the character n-gram columns of one word, as the `char_wb` analyser cuts them."""
     padded = f" {word} "
     out: list[int] = []
@@ -310,13 +354,20 @@ def _char_features(word: str) -> list[int]:
         out.extend(_hash(padded[k : k + n]) for k in range(max(1, len(padded) - n + 1)))
         if len(padded) <= n:  # a short word counts once
             break
-    return out
+    return tuple(out)
 
 
 def _word_features(found: list[str]) -> list[int]:
     """Return the word unigram and bigram columns (after the character block)."""
     grams = list(found) + [f"{a} {b}" for a, b in itertools.pairwise(found)]
     return [_hash(g) + N_FEATURES for g in grams]
+
+
+def clear_caches() -> None:
+    """Forget the cached features and readings of words (bench/: to time a cold start)."""
+    for cached in (_hash, _char_features, _marker_role):
+        cached.cache_clear()
+    clear_word_caches()
 
 
 @lru_cache(maxsize=4)
