@@ -15,9 +15,10 @@ under the national profile (profiles/nasional.toml):
   reports never disposed) and carry no marks: the catch-up the first sweep must fire (a restore,
   or a bot that was stopped). `Built.overdue` holds the exact count (the world is a function of
   `count` and `seed`).
-- SLA marks as the running bot wrote them: open reports that are not overdue carry the warning
-  mark if its moment has passed (computed with the real calendar); closed reports carry the
-  end-to-end marks that fired in their life (warned, breached, escalated, `sla_breached_at`).
+- SLA marks (rows of sla_marks) as the running bot wrote them: open reports that are not
+  overdue carry the warning mark if its moment has passed (computed with the real calendar);
+  closed reports carry the end-to-end marks that fired in their life (warned, breached,
+  escalated) and `sla_breached_at`.
 - Audit rows (report_events) for each step of every report's life (about 4.5 a report).
 - 300,000 reporters (one in three reports by a returning citizen), 43 staff with the national
   profile's roles (4 admins, 5 liaison officers per unit for the 6 units, 3 heads, 6 viewers), all
@@ -63,6 +64,7 @@ from bot.domain.thresholds import Marks, Threshold, reached, shift, warn_moment
 from bot.domain.tracking import counter_name
 from bot.domain.vocabulary import Stage
 from storage.database import Database
+from storage.repo.sla import MARK_NAMES
 
 # Wednesday 2 December 2026, 10:00 WIB: the office is open.
 NOW = datetime(2026, 12, 2, 3, 0, tzinfo=UTC)
@@ -259,10 +261,6 @@ class _Rows:
         "rating",
         "answer",
         "answered_at",
-        "stage_warned_at",
-        "final_warned_at",
-        "final_breached_at",
-        "final_escalated_at",
         "sla_breached_at",
         "approval_level",
         "version",
@@ -294,11 +292,13 @@ class _Rows:
         "sent_at",
         "revision",
     )
+    MARK_COLUMNS = ("report_id", "clock", "mark", "fired_at")
 
     def __init__(self) -> None:
         self.reports: list[tuple[Any, ...]] = []
         self.events: list[tuple[Any, ...]] = []
         self.outbox: list[tuple[Any, ...]] = []
+        self.marks: list[tuple[Any, ...]] = []
 
 
 def _generate(count: int, seed: int, built: Built) -> Iterator[_Rows]:
@@ -549,10 +549,6 @@ def _generate(count: int, seed: int, built: Built) -> Iterator[_Rows]:
                 rating,
                 answer,
                 _iso(answered),
-                _iso(marks["stage_warned_at"]),
-                _iso(marks["final_warned_at"]),
-                _iso(marks["final_breached_at"]),
-                _iso(marks["final_escalated_at"]),
                 _iso(marks["sla_breached_at"]),
                 0,
                 version,
@@ -560,6 +556,12 @@ def _generate(count: int, seed: int, built: Built) -> Iterator[_Rows]:
                 _iso(updated),
                 _iso(closed),
             )
+        )
+        # The marks are rows of sla_marks (migration 0011).
+        rows.marks.extend(
+            (i, *MARK_NAMES[name], _iso(at))
+            for name, at in marks.items()
+            if at is not None and name in MARK_NAMES
         )
         if len(rows.reports) >= BATCH:
             built.reports += len(rows.reports)
@@ -622,6 +624,7 @@ _TIME_COLUMNS = frozenset(
         "updated_at",
         "private_chat_at",
         "sent_at",
+        "fired_at",
     )
 )
 
@@ -650,10 +653,12 @@ def _build_sqlite(path: Path, count: int, seed: int, built: Built) -> None:
     reports_sql = _insert_sql("reports", _Rows.REPORT_COLUMNS)
     events_sql = _insert_sql("report_events", _Rows.EVENT_COLUMNS)
     outbox_sql = _insert_sql("outbox", _Rows.OUTBOX_COLUMNS)
+    marks_sql = _insert_sql("sla_marks", _Rows.MARK_COLUMNS)
     for rows in _generate(count, seed, built):
         con.executemany(reports_sql, rows.reports)
         con.executemany(events_sql, rows.events)
         con.executemany(outbox_sql, rows.outbox)
+        con.executemany(marks_sql, rows.marks)
     con.executemany("INSERT INTO counters (name, value) VALUES (?, ?)", built.counters)
     con.execute("COMMIT")
     for _name, sql in indexes:
@@ -715,6 +720,8 @@ async def _build_core(url: str, count: int, seed: int, built: Built) -> None:
             await conn.execute(insert(t.report_events), dicts(_Rows.EVENT_COLUMNS, rows.events))
             if rows.outbox:
                 await conn.execute(insert(t.outbox), dicts(_Rows.OUTBOX_COLUMNS, rows.outbox))
+            if rows.marks:
+                await conn.execute(insert(t.sla_marks), dicts(_Rows.MARK_COLUMNS, rows.marks))
     async with db.write() as conn:
         await conn.execute(insert(t.counters), [{"name": n, "value": v} for n, v in built.counters])
         if db.url.get_backend_name() == "postgresql":

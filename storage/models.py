@@ -115,6 +115,8 @@ class Report:
     answered_at: datetime | None
     paused_stage_seconds: int | None
     paused_final_seconds: int | None
+    # Unused since migration 0011 (always None): the marks are rows of sla_marks
+    # (SlaRepo.sla_marks_of).
     stage_warned_at: datetime | None
     stage_breached_at: datetime | None
     stage_escalated_at: datetime | None

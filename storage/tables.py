@@ -96,8 +96,8 @@ staff_units = Table(
 )
 
 
-# Only open reports wait for a reminder (migration 0008): a report closed before a threshold fired
-# leaves the indexes. An OR of equalities, so that the sweep's `stage = :stage` implies it.
+# Only open reports wait for a reminder: the sweep's index of end-to-end due times holds only
+# them. An OR of equalities, so that the sweep's `stage = :stage` implies it.
 _OPEN_STAGES = (
     "submitted",
     "disposed",
@@ -107,24 +107,6 @@ _OPEN_STAGES = (
     "answered",
 )
 _OPEN_PREDICATE = "(" + " OR ".join(f"stage = '{stage}'" for stage in _OPEN_STAGES) + ")"
-
-
-def _pending_mark_indexes() -> list[Index]:
-    """Return one partial index per reminder mark: (stage, due) where the mark is still unset."""
-    indexes = []
-    for clock in ("stage", "final"):
-        for mark in ("warned", "breached", "escalated"):
-            where = text(f"{clock}_{mark}_at IS NULL AND {_OPEN_PREDICATE}")
-            indexes.append(
-                Index(
-                    f"ix_reports_{clock}_un{mark}",
-                    "stage",
-                    f"{clock}_due_at",
-                    sqlite_where=where,
-                    postgresql_where=where,
-                )
-            )
-    return indexes
 
 
 reports = Table(
@@ -165,11 +147,12 @@ reports = Table(
     # Office time left on the clocks when NEEDS_INFO paused them, in seconds.
     Column("paused_stage_seconds", Integer),
     Column("paused_final_seconds", Integer),
-    # Reminder marks for the current stage visit: each threshold fires once, across restarts.
+    # Unused since migration 0011: the reminder marks are rows of sla_marks. Dropping a column
+    # rewrites SQLite's whole table (12 s each at a million reports), so they stay, always NULL
+    # for new reports, until a table rebuild drops them.
     Column("stage_warned_at", UtcDateTime),
     Column("stage_breached_at", UtcDateTime),
     Column("stage_escalated_at", UtcDateTime),
-    # The same marks for the end-to-end clock (final_due_at): each fires once per report.
     Column("final_warned_at", UtcDateTime),
     Column("final_breached_at", UtcDateTime),
     Column("final_escalated_at", UtcDateTime),
@@ -189,9 +172,15 @@ reports = Table(
     Index("ix_reports_reporter_stage", "reporter_id", "stage"),
     Index("ix_reports_reporter_submitted", "reporter_id", "submitted_at"),
     Index("ix_reports_unit_stage", "unit_id", "stage"),
-    # The SLA sweep's queries (bot/services/sla/sweep.py): each partial index holds only the
-    # reports a threshold has not fired for yet, so a sweep reads its candidates and nothing else.
-    *_pending_mark_indexes(),
+    # The SLA sweep reads open reports by stage and due time: ix_reports_stage_due for the stage
+    # clock, this one for the end-to-end clock (open reports only).
+    Index(
+        "ix_reports_open_final_due",
+        "stage",
+        "final_due_at",
+        sqlite_where=text(_OPEN_PREDICATE),
+        postgresql_where=text(_OPEN_PREDICATE),
+    ),
     # The daily recap counts new and answered reports of a day.
     Index("ix_reports_submitted_at", "submitted_at"),
     Index("ix_reports_answered_at", "answered_at"),
@@ -204,6 +193,20 @@ reports = Table(
         sqlite_where=text("personal_purged_at IS NULL"),
         postgresql_where=text("personal_purged_at IS NULL"),
     ),
+)
+
+# The thresholds that fired (clock "stage" or "final"; mark "warned", "breached", "escalated"),
+# each once: a stage change deletes its report's "stage" rows (storage/repo/reports.py). Narrow
+# rows, so that a catch-up sweep inserts 25,000 of them instead of rewriting as many wide report
+# rows (migration 0011, issue 15).
+sla_marks = Table(
+    "sla_marks",
+    metadata,
+    Column("report_id", ForeignKey("reports.id", ondelete="CASCADE"), primary_key=True),
+    Column("clock", String(8), primary_key=True),
+    Column("mark", String(12), primary_key=True),
+    Column("fired_at", UtcDateTime, nullable=False),
+    sqlite_with_rowid=False,
 )
 
 report_events = Table(

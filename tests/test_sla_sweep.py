@@ -25,6 +25,7 @@ from bot.services.transition import Done, perform
 from bot.settings import Settings
 from storage import tables as t
 from storage.models import NewReport, OutboxItem
+from storage.repo.sla import ClockName, candidate_ids_query
 from storage.vocabulary import ReportType
 from tests.harness import database_url
 
@@ -164,11 +165,11 @@ async def test_warning_breach_and_escalation_fire_once_each_in_digests(svc: Serv
 
     after = await svc.repo.report(report_id)
     assert after is not None
-    assert (after.stage_warned_at, after.stage_breached_at, after.stage_escalated_at) == (
-        wib(7, 8, 5),
-        wib(8, 8, 5),
-        wib(11, 8, 5),
-    )
+    assert await svc.repo.sla_marks_of(report_id) == {
+        "stage_warned_at": wib(7, 8, 5),
+        "stage_breached_at": wib(8, 8, 5),
+        "stage_escalated_at": wib(11, 8, 5),
+    }
     assert after.version == report.version, "marks are not a transition: card buttons stay valid"
 
 
@@ -188,7 +189,8 @@ async def test_marks_survive_a_restart_and_a_new_stage_visit_starts_clean(
         again, report_id, Action.DISPOSE, operator(1), values={"unit_id": unit.id}, at=wib(8, 10)
     )
     assert isinstance(moved, Done)
-    assert moved.report.stage_breached_at is None, "a new stage visit starts with clean marks"
+    marks = await again.repo.sla_marks_of(report_id)
+    assert not any(name.startswith("stage_") for name in marks), "a new visit starts clean"
     # Disposed Friday 8 May: 5 working days, past Ascension Day and its cuti bersama (14 and 15
     # May), due Tuesday 19 May 16:00; warned after 3 (Wednesday 13 May 16:00), announced when the
     # office next opens: Monday 18 May.
@@ -282,9 +284,9 @@ async def test_the_end_to_end_clock_is_watched_beside_the_stage_clock(
     assert len(messages) == 1
     assert "batas akhir layanan" in messages[0].payload["text"]
     assert await sweep_and_take(svc, MONDAY + timedelta(minutes=20)) == []
-    after = await svc.repo.report(report_id)
-    assert after is not None
-    assert after.stage_breached_at is None, "the stage clock is its own"
+    marks = await svc.repo.sla_marks_of(report_id)
+    assert "final_breached_at" in marks
+    assert "stage_breached_at" not in marks, "the stage clock is its own"
     await svc.db.dispose()
 
 
@@ -336,23 +338,59 @@ async def test_ten_thousand_overdue_reports_give_one_digest_per_recipient(
     assert await sweep_and_take(svc, wib(5, 9, 5)) == []
 
 
-@pytest.mark.sqlite_only("the plan checked is SQLite's (EXPLAIN QUERY PLAN)")
-async def test_sweep_queries_read_the_partial_indexes(svc: Services) -> None:
-    query = (
-        select(t.reports.c.id)
-        .where(
-            t.reports.c.stage == "disposed",
-            t.reports.c.stage_due_at <= MONDAY,
-            t.reports.c.stage_breached_at.is_(None),
-        )
-        .order_by(t.reports.c.stage_due_at, t.reports.c.id)
+async def test_a_stage_change_deletes_the_stage_marks_and_the_next_visit_fires_again(
+    svc: Services,
+) -> None:
+    await svc.repo.add_staff(9001, "Operator", "operator")
+    report_id = await file_report(svc, MONDAY)
+    assert len(await sweep_and_take(svc, wib(8, 9))) == 1  # the first visit's breach
+    first = await svc.repo.sla_marks_of(report_id)
+    assert first["stage_breached_at"] == wib(8, 9)
+    unit = (await svc.repo.list_units())[0]
+    moved = await perform(
+        svc, report_id, Action.DISPOSE, operator(1), values={"unit_id": unit.id}, at=wib(8, 10)
     )
-    compiled = query.compile(compile_kwargs={"literal_binds": True})
+    assert isinstance(moved, Done)
     async with svc.db.read() as conn:
-        plan = (await conn.execute(text(f"EXPLAIN QUERY PLAN {compiled}"))).all()
-    details = " ".join(str(row[-1]) for row in plan)
-    assert "ix_reports_stage_unbreached" in details, details
-    assert "SCAN" not in details.replace("SCAN reports USING INDEX", ""), details
+        rows = (
+            await conn.execute(
+                select(t.sla_marks.c.clock, t.sla_marks.c.mark).where(
+                    t.sla_marks.c.report_id == report_id
+                )
+            )
+        ).all()
+    assert [r for r in rows if r.clock == "stage"] == [], "the new visit starts with no mark"
+    assert {k: v for k, v in first.items() if k.startswith("final_")} == {
+        k: v for k, v in (await svc.repo.sla_marks_of(report_id)).items() if k.startswith("final_")
+    }, "the end-to-end marks are the report's, not the visit's"
+    # Disposed Friday 8 May, due Tuesday 19 May 16:00 (see the test above): breached again.
+    again = await sweep_and_take(svc, wib(20, 8, 5))
+    assert len(again) == 1
+    assert "1 lewat batas waktu" in again[0].payload["text"]
+    assert (await svc.repo.sla_marks_of(report_id))["stage_breached_at"] == wib(20, 8, 5)
+    assert await sweep_and_take(svc, wib(20, 9)) == [], "and once"
+
+
+@pytest.mark.sqlite_only("the plan checked is SQLite's (EXPLAIN QUERY PLAN)")
+async def test_sweep_queries_read_a_range_of_due_times_and_probe_the_marks(svc: Services) -> None:
+    horizons: dict[Any, datetime] = {
+        "warned": MONDAY + timedelta(days=2),
+        "breached": MONDAY,
+        "escalated": MONDAY - timedelta(days=2),
+    }
+    clocks: list[tuple[ClockName, str]] = [
+        ("stage", "ix_reports_stage_due"),
+        ("final", "ix_reports_open_final_due"),
+    ]
+    for clock, index in clocks:
+        query = candidate_ids_query("disposed", clock, horizons)
+        compiled = query.compile(compile_kwargs={"literal_binds": True})
+        async with svc.db.read() as conn:
+            plan = (await conn.execute(text(f"EXPLAIN QUERY PLAN {compiled}"))).all()
+        details = " ".join(str(row[-1]) for row in plan)
+        assert f"INDEX {index} (stage=? AND {clock}_due_at<?)" in details, details
+        assert "SEARCH sla_marks USING PRIMARY KEY (report_id=? AND clock=? AND mark=?)" in details
+        assert "SCAN" not in details, details
 
 
 async def test_a_report_that_moved_while_the_sweep_ran_is_not_marked(svc: Services) -> None:
@@ -369,4 +407,4 @@ async def test_a_report_that_moved_while_the_sweep_ran_is_not_marked(svc: Servic
     report = await svc.repo.report(report_id)
     assert report is not None
     assert report.stage == Stage.DISPOSED
-    assert report.stage_breached_at is None
+    assert await svc.repo.sla_marks_of(report_id) == {}

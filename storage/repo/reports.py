@@ -25,6 +25,7 @@ from storage.models import (
     ReportEvent,
 )
 from storage.repo.base import RepoBase, to_model
+from storage.repo.sla import clear_marks, pop_cleared_marks
 
 # Stages in which a report is open (mirrors bot.domain.vocabulary.OPEN_STAGES; storage stays
 # below bot/).
@@ -217,6 +218,7 @@ class ReportsRepo(RepoBase):
         event = change.event
         values = {**change.values, "version": change.version + 1}
         values.setdefault("updated_at", event.at)
+        cleared = pop_cleared_marks(values)  # rows of sla_marks, not report columns
         async with self.db.write() as conn:
             updated = await conn.execute(
                 update(t.reports)
@@ -225,6 +227,7 @@ class ReportsRepo(RepoBase):
             )
             if updated.rowcount != 1:
                 return None
+            await clear_marks(conn, change.report_id, cleared)
             event_id = (
                 await conn.execute(
                     insert(t.report_events)

@@ -12,15 +12,18 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
 from sqlalchemy import (
     ColumnElement,
+    Select,
     and_,
+    bindparam,
     case,
     delete,
+    exists,
     func,
     insert,
     or_,
@@ -41,6 +44,14 @@ _ID_CHUNK = 500
 PENDING_PREFIX = "sla.pending."
 # Digest text encoded per statement when the digests are queued.
 _DIGEST_BYTES = 1_000_000
+# The marks as the sweep names them (SlaMarks.values, SlaRow's fields): column-like names, stored
+# as rows of sla_marks (clock, mark).
+MARK_NAMES: dict[str, tuple[str, str]] = {
+    f"{clock}_{mark}_at": (clock, mark)
+    for clock in ("stage", "final")
+    for mark in ("warned", "breached", "escalated")
+}
+_NO_MARKS: dict[str, datetime] = {}
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,15 +69,15 @@ class SlaRow:
     version: int
     stage_due_at: datetime | None
     final_due_at: datetime | None
-    stage_warned_at: datetime | None
-    stage_breached_at: datetime | None
-    stage_escalated_at: datetime | None
-    final_warned_at: datetime | None
-    final_breached_at: datetime | None
-    final_escalated_at: datetime | None
     # None when the reporter has no Telegram or blocked the bot.
     reporter_chat_id: int | None
     reporter_language: str
+    # The marks set (rows of sla_marks), by MARK_NAMES name.
+    marks: dict[str, datetime] = field(default_factory=dict)
+
+    def mark(self, clock: str, mark: str) -> datetime | None:
+        """Return when `mark` fired on `clock` (this stage visit, or the report), if it did."""
+        return self.marks.get(f"{clock}_{mark}_at")
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,12 +147,6 @@ _SLA_COLUMNS = [
     t.reports.c.version,
     t.reports.c.stage_due_at,
     t.reports.c.final_due_at,
-    t.reports.c.stage_warned_at,
-    t.reports.c.stage_breached_at,
-    t.reports.c.stage_escalated_at,
-    t.reports.c.final_warned_at,
-    t.reports.c.final_breached_at,
-    t.reports.c.final_escalated_at,
     t.reporters.c.telegram_user_id,
     t.reporters.c.blocked_at,
     t.reporters.c.language,
@@ -155,10 +160,74 @@ assert tuple(SlaRow.__dataclass_fields__)[:_REPORT_FIELDS] == tuple(
 )
 
 
-def _sla_row(row: Any) -> SlaRow:
+def _sla_row(row: Any, marks: dict[int, dict[str, datetime]]) -> SlaRow:
     """Build an SlaRow from a row of _SLA_COLUMNS (by position: thousands a sweep)."""
     *report, chat, blocked, language = row
-    return SlaRow(*[*report, chat if blocked is None else None, language])
+    return SlaRow(
+        *[*report, chat if blocked is None else None, language, marks.get(row[0], _NO_MARKS)]
+    )
+
+
+def _unmarked(clock: str, mark: str) -> ColumnElement[bool]:
+    """Return the condition that `mark` has not fired on the report's `clock` (its primary key)."""
+    m = t.sla_marks.c
+    return ~exists().where(m.report_id == t.reports.c.id, m.clock == clock, m.mark == mark)
+
+
+async def _marks_of(conn: AsyncConnection, ids: Sequence[int]) -> dict[int, dict[str, datetime]]:
+    """Return the marks set on these reports (at most _ID_CHUNK ids), by report and name."""
+    m = t.sla_marks.c
+    found: dict[int, dict[str, datetime]] = defaultdict(dict)
+    rows = await conn.execute(
+        select(m.report_id, m.clock, m.mark, m.fired_at).where(m.report_id.in_(list(ids)))
+    )
+    for report_id, clock, mark, fired_at in rows:
+        found[report_id][f"{clock}_{mark}_at"] = fired_at
+    return found
+
+
+def candidate_ids_query(
+    stage: str, clock: ClockName, horizons: dict[MarkName, datetime]
+) -> Select[Any]:
+    """Return the sweep's read of candidate ids at one stage on one clock (sla_candidate_ids)."""
+    due = t.reports.c[f"{clock}_due_at"]
+    # The most urgent threshold first: a report that escalated had every mark set.
+    terms = [
+        and_(due <= horizon, _unmarked(clock, mark))
+        for mark, horizon in sorted(horizons.items(), key=lambda item: item[1])
+    ]
+    return select(t.reports.c.id).where(
+        t.reports.c.stage == stage, due <= max(horizons.values()), or_(*terms)
+    )
+
+
+def pop_cleared_marks(values: dict[str, Any]) -> list[tuple[str, str]]:
+    """Take the marks a transition clears out of a report's new values; return (clock, mark)s.
+
+    The domain clears a stage visit's marks by naming them with None (deadline_changes); they
+    are rows of sla_marks, deleted with `clear_marks` in the transition's transaction.
+    """
+    cleared = []
+    for name, key in MARK_NAMES.items():
+        if name in values:
+            value = values.pop(name)
+            assert value is None, "only the sweep sets a mark (SlaRepo.record_sla_batch)"
+            cleared.append(key)
+    return cleared
+
+
+async def clear_marks(
+    conn: AsyncConnection, report_id: int, cleared: Sequence[tuple[str, str]]
+) -> None:
+    """Delete a report's marks (`pop_cleared_marks`), so that its thresholds fire again."""
+    by_clock: dict[str, list[str]] = defaultdict(list)
+    for clock, mark in cleared:
+        by_clock[clock].append(mark)
+    m = t.sla_marks.c
+    for clock, marks in by_clock.items():
+        await conn.execute(
+            delete(t.sla_marks).where(m.report_id == report_id, m.clock == clock, m.mark.in_(marks))
+        )
 
 
 class SlaRepo(RepoBase):
@@ -176,14 +245,14 @@ class SlaRepo(RepoBase):
     ) -> list[SlaRow]:
         """Return one batch of reports at `stage` whose clock is due by `due_before`.
 
-        With `unmarked`, only reports that mark is still unset on: the query then reads the
-        partial index that holds exactly those (ix_reports_<clock>_un<mark>). `after` is the
-        (due, id) of the previous batch's last row.
+        With `unmarked`, only reports that mark has not fired on (no row in sla_marks). The
+        query reads the index of (stage, due time). `after` is the (due, id) of the previous
+        batch's last row.
         """
         due = t.reports.c[f"{clock}_due_at"]
         conditions: list[ColumnElement[bool]] = [t.reports.c.stage == stage, due <= due_before]
         if unmarked is not None:
-            conditions.append(t.reports.c[f"{clock}_{unmarked}_at"].is_(None))
+            conditions.append(_unmarked(clock, unmarked))
         if after is not None:
             conditions.append(or_(due > after[0], and_(due == after[0], t.reports.c.id > after[1])))
         stmt = (
@@ -194,7 +263,14 @@ class SlaRepo(RepoBase):
             .limit(limit)
         )
         async with self.db.read() as conn:
-            return [_sla_row(r) for r in await conn.execute(stmt)]
+            rows = (await conn.execute(stmt)).all()
+            marks = await _marks_of(conn, [r[0] for r in rows])
+        return [_sla_row(r, marks) for r in rows]
+
+    async def sla_marks_of(self, report_id: int) -> dict[str, datetime]:
+        """Return the marks set on one report, by MARK_NAMES name ("stage_warned_at", ...)."""
+        async with self.db.read() as conn:
+            return dict((await _marks_of(conn, [report_id])).get(report_id, {}))
 
     async def sla_candidate_ids(
         self, stage: str, clock: ClockName, horizons: dict[MarkName, datetime]
@@ -202,22 +278,15 @@ class SlaRepo(RepoBase):
         """Return the reports at `stage` with a threshold that may be due on `clock`: one read.
 
         `horizons` gives, per mark, the latest due time for which that threshold can be due
-        now. The terms are OR-ed, each on its own partial index (ix_reports_<clock>_un<mark>),
-        so that a report due for several thresholds is found once; only ids are read, so that
-        the rows themselves are read once, a batch at a time (`sla_rows`).
+        now. One range of the (stage, due time) index up to the latest horizon (the stage
+        clock's ix_reports_stage_due, the end-to-end ix_reports_open_final_due), each report
+        kept if a threshold within its horizon has no mark row yet (a primary-key probe of
+        sla_marks each), so that a report due for several thresholds is found once; only ids
+        are read, so that the rows themselves are read once, a batch at a time (`sla_rows`).
         """
-        due = t.reports.c[f"{clock}_due_at"]
-        terms = [
-            and_(
-                t.reports.c.stage == stage,
-                due <= horizon,
-                t.reports.c[f"{clock}_{mark}_at"].is_(None),
-            )
-            for mark, horizon in horizons.items()
-        ]
-        if not terms:
+        if not horizons:
             return []
-        stmt = select(t.reports.c.id).where(or_(*terms))
+        stmt = candidate_ids_query(stage, clock, horizons)
         async with self.db.read() as conn:
             return list((await conn.execute(stmt)).scalars())
 
@@ -232,7 +301,9 @@ class SlaRepo(RepoBase):
                     .where(t.reports.c.id.in_(list(ids[start : start + _ID_CHUNK])))
                     .order_by(t.reports.c.id)
                 )
-                found.extend(_sla_row(r) for r in await conn.execute(stmt))
+                rows = (await conn.execute(stmt)).all()
+                marks = await _marks_of(conn, [r[0] for r in rows])
+                found.extend(_sla_row(r, marks) for r in rows)
         return found
 
     async def record_sla_batch(
@@ -316,40 +387,38 @@ class SlaRepo(RepoBase):
         return set()
 
     async def _write_marks(self, conn: AsyncConnection, marks: Sequence[SlaMarks]) -> None:
-        """Set marks with one `UPDATE ... WHERE id IN (...)` per combination of values.
+        """Insert the marks' rows into sla_marks and record the first breach on the reports.
 
-        A sweep sets the same time on every mark, so the reports that fired the same
-        thresholds share one statement and no value is bound per report. When a clock ran out
-        (breached or escalated now), `sla_breached_at` keeps its first value or takes that
-        clock's due time (the earlier of the two when both ran out), which is the due time the
-        sweep read: the version check above makes sure the row did not change since.
+        One executemany of narrow rows (a mark already there is left as it is). When a clock ran
+        out (breached or escalated now), `sla_breached_at` keeps its first value or takes the
+        due time the sweep read (`SlaMarks.breached_at`, the earlier of the two clocks'): the
+        version check before makes sure the row did not change since, and only reports without
+        one are updated (one executemany).
         """
-        groups: dict[tuple[tuple[tuple[str, datetime], ...], tuple[str, ...]], list[int]] = (
-            defaultdict(list)
-        )
-        for mark in marks:
-            ran_out = tuple(
-                clock
-                for clock in ("stage", "final")
-                if f"{clock}_breached_at" in mark.values or f"{clock}_escalated_at" in mark.values
+        rows = [
+            {"report_id": m.report_id, "clock": clock, "mark": mark, "fired_at": at}
+            for m in marks
+            for name, at in m.values.items()
+            for clock, mark in (MARK_NAMES[name],)
+        ]
+        if rows:
+            await conn.execute(
+                self._insert()(t.sla_marks).on_conflict_do_nothing(
+                    index_elements=["report_id", "clock", "mark"]
+                ),
+                rows,
             )
-            if mark.breached_at is None:
-                ran_out = ()
-            groups[(tuple(sorted(mark.values.items())), ran_out)].append(mark.report_id)
-        r = t.reports.c
-        for (columns, ran_out), ids in groups.items():
-            values: dict[str, Any] = dict(columns)
-            if ran_out:
-                if len(ran_out) == 2:
-                    due: Any = case(
-                        (r.stage_due_at < r.final_due_at, r.stage_due_at), else_=r.final_due_at
-                    )
-                else:
-                    due = r[f"{ran_out[0]}_due_at"]
-                values["sla_breached_at"] = func.coalesce(r.sla_breached_at, due)
-            for start in range(0, len(ids), _ID_CHUNK):
-                chunk = ids[start : start + _ID_CHUNK]
-                await conn.execute(update(t.reports).where(r.id.in_(chunk)).values(values))
+        breaches = [
+            {"rid": m.report_id, "at": m.breached_at} for m in marks if m.breached_at is not None
+        ]
+        if breaches:
+            r = t.reports.c
+            await conn.execute(
+                update(t.reports)
+                .where(r.id == bindparam("rid"), r.sla_breached_at.is_(None))
+                .values(sla_breached_at=bindparam("at", type_=r.sla_breached_at.type)),
+                breaches,
+            )
 
     async def _versions(self, conn: AsyncConnection, ids: list[int]) -> dict[int, int]:
         found: dict[int, int] = {}

@@ -1,13 +1,15 @@
 """The service-level sweep: warn, report breaches, escalate, remind reporters, close silent reports.
 
 A pure function of the database and `now`, so that it is idempotent and catches up after
-downtime: the thresholds that fired are marks on the report (reset by every stage change).
+downtime: the thresholds that fired are marks (rows of sla_marks; a stage change deletes the
+report's stage marks).
 
 The sweep works in bounded steps, so that a catch-up over thousands of overdue reports never
 holds the write lock or the event loop for long:
 
-1. One read of ids per stage and clock finds every report with a threshold that may be due (the
-   warn, breach and escalate terms OR-ed, each on its partial index ix_reports_<clock>_un<mark>).
+1. One read of ids per stage and clock finds every report with a threshold that may be due: one
+   range of the (stage, due time) index, less the reports whose marks (rows of sla_marks) are
+   all there.
 2. Batches of `sla_batch_size` reports: one read of their rows serves both clocks and all three
    thresholds; decided in Python; then one short write transaction sets the marks and journals
    the alerts (storage/repo/sla.py). Between batches the event loop takes updates.
@@ -127,9 +129,9 @@ async def _batches(
 
 
 def _marks(row: SlaRow, clock: ClockName) -> Marks:
-    if clock == "stage":
-        return Marks(row.stage_warned_at, row.stage_breached_at, row.stage_escalated_at)
-    return Marks(row.final_warned_at, row.final_breached_at, row.final_escalated_at)
+    return Marks(
+        row.mark(clock, "warned"), row.mark(clock, "breached"), row.mark(clock, "escalated")
+    )
 
 
 def _horizons(
