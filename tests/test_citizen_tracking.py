@@ -40,6 +40,21 @@ async def test_the_reporter_sees_everything_and_the_history_with_a_forgiving_num
         assert f"cz:wd:{report.id}" in buttons_of(message)
 
 
+async def test_the_reporter_sees_which_unit_handles_the_report_and_a_stranger_does_not(
+    loopback: LoopbackBotApi, tmp_path: Path
+) -> None:
+    async with staff_world(loopback, tmp_path) as w:
+        report = await w.file(w.siti, title="Lampu jalan mati")
+        unit = (await w.svc.repo.list_units())[0]
+        await staff_do(w, report, Action.DISPOSE, values={"unit_id": unit.id})
+        text = await say(w, w.siti, f"/status {report.number}")
+        assert f"({unit.name})" in text
+        assert "Lampu jalan mati" in text
+        text = await say(w, w.rudi, f"/status {report.number}")
+        assert unit.name not in text
+        assert "Lampu jalan mati" not in text
+
+
 async def test_someone_else_with_the_number_sees_only_the_stage_and_dates(
     loopback: LoopbackBotApi, tmp_path: Path
 ) -> None:

@@ -20,7 +20,7 @@ from bot.services import notify
 from bot.services.container import Services
 from bot.telegram import callbacks
 from handlers.common import Context, label, language, services
-from storage.models import NewAttachment, Report, ReportEvent
+from storage.models import NewAttachment, Report, ReportEvent, Unit
 
 FEATURE = "cz"
 PENDING = "citizen"
@@ -228,8 +228,19 @@ def history_for_reporter(events: list[ReportEvent]) -> list[dict[str, Any]]:
     return lines
 
 
-async def report_view(svc: Services, lang: str, report: Report, *, full: bool) -> dict[str, Any]:
-    """Return the values the citizen_status template shows for a report."""
+async def report_view(
+    svc: Services,
+    lang: str,
+    report: Report,
+    *,
+    full: bool,
+    details: tuple[Unit | None, list[ReportEvent]] | None = None,
+) -> dict[str, Any]:
+    """Return the values the citizen_status template shows for a report.
+
+    `details`: the report's unit and audit trail when the caller read them already (/status
+    reads them with the report); otherwise they are read here.
+    """
     values: dict[str, Any] = {
         "number": report.number,
         "stage": report.stage,
@@ -243,7 +254,11 @@ async def report_view(svc: Services, lang: str, report: Report, *, full: bool) -
     if not full:
         return values
     category = svc.profile.category(report.category) if report.category else None
-    unit = await svc.repo.unit(report.unit_id) if report.unit_id else None
+    if details is not None:
+        unit, events = details
+    else:
+        unit = await svc.repo.unit(report.unit_id) if report.unit_id else None
+        events = await svc.repo.events(report.id)
     values.update(
         title=report.title,
         type_name=svc.renderer.label(lang, f"type.{report.type}"),
@@ -252,7 +267,7 @@ async def report_view(svc: Services, lang: str, report: Report, *, full: bool) -
         anonymous=report.anonymous,
         confidential=report.confidential,
         rating=report.rating,
-        history=history_for_reporter(await svc.repo.events(report.id)),
+        history=history_for_reporter(events),
         action_names={a.value: svc.renderer.label(lang, f"action.{a.value}") for a in Action},
     )
     return values

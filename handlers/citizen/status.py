@@ -46,8 +46,13 @@ async def show_status(update: Update, context: Context, text: str) -> None:
     user = update.effective_user
     assert user is not None
     number = normalize_number(text)
-    report = await svc.repo.report_by_number(number) if number is not None else None
-    if report is None:
+    reporter = await reporter_of(update, context)
+    found = (
+        await svc.repo.report_status(number, reporter.id if reporter is not None else None)
+        if number is not None
+        else None
+    )
+    if found is None:
         await reply(
             update,
             context,
@@ -58,10 +63,10 @@ async def show_status(update: Update, context: Context, text: str) -> None:
             example=example_number(svc),
         )
         return
-    reporter = await reporter_of(update, context)
-    own = reporter is not None and reporter.id == report.reporter_id
-    values = await report_view(svc, lang, report, full=own)
-    markup = report_actions(context, svc, lang, report) if own else None
+    report = found.report
+    details = (found.unit, found.events) if found.events is not None else None
+    values = await report_view(svc, lang, report, full=found.own, details=details)
+    markup = report_actions(context, svc, lang, report) if found.own else None
     await reply(update, context, "citizen_status", lang=lang, reply_markup=markup, **values)
 
 
