@@ -20,12 +20,12 @@ from sqlalchemy import (
     ColumnElement,
     Select,
     and_,
-    bindparam,
     case,
     delete,
     exists,
     func,
     insert,
+    literal,
     or_,
     select,
     update,
@@ -389,36 +389,58 @@ class SlaRepo(RepoBase):
     async def _write_marks(self, conn: AsyncConnection, marks: Sequence[SlaMarks]) -> None:
         """Insert the marks' rows into sla_marks and record the first breach on the reports.
 
-        One executemany of narrow rows (a mark already there is left as it is). When a clock ran
-        out (breached or escalated now), `sla_breached_at` keeps its first value or takes the
-        due time the sweep read (`SlaMarks.breached_at`, the earlier of the two clocks'): the
-        version check before makes sure the row did not change since, and only reports without
-        one are updated (one executemany).
+        A sweep sets the same time on every mark, so the rows of one clock, mark and time are
+        one `INSERT ... SELECT ... WHERE id IN (...)` (no value bound per row: an executemany
+        of 77,000 rows spent 1 s of CPU in SQLAlchemy's parameter processing at 1M); a mark
+        already there is left as it is. When a clock ran out (breached or escalated now),
+        `sla_breached_at` takes that clock's due time (the earlier of the two when both ran
+        out), which is the due time the sweep read (the version check before makes sure the row
+        did not change since), on the reports without one: one `UPDATE ... WHERE id IN (...)
+        AND sla_breached_at IS NULL` per combination of clocks.
         """
-        rows = [
-            {"report_id": m.report_id, "clock": clock, "mark": mark, "fired_at": at}
-            for m in marks
-            for name, at in m.values.items()
-            for clock, mark in (MARK_NAMES[name],)
-        ]
-        if rows:
-            await conn.execute(
-                self._insert()(t.sla_marks).on_conflict_do_nothing(
-                    index_elements=["report_id", "clock", "mark"]
-                ),
-                rows,
-            )
-        breaches = [
-            {"rid": m.report_id, "at": m.breached_at} for m in marks if m.breached_at is not None
-        ]
-        if breaches:
-            r = t.reports.c
-            await conn.execute(
-                update(t.reports)
-                .where(r.id == bindparam("rid"), r.sla_breached_at.is_(None))
-                .values(sla_breached_at=bindparam("at", type_=r.sla_breached_at.type)),
-                breaches,
-            )
+        rows: dict[tuple[str, str, datetime], list[int]] = defaultdict(list)
+        ran_out: dict[tuple[str, ...], list[int]] = defaultdict(list)
+        for m in marks:
+            for name, at in m.values.items():
+                rows[(*MARK_NAMES[name], at)].append(m.report_id)
+            if m.breached_at is not None:
+                clocks = tuple(
+                    clock
+                    for clock in ("stage", "final")
+                    if f"{clock}_breached_at" in m.values or f"{clock}_escalated_at" in m.values
+                )
+                if clocks:
+                    ran_out[clocks].append(m.report_id)
+        r = t.reports.c
+        fired_type = t.sla_marks.c.fired_at.type
+        columns = ["report_id", "clock", "mark", "fired_at"]
+        for (clock, mark, at), ids in rows.items():
+            for start in range(0, len(ids), _ID_CHUNK):
+                chunk = ids[start : start + _ID_CHUNK]
+                source = select(
+                    r.id,
+                    literal(clock, t.sla_marks.c.clock.type),
+                    literal(mark, t.sla_marks.c.mark.type),
+                    literal(at, fired_type),
+                ).where(r.id.in_(chunk))
+                await conn.execute(
+                    self._insert()(t.sla_marks)
+                    .from_select(columns, source)
+                    .on_conflict_do_nothing(index_elements=["report_id", "clock", "mark"])
+                )
+        for clocks, ids in ran_out.items():
+            due: Any
+            if len(clocks) == 2:
+                due = case((r.stage_due_at < r.final_due_at, r.stage_due_at), else_=r.final_due_at)
+            else:
+                due = r[f"{clocks[0]}_due_at"]
+            for start in range(0, len(ids), _ID_CHUNK):
+                chunk = ids[start : start + _ID_CHUNK]
+                await conn.execute(
+                    update(t.reports)
+                    .where(r.id.in_(chunk), r.sla_breached_at.is_(None))
+                    .values(sla_breached_at=due)
+                )
 
     async def _versions(self, conn: AsyncConnection, ids: list[int]) -> dict[int, int]:
         found: dict[int, int] = {}
