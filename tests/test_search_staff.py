@@ -149,7 +149,6 @@ async def test_an_anonymous_reporter_is_never_shown_nor_searchable(
             assert NO_MATCH in await ask(w, "citra", f"/cari {identity}")
 
 
-@pytest.mark.sqlite_only("the newest-reports window is FTS5's; PostgreSQL's /cari has none yet")
 async def test_very_common_words_search_the_newest_reports_and_say_so(
     loopback: LoopbackBotApi, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -365,7 +365,7 @@ class SearchRepo(RepoBase):
             if self.db.is_sqlite:
                 return await self._find_indexed(conn, terms, secret_units, limit)
             if self.db.is_postgresql:
-                return StaffSearch(await self._find_pg(conn, terms, secret_units, limit))
+                return await self._find_pg(conn, terms, secret_units, limit)
             return StaffSearch(await self._find_like(conn, terms, secret_units, limit))
 
     async def _find_pg(
@@ -374,17 +374,65 @@ class SearchRepo(RepoBase):
         terms: list[str],
         secret_units: Collection[int] | None,
         limit: int,
-    ) -> list[Report]:
-        # Every term (a word or a phrase) must appear: the GIN index of every report's words
-        # (migration 0008) finds them; newest first, as on SQLite.
-        params = {f"t{i}": term for i, term in enumerate(terms)}
-        query = " && ".join(f"aduan_query(:t{i})" for i in range(len(terms)))
-        matched = text(f"{_PG_ALL_WORDS} @@ ({query})").bindparams(**params)
+    ) -> StaffSearch:
+        # Every term (a word or a phrase) must appear; newest first, as on SQLite, and with the
+        # same window: a query made only of very common words (the rarest one's count among
+        # the newest STAFF_PROBE reports) reads only the newest STAFF_WINDOW reports.
+        # PostgreSQL keeps no words per report, only a GIN index of them (migration 0008), and
+        # the two cases want opposite plans. Common words: the newest reports walked on the
+        # primary key, each one's words made and matched (~56 us a report), stopping at the
+        # page; the GIN index would read every match (387,000 for "jalan" at a million: 0.4 to
+        # 0.7 s) to sort them. A rare word: the GIN index; the walk would read every report
+        # on a miss (at a million: the statement timeout). So the newest STAFF_PROBE reports
+        # are walked first: a page there is the answer whatever the window (dense matches:
+        # ~25 reports read). Otherwise their words are counted (one pass), and the window is
+        # walked on the key, or the older reports are read on the GIN index (`id + 0`: the
+        # planner, which underrates to_tsvector, would walk the key).
+        params: dict[str, Any] = {f"t{i}": term for i, term in enumerate(terms)}
+        query = "(" + " && ".join(f"aduan_query(:t{i})" for i in range(len(terms))) + ")"
+        matched = text(f"{_PG_ALL_WORDS} @@ {query}").bindparams(**params)
         r = t.reports
-        stmt = (
-            select(r).where(matched, _readable(secret_units)).order_by(r.c.id.desc()).limit(limit)
+        readable = select(r).where(matched, _readable(secret_units))
+        top = int(await conn.scalar(select(func.max(r.c.id))) or 0)
+        tokens = sorted({w for term in terms for w in _TOKEN.findall(term.lower())})
+        if not tokens or top <= STAFF_WINDOW:
+            stmt = readable.order_by((r.c.id + 0).desc()).limit(limit)
+            return StaffSearch([to_model(row, Report) for row in await conn.execute(stmt)])
+        floor = top - STAFF_PROBE
+        newest = readable.where(r.c.id > floor).order_by(r.c.id.desc()).limit(limit)
+        found = [to_model(row, Report) for row in await conn.execute(newest)]
+        if len(found) == limit:
+            return StaffSearch(found)
+        window = None
+        if min(await self._pg_staff_counts(conn, tokens, floor)) * top >= (
+            STAFF_COMMON * STAFF_PROBE
+        ):
+            window = STAFF_WINDOW
+            older = readable.where(r.c.id > top - window, r.c.id <= floor).order_by(r.c.id.desc())
+        else:
+            older = readable.where(r.c.id + 0 <= floor).order_by((r.c.id + 0).desc())
+        rows = await conn.execute(older.limit(limit - len(found)))
+        found += [to_model(row, Report) for row in rows]
+        return StaffSearch(found, newest_only=window if len(found) < limit else None)
+
+    async def _pg_staff_counts(
+        self, conn: AsyncConnection, tokens: list[str], after: int
+    ) -> list[int]:
+        # As _staff_counts: per word, how many of the newest reports (id > after) hold it, each
+        # report's words made once (on the primary key's range; the GIN index would read each
+        # word's whole posting list).
+        counts = ", ".join(
+            f"count(*) FILTER (WHERE s.words @@ aduan_query(:w{i}))" for i in range(len(tokens))
         )
-        return [to_model(row, Report) for row in await conn.execute(stmt)]
+        sql = f"""
+            SELECT {counts} FROM (
+                SELECT {_PG_ALL_WORDS} AS words FROM reports WHERE id > :after
+            ) AS s
+        """
+        params: dict[str, Any] = {f"w{i}": w for i, w in enumerate(tokens)}
+        params["after"] = after
+        row = (await conn.execute(text(sql), params)).one()
+        return [int(value) for value in row]
 
     async def _find_indexed(
         self,
