@@ -68,6 +68,57 @@ def test_the_shipped_model_carries_its_cross_validated_thresholds_and_attributio
     assert model.meta["sara_markers"] is True
 
 
+@pytest.mark.parametrize(
+    "feature",
+    ["", "a", " an", "anji", "anjin", " anjing ", "cina babi", "é", "жид", "😀 x", "ab\u0301c"],
+)
+def test_the_model_hashes_features_as_scikit_learn_s_hashing_vectorizer_does(feature: str) -> None:
+    from sklearn.utils import murmurhash3_32 as sklearn_murmur
+
+    from bot.domain.screening.learned import murmurhash3_32
+
+    assert murmurhash3_32(feature) == int(sklearn_murmur(feature, seed=0))
+
+
+def test_screening_in_a_fresh_process_loads_neither_scikit_learn_nor_scipy() -> None:
+    code = (
+        "import sys; from bot.domain.screening import screen; "
+        "v = screen('dasar kafir kalian semua'); "
+        "print(v.outcome, sorted({m.split('.')[0] for m in sys.modules} & {'sklearn', 'scipy'}))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.split() == ["block", "[]"]
+
+
+def test_the_sara_weights_mix_the_sara_fit_with_the_hate_speech_fit() -> None:
+    from bot.domain.screening import train
+
+    # Hate speech of any kind (HS) is a fourth training target; SARA and strong hate count as it.
+    examples = [
+        train.Example("a", (1, 0, 0)),
+        train.Example("b", (0, 0, 1)),
+        train.Example("c", (0, 1, 0), hate=True),
+        train.Example("d", (0, 1, 0)),
+    ]
+    assert train._targets(examples)[:, -1].tolist() == [1, 1, 1, 0]
+    texts = ["kafir cina usir", "cina usir", "halo pagi", "jalan rusak", "kafir jahat", "pagi"]
+    labels = [(1, 0, 0), (0, 0, 0), (0, 0, 0), (0, 0, 0), (0, 1, 0), (0, 0, 0)]
+    hate = [True, True, False, False, True, False]
+    examples = [train.Example(t, y, hate=h) for t, y, h in zip(texts, labels, hate, strict=True)]
+    counts, y, w = train._matrix(examples)
+    _, coef, intercept = train._fit_all(counts, y, w)
+    _, sara_only, sara_b = train._fit_all(counts, y[:, [0, 1, 2, 0]], w)
+    _, hate_only, hate_b = train._fit_all(counts, y[:, [3, 1, 2, 3]], w)
+    mix = train.SARA_HATE_MIX
+    assert 0 < mix < 1
+    expected = (1 - mix) * sara_only[0] + mix * hate_only[0]
+    assert abs(coef[0] - expected).max() < 1e-5
+    assert abs(intercept[0] - ((1 - mix) * sara_b[0] + mix * hate_b[0])) < 1e-5
+    assert abs(coef[0] - sara_only[0]).max() > 1e-3  # the mix changes the weights
+
+
 def test_the_normaliser_feeds_the_model() -> None:
     assert model_text("USER dasar anjiiiiing lu URL") == "dasar anjing lu"
     assert model_text("k0nt0l") == "kontol"
