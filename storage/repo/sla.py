@@ -10,8 +10,9 @@ announces: no reminder is doubled or lost.
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
@@ -20,14 +21,15 @@ from sqlalchemy import (
     ColumnElement,
     Select,
     and_,
+    bindparam,
     case,
     delete,
     exists,
     func,
     insert,
-    literal,
     or_,
     select,
+    text,
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -168,6 +170,28 @@ def _sla_row(row: Any, marks: dict[int, dict[str, datetime]]) -> SlaRow:
     )
 
 
+_MARKS_OF = select(
+    t.sla_marks.c.report_id, t.sla_marks.c.clock, t.sla_marks.c.mark, t.sla_marks.c.fired_at
+).where(t.sla_marks.c.report_id.in_(bindparam("ids", expanding=True)))
+
+
+# One statement per batch of marks (SlaRepo._insert_marks). The WHERE keeps SQLite's parser
+# from reading ON CONFLICT as a join constraint.
+_SQLITE_INSERT_MARKS = text(
+    "INSERT INTO sla_marks (report_id, clock, mark, fired_at)"
+    " SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'),"
+    " json_extract(value, '$[2]'), json_extract(value, '$[3]')"
+    " FROM json_each(:rows) WHERE true"
+    " ON CONFLICT (report_id, clock, mark) DO NOTHING"
+)
+_PG_INSERT_MARKS = text(
+    "INSERT INTO sla_marks (report_id, clock, mark, fired_at)"
+    " SELECT * FROM unnest(CAST(:ids AS INTEGER[]), CAST(:clocks AS VARCHAR[]),"
+    " CAST(:marks AS VARCHAR[]), CAST(:ats AS TIMESTAMPTZ[]))"
+    " ON CONFLICT (report_id, clock, mark) DO NOTHING"
+)
+
+
 def _unmarked(clock: str, mark: str) -> ColumnElement[bool]:
     """Return the condition that `mark` has not fired on the report's `clock` (its primary key)."""
     m = t.sla_marks.c
@@ -176,11 +200,8 @@ def _unmarked(clock: str, mark: str) -> ColumnElement[bool]:
 
 async def _marks_of(conn: AsyncConnection, ids: Sequence[int]) -> dict[int, dict[str, datetime]]:
     """Return the marks set on these reports (at most _ID_CHUNK ids), by report and name."""
-    m = t.sla_marks.c
     found: dict[int, dict[str, datetime]] = defaultdict(dict)
-    rows = await conn.execute(
-        select(m.report_id, m.clock, m.mark, m.fired_at).where(m.report_id.in_(list(ids)))
-    )
+    rows = await conn.execute(_MARKS_OF, {"ids": list(ids)})
     for report_id, clock, mark, fired_at in rows:
         found[report_id][f"{clock}_{mark}_at"] = fired_at
     return found
@@ -198,6 +219,21 @@ def candidate_ids_query(
     ]
     return select(t.reports.c.id).where(
         t.reports.c.stage == stage, due <= max(horizons.values()), or_(*terms)
+    )
+
+
+def _breach_update(clocks: tuple[str, ...]) -> Any:
+    """Return the UPDATE that records when these clocks ran out on reports without a breach."""
+    r = t.reports.c
+    due: Any
+    if len(clocks) == 2:
+        due = case((r.stage_due_at < r.final_due_at, r.stage_due_at), else_=r.final_due_at)
+    else:
+        due = r[f"{clocks[0]}_due_at"]
+    return (
+        update(t.reports)
+        .where(r.id.in_(bindparam("ids", expanding=True)), r.sla_breached_at.is_(None))
+        .values(sla_breached_at=due)
     )
 
 
@@ -232,6 +268,10 @@ async def clear_marks(
 
 class SlaRepo(RepoBase):
     """Service levels: the sweep's candidates, its marks, who hears about them, the recap."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._sweep_statements: dict[Any, Any] = {}
 
     async def sla_candidates(
         self,
@@ -411,46 +451,70 @@ class SlaRepo(RepoBase):
                 )
                 if clocks:
                     ran_out[clocks].append(m.report_id)
-        r = t.reports.c
-        fired_type = t.sla_marks.c.fired_at.type
-        columns = ["report_id", "clock", "mark", "fired_at"]
-        for (clock, mark, at), ids in rows.items():
-            for start in range(0, len(ids), _ID_CHUNK):
-                chunk = ids[start : start + _ID_CHUNK]
-                source = select(
-                    r.id,
-                    literal(clock, t.sla_marks.c.clock.type),
-                    literal(mark, t.sla_marks.c.mark.type),
-                    literal(at, fired_type),
-                ).where(r.id.in_(chunk))
-                await conn.execute(
-                    self._insert()(t.sla_marks)
-                    .from_select(columns, source)
-                    .on_conflict_do_nothing(index_elements=["report_id", "clock", "mark"])
-                )
+        await self._insert_marks(conn, rows)
         for clocks, ids in ran_out.items():
-            due: Any
-            if len(clocks) == 2:
-                due = case((r.stage_due_at < r.final_due_at, r.stage_due_at), else_=r.final_due_at)
-            else:
-                due = r[f"{clocks[0]}_due_at"]
+            breach = self._statement(clocks, _breach_update, clocks)
             for start in range(0, len(ids), _ID_CHUNK):
-                chunk = ids[start : start + _ID_CHUNK]
-                await conn.execute(
-                    update(t.reports)
-                    .where(r.id.in_(chunk), r.sla_breached_at.is_(None))
-                    .values(sla_breached_at=due)
-                )
+                await conn.execute(breach, {"ids": ids[start : start + _ID_CHUNK]})
+
+    def _statement(self, key: Any, build: Callable[..., Any], *args: Any) -> Any:
+        """Return a statement of the sweep's writes, built once per repository.
+
+        Building (and cache-keying) a statement costs more than SQLite's work for a batch of
+        narrow rows: a catch-up runs over a thousand of them.
+        """
+        found = self._sweep_statements.get(key)
+        if found is None:
+            found = self._sweep_statements[key] = build(*args)
+        return found
+
+    async def _insert_marks(
+        self, conn: AsyncConnection, rows: dict[tuple[str, str, datetime], list[int]]
+    ) -> None:
+        """Insert mark rows (a mark already there is left as it is) in one statement.
+
+        The rows travel as one value, unpacked by the database (SQLite's json_each,
+        PostgreSQL's unnest): SQLAlchemy's handling of a bound value per row (an executemany,
+        or an IN list per clock and mark) cost more CPU than SQLite's own work, 0.4-1 s for a
+        catch-up's 77,000 rows at a million reports.
+        """
+        if not rows:
+            return
+        fired = t.sla_marks.c.fired_at.type
+        if self.db.is_sqlite:
+            # The time as the column stores it, formatted once per distinct value.
+            stored = fired.dialect_impl(conn.dialect).bind_processor(conn.dialect)
+            assert stored is not None
+            packed = json.dumps(
+                [
+                    [report_id, clock, mark, text]
+                    for (clock, mark, at), ids in rows.items()
+                    for text in (stored(at),)
+                    for report_id in ids
+                ]
+            )
+            await conn.execute(_SQLITE_INSERT_MARKS, {"rows": packed})
+            return
+        columns: dict[str, list[Any]] = {"ids": [], "clocks": [], "marks": [], "ats": []}
+        for (clock, mark, at), ids in rows.items():
+            columns["ids"].extend(ids)
+            columns["clocks"].extend([clock] * len(ids))
+            columns["marks"].extend([mark] * len(ids))
+            columns["ats"].extend([at] * len(ids))
+        await conn.execute(_PG_INSERT_MARKS, columns)
 
     async def _versions(self, conn: AsyncConnection, ids: list[int]) -> dict[int, int]:
         found: dict[int, int] = {}
-        for start in range(0, len(ids), _ID_CHUNK):
-            chunk = ids[start : start + _ID_CHUNK]
-            rows = await conn.execute(
+        stmt = self._statement(
+            "versions",
+            lambda: (
                 select(t.reports.c.id, t.reports.c.version)
-                .where(t.reports.c.id.in_(chunk))
+                .where(t.reports.c.id.in_(bindparam("ids", expanding=True)))
                 .with_for_update()
-            )
+            ),
+        )
+        for start in range(0, len(ids), _ID_CHUNK):
+            rows = await conn.execute(stmt, {"ids": ids[start : start + _ID_CHUNK]})
             found.update({r.id: r.version for r in rows})
         return found
 
