@@ -27,6 +27,7 @@ from sqlalchemy import (
     exists,
     func,
     insert,
+    literal,
     or_,
     select,
     text,
@@ -210,15 +211,24 @@ async def _marks_of(conn: AsyncConnection, ids: Sequence[int]) -> dict[int, dict
 def candidate_ids_query(
     stage: str, clock: ClockName, horizons: dict[MarkName, datetime]
 ) -> Select[Any]:
-    """Return the sweep's read of candidate ids at one stage on one clock (sla_candidate_ids)."""
+    """Return the sweep's read of candidate ids at one stage on one clock (sla_candidate_ids).
+
+    A threshold fires with every lower one (the sweep sets their marks together), so a report
+    has a threshold left to fire exactly when the most urgent one its due time reaches has no
+    mark: one primary-key probe of sla_marks per report, whatever the number of thresholds
+    (the steady state reads every overdue report's marks).
+    """
     due = t.reports.c[f"{clock}_due_at"]
-    # The most urgent threshold first: a report that escalated had every mark set.
-    terms = [
-        and_(due <= horizon, _unmarked(clock, mark))
-        for mark, horizon in sorted(horizons.items(), key=lambda item: item[1])
-    ]
+    # Most urgent first: the earliest horizon (escalate), then breach, then warn.
+    ordered = sorted(horizons.items(), key=lambda item: item[1])
+    *urgent, (least, _latest) = ordered
+    mark: Any = case(*[(due <= horizon, name) for name, horizon in urgent], else_=least)
+    if not urgent:
+        mark = literal(least)
+    m = t.sla_marks.c
+    marked = exists().where(m.report_id == t.reports.c.id, m.clock == clock, m.mark == mark)
     return select(t.reports.c.id).where(
-        t.reports.c.stage == stage, due <= max(horizons.values()), or_(*terms)
+        t.reports.c.stage == stage, due <= max(horizons.values()), ~marked
     )
 
 
