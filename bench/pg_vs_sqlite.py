@@ -1,7 +1,11 @@
 """The same code at a million reports on SQLite and on PostgreSQL, side by side (issue 16).
 
 Run: nice -n 10 .venv/bin/python bench/pg_vs_sqlite.py [--src /tmp/aduan-1m/million.db]
-         [--work /tmp/P/pgbench] [--status 1000] [--checks 300] [--pg-url URL]
+         [--work /tmp/P/pgbench] [--status 1000] [--checks 300] [--pg-url URL] [--keep-server]
+         [--no-copy] [--only status,duplicates,daily_report,sweep]
+
+`--no-copy` measures the worlds an earlier run left (the database at --pg-url, the SQLite copy in
+--work); the sweep writes to both, so `--only status,duplicates` keeps them as they were.
 
 The world is bench/million.py's (helper S built it once at /tmp/aduan-1m/million.db). SQLite
 runs on a copy of that file; PostgreSQL gets the very same rows: a server of its own (initdb in
@@ -37,11 +41,36 @@ At load 2 (20:00 UTC):
     first catch-up sweep   10.0 s (cpu 5.0 s)             14.7 s (cpu 4.3 s)
                            25,782 alerts in 38 digests on both
 At load 8 to 14 (19:40): /status p99 98.7 / 87.6 ms, duplicate check p99 209 / 952 ms.
-PostgreSQL's duplicate check loses its time in the capped word counts: each `LIMIT 1000` count
+PostgreSQL's duplicate check lost its time in the capped word counts: each `LIMIT 1000` count
 is a GIN bitmap scan that reads the word's whole posting list before the limit applies (about
 15 ms a word here, 16 words: 240 ms), where FTS5 stops at the cap; the ranked match itself took
-9 ms. In this synthetic world every word is in 1000+ open reports. Counting from a word
-frequency table (ts_stat over the open reports, refreshed by the sweep) would remove that.
+9 ms. In this synthetic world every word is in 1000+ open reports.
+
+2026-12-03 (helper P), the same world, before and after, on a machine shared by four sessions:
+                           SQLite                         PostgreSQL 15
+  before (load 2.7, 05:37)
+    /status                p50  3.6  p99   6.8 ms         p50   4.9  p99   9.4 ms   (n=1000)
+    duplicate check        p50 13.1  p99  54.6 ms         p50 148.3  p99 316.4 ms   (n=300)
+  after (load 1.5 to 2.6, 05:44 to 05:55)
+    /status                p50  2.0  p99 3.7-4.1 ms       p50 2.4-3.4 p99 5.1-6.3 ms
+    duplicate check        (unchanged)                    p50 9-11   p99 25-31 ms
+  after, this script (--no-copy --only status,duplicates, load 3.5, 06:00)
+    /status                p50  4.0  p99  16.3 ms         p50   5.1  p99  13.2 ms
+    duplicate check        p50 23.3  p99 101.8 ms         p50   8.0  p99  27.6 ms
+- Duplicate check, PostgreSQL: migration 0012 keeps what FTS5 keeps (report_search_open: each
+  open report's words stored, one GIN index over category and words; report_search_words: each
+  word's count), by a trigger. A count is a key lookup; the match reads only the category's
+  rows and ts_rank reads the stored words instead of parsing every match again. The same
+  candidates as before for all 300 checks. What is left (~8 ms quiet for a check whose words
+  are all common: 360 matches ranked): the join to reports for the filters and the titles'
+  trigram similarity, ~6 ms; and 4 ms of Python (asyncpg rows, likeness).
+- Duplicate check, SQLite: unchanged. Its time is bm25 over the matches and FTS5 reading each
+  match's row for the category filter (10 ms quiet for 3,572 matches); an indexed category
+  token (tried on an in-memory copy) took 12 -> 10 ms and changed the order of 17 of 300
+  checks' candidates (bm25's document lengths): not taken. Its p99 follows the machine's load.
+- /status: the report, its unit (joined) and its history in one read transaction (four
+  before); the figure now reads what the handler reads (the short view for the 28% of
+  reports without a Telegram reporter, as anyone else gets).
 """
 
 from __future__ import annotations
@@ -165,6 +194,9 @@ async def copy_world(src_path: Path, url: str, skip: frozenset[str]) -> dict[str
                 )
                 counts[table.name] += len(batch)
         await conn.execute("SET session_replication_role = DEFAULT")
+        # The duplicate check's tables (migration 0012) are kept by a trigger, which was off.
+        if await conn.fetchval("SELECT to_regproc('aduan_rebuild_search') IS NOT NULL"):
+            await conn.execute("SELECT aduan_rebuild_search()")
         loaded = time.perf_counter()
         for index in indexes:
             await conn.execute(index["indexdef"])
@@ -259,8 +291,10 @@ def sample_reports(src: Path, status: int, checks: int, seed: int) -> dict[str, 
     return {"numbers": numbers, "drafts": drafts}
 
 
-async def measure(name: str, url: str, picks: dict[str, Any]) -> dict[str, Any]:
-    """Run the four figures on one database."""
+async def measure(
+    name: str, url: str, picks: dict[str, Any], figures: frozenset[str]
+) -> dict[str, Any]:
+    """Run the four figures (or those in `figures`) on one database."""
     svc: Services = build_services(settings(url), clock=lambda: NOW)
     await svc.db.upgrade()
     out: dict[str, Any] = {"database": name}
@@ -269,59 +303,67 @@ async def measure(name: str, url: str, picks: dict[str, Any]) -> dict[str, Any]:
         for number, _ in picks["numbers"][:20]:
             await svc.repo.report_by_number(number)
         samples: list[float] = []
-        started = cpu()
-        for number, telegram_id in picks["numbers"]:
+        if "status" in figures:
+            started = cpu()
+            for number, telegram_id in picks["numbers"]:
 
-            async def status(number: str = number, telegram_id: int | None = telegram_id) -> Any:
-                # As handlers/citizen/status.py: the asker (the update's sender; the bot reads
-                # it with the update), then the report, its unit and history in one read.
-                asker = None
-                if telegram_id is not None:
-                    asker = await svc.repo.reporter_by_telegram(telegram_id)
-                found = await svc.repo.report_status(number, asker.id if asker else None)
-                assert found is not None, number
-                details = (found.unit, found.events) if found.events is not None else None
-                return await report_view(svc, "id", found.report, full=found.own, details=details)
+                async def status(
+                    number: str = number, telegram_id: int | None = telegram_id
+                ) -> Any:
+                    # As handlers/citizen/status.py: the asker (the update's sender; the bot reads
+                    # it with the update), then the report, its unit and history in one read.
+                    asker = None
+                    if telegram_id is not None:
+                        asker = await svc.repo.reporter_by_telegram(telegram_id)
+                    found = await svc.repo.report_status(number, asker.id if asker else None)
+                    assert found is not None, number
+                    details = (found.unit, found.events) if found.events is not None else None
+                    return await report_view(
+                        svc, "id", found.report, full=found.own, details=details
+                    )
 
-            await timed(samples, status())
-        out["status"] = {**quantiles(samples), "cpu_s": cpu() - started, "n": len(samples)}
-        samples, offered, started = [], 0, cpu()
-        for title, description, category, latitude, longitude in picks["drafts"]:
-            found = await timed(
-                samples,
-                find_duplicates(
-                    svc.repo,
-                    title=title,
-                    description=description,
-                    category=category,
-                    latitude=latitude,
-                    longitude=longitude,
-                ),
-            )
-            offered += bool(found)
-        out["duplicates"] = {
-            **quantiles(samples),
-            "cpu_s": cpu() - started,
-            "n": len(samples),
-            "offered": offered,
-        }
-        started_wall, started = time.perf_counter(), cpu()
-        posted = await post_recap(svc, NOW)
-        out["daily_report"] = {
-            "s": time.perf_counter() - started_wall,
-            "cpu_s": cpu() - started,
-            "posted": posted,
-        }
-        started_wall, started = time.perf_counter(), cpu()
-        result = await run_sweep(svc, NOW)
-        out["sweep"] = {
-            "s": time.perf_counter() - started_wall,
-            "cpu_s": cpu() - started,
-            "alerts": len(result.alerts),
-            "digests": result.digests,
-            "reminders": result.reporter_reminders,
-            "closed": result.closed,
-        }
+                await timed(samples, status())
+            out["status"] = {**quantiles(samples), "cpu_s": cpu() - started, "n": len(samples)}
+        if "duplicates" in figures:
+            samples, offered, started = [], 0, cpu()
+            for title, description, category, latitude, longitude in picks["drafts"]:
+                found = await timed(
+                    samples,
+                    find_duplicates(
+                        svc.repo,
+                        title=title,
+                        description=description,
+                        category=category,
+                        latitude=latitude,
+                        longitude=longitude,
+                    ),
+                )
+                offered += bool(found)
+            out["duplicates"] = {
+                **quantiles(samples),
+                "cpu_s": cpu() - started,
+                "n": len(samples),
+                "offered": offered,
+            }
+        if "daily_report" in figures:
+            started_wall, started = time.perf_counter(), cpu()
+            posted = await post_recap(svc, NOW)
+            out["daily_report"] = {
+                "s": time.perf_counter() - started_wall,
+                "cpu_s": cpu() - started,
+                "posted": posted,
+            }
+        if "sweep" in figures:
+            started_wall, started = time.perf_counter(), cpu()
+            result = await run_sweep(svc, NOW)
+            out["sweep"] = {
+                "s": time.perf_counter() - started_wall,
+                "cpu_s": cpu() - started,
+                "alerts": len(result.alerts),
+                "digests": result.digests,
+                "reminders": result.reporter_reminders,
+                "closed": result.closed,
+            }
     finally:
         await svc.db.dispose()
     out["load"] = load()
@@ -332,14 +374,19 @@ def show(result: dict[str, Any]) -> None:
     """Print one database's figures."""
     print(f"\n{result['database']}   ({result['load']})")
     for key in ("status", "duplicates"):
+        if key not in result:
+            continue
         r = result[key]
         extra = f", offered {r['offered']}" if "offered" in r else ""
         print(
             f"  {key:<13} n={r['n']:<5} p50 {r['p50_ms']:7.2f} ms  p99 {r['p99_ms']:7.2f} ms  "
             f"max {r['max_ms']:7.2f} ms  cpu {r['cpu_s']:.2f} s{extra}"
         )
-    d = result["daily_report"]
-    print(f"  daily report  {d['s']:.2f} s (cpu {d['cpu_s']:.2f} s), posted {d['posted']}")
+    if "daily_report" in result:
+        d = result["daily_report"]
+        print(f"  daily report  {d['s']:.2f} s (cpu {d['cpu_s']:.2f} s), posted {d['posted']}")
+    if "sweep" not in result:
+        return
     s = result["sweep"]
     print(
         f"  sweep         {s['s']:.2f} s (cpu {s['cpu_s']:.2f} s): {s['alerts']} alert(s) in "
@@ -372,23 +419,26 @@ async def main_async(args: argparse.Namespace, sqlite_copy: Path) -> None:
         server.sql("CREATE DATABASE million")
         url = server.url("million")
     try:
-        print(f"copying the world into PostgreSQL ({load()})", flush=True)
-        skip = frozenset() if args.with_outbox else frozenset({"outbox"})
-        copied = await copy_world(Path(args.src), url, skip)
-        rows = copied["rows"]
-        print(
-            f"  {rows['reports']:,} reports, {rows['report_events']:,} events, "
-            f"{rows['outbox']:,} outbox rows ({'copied' if args.with_outbox else 'not copied'}): "
-            f"copy {copied['copy_s']:.0f} s, indexes "
-            f"{copied['index_s']:.0f} s, cpu {copied['cpu_s']:.0f} s, "
-            f"{copied['size_mib']:,.0f} MiB ({load()})",
-            flush=True,
-        )
+        if not args.no_copy:
+            print(f"copying the world into PostgreSQL ({load()})", flush=True)
+            skip = frozenset() if args.with_outbox else frozenset({"outbox"})
+            copied = await copy_world(Path(args.src), url, skip)
+            rows = copied["rows"]
+            print(
+                f"  {rows['reports']:,} reports, {rows['report_events']:,} events, "
+                f"{rows['outbox']:,} outbox rows "
+                f"({'copied' if args.with_outbox else 'not copied'}): "
+                f"copy {copied['copy_s']:.0f} s, indexes "
+                f"{copied['index_s']:.0f} s, cpu {copied['cpu_s']:.0f} s, "
+                f"{copied['size_mib']:,.0f} MiB ({load()})",
+                flush=True,
+            )
         picks = sample_reports(Path(args.src), args.status, args.checks, args.seed)
         # Each database's own services: the key configured by the last Database opened.
-        sqlite = await measure("SQLite", f"sqlite+aiosqlite:///{sqlite_copy}", picks)
+        figures = frozenset(args.only.split(","))
+        sqlite = await measure("SQLite", f"sqlite+aiosqlite:///{sqlite_copy}", picks, figures)
         show(sqlite)
-        postgres = await measure("PostgreSQL", url, picks)
+        postgres = await measure("PostgreSQL", url, picks, figures)
         show(postgres)
     finally:
         if server is not None and args.keep_server:
@@ -413,8 +463,20 @@ def main() -> None:
     parser.add_argument(
         "--with-outbox", action="store_true", help="copy the sent outbox rows too (slow)"
     )
+    parser.add_argument(
+        "--no-copy",
+        action="store_true",
+        help="measure the worlds a run left (--pg-url, and the SQLite copy in --work)",
+    )
+    parser.add_argument(
+        "--only",
+        default="status,duplicates,daily_report,sweep",
+        help="the figures to measure, comma-separated (the sweep writes: it runs last)",
+    )
     args = parser.parse_args()
-    asyncio.run(main_async(args, copy_sqlite(Path(args.src), Path(args.work))))
+    work = Path(args.work)
+    copy = work / "million.db" if args.no_copy else copy_sqlite(Path(args.src), work)
+    asyncio.run(main_async(args, copy))
 
 
 if __name__ == "__main__":
