@@ -261,6 +261,26 @@ async def test_a_confidential_reports_title_stays_out_of_the_group(svc: Services
     assert "Pungutan" not in digest.payload["text"]
 
 
+async def test_the_groups_file_leaves_out_a_confidential_title_a_supervisors_file_keeps(
+    tmp_path: Path, clock: Clock
+) -> None:
+    svc = await start_services(tmp_path, clock, sla_digest_inline_max=1)
+    await svc.repo.add_staff(7004, "Kepala", "supervisor")
+    await svc.repo.mark_private_chat(7004)
+    await file_report(svc, MONDAY, title="Pungutan liar oleh kepala seksi", confidential=True)
+    await file_report(svc, MONDAY, title="Jalan rusak di depan pasar")
+    digests = await sweep_and_take(svc, wib(13, 8))  # both escalated: the supervisor hears
+    files = {
+        m.chat_id: list(csv.reader(io.StringIO(m.payload["document_text"].lstrip("\ufeff"))))
+        for m in digests
+    }
+    await svc.db.dispose()
+    assert sorted(files) == sorted([STAFF_GROUP, 7004])
+    group, private = (sorted(row[-1] for row in files[c][1:]) for c in (STAFF_GROUP, 7004))
+    assert group == ["", "Jalan rusak di depan pasar"]
+    assert private == ["Jalan rusak di depan pasar", "Pungutan liar oleh kepala seksi"]
+
+
 async def test_tentative_levels_remind_but_never_escalate(tmp_path: Path, clock: Clock) -> None:
     svc = await start_services(tmp_path, clock, profile=load_profile("ntt-pbj"))
     await file_report(svc, MONDAY)

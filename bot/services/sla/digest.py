@@ -334,7 +334,10 @@ class _Lines:
         return same
 
     async def _csv(self, lang: str, in_group: bool, alerts: Sequence[Alert]) -> str:
-        done = self._lines.setdefault((lang, in_group), {})
+        # The group's line and a private chat's differ only for a confidential report (its
+        # title stays out of the group): the others are rendered once for both.
+        shared = self._lines.setdefault((lang, False), {})
+        hidden = self._lines.setdefault((lang, True), {}) if in_group else shared
         fmt = self._dates.get(lang)
         if fmt is None:
             fmt = self._dates[lang] = self.svc.renderer.datetime_formatter(lang)
@@ -349,9 +352,10 @@ class _Lines:
         unit_names = self.unit_names
         for n, alert in enumerate(alerts, 1):
             key = id(alert)
+            row = alert.row
+            done = hidden if row.confidential else shared
             line = done.get(key)
             if line is None:
-                row = alert.row
                 head = heads.get(key)
                 if head is None:
                     # The same columns as _item's, without building the item.
