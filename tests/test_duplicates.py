@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.domain.screening.duplicates import search_terms, stopwords
+from bot.domain.screening.duplicates import fold, search_terms, stopwords
 from bot.domain.tracking import numbering
 from bot.services.duplicates import find_duplicates
 from storage.models import NewEvent, NewReport, Report, ReportChange
@@ -255,3 +255,9 @@ async def test_following_another_reporters_open_report(repo: Repository) -> None
     await move(repo, original, "closed")
     late = await repo.ensure_reporter(8802)
     assert not await repo.follow_report(original.id, late.id), "not a closed report"
+
+
+def test_folding_lowers_ascii_and_strips_diacritics_as_the_index_does() -> None:
+    assert fold("Jalan RUSAK di Oesapa, RT 03") == "jalan rusak di oesapa, rt 03"
+    assert fold("Désa Ôeba: jalan licin") == "desa oeba: jalan licin"
+    assert fold("STRAẞE ﬁle") == "strasse file"

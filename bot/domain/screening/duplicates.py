@@ -57,6 +57,8 @@ def stopwords(path: Path = STOPWORDS_PATH) -> frozenset[str]:
 
 def fold(text: str) -> str:
     """Return text in lower case without diacritics, as the search index stores it."""
+    if text.isascii():  # most complaints: nothing to decompose (the same result, ~40x faster)
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
