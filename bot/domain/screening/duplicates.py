@@ -15,7 +15,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from rapidfuzz import fuzz
@@ -78,6 +78,13 @@ def search_terms(title: str, description: str) -> list[str]:
     return list(dict.fromkeys(content_words(f"{title} {description}")))[:MAX_WORDS]
 
 
+@lru_cache(maxsize=1024)
+def _joined_words(text: str) -> str:
+    # A check scores one draft against up to CANDIDATES reports, and the open reports come back
+    # check after check: each text's words are found once.
+    return " ".join(content_words(text))
+
+
 def likeness(a: str, b: str) -> float:
     """Return how alike two complaints read, 0-100, on their content words.
 
@@ -85,7 +92,7 @@ def likeness(a: str, b: str) -> float:
     ratio (the whole texts): the first forgives a longer retelling, the second keeps two texts
     that share only a place name apart.
     """
-    left, right = " ".join(content_words(a)), " ".join(content_words(b))
+    left, right = _joined_words(a), _joined_words(b)
     if not left or not right:
         return 0.0
     return (fuzz.token_set_ratio(left, right) + fuzz.token_sort_ratio(left, right)) / 2
