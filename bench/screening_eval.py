@@ -15,6 +15,21 @@ cross-validation chose on the outer training part alone; per label, for the lexi
 lexicon + model. `--lexicon-table` first prints which lexicon entries fire on clean tweets.
 
     python bench/screening_eval.py [--quiet] [--no-cv] [--lexicon-table] [--limit N] [PATH]
+
+Nested figures, lexicon + model, before and after the SARA weights became the logit mean of the
+SARA fit and a hate-speech-of-any-kind fit (`SARA_HATE_MIX` in bot/domain/screening/train.py):
+
+| figure | before (2026-12-02) | after (2026-12-03, load 7.8) | target |
+|---|---|---|---|
+| clean blocked | 0.5% | 0.5% | <= 1% |
+| clean flagged | 4.8% | 4.7% | <= 5% |
+| SARA caught | 71.1% | 75.9% | >= 90% (not met) |
+| strong caught | 91.3% | 92.5% | >= 80% |
+| abusive caught | 70.1% | 72.4% | - |
+| complaints ok blocked / flagged | 0 / 0.4% | 0 / 0.0% | 0 / <= 5% |
+
+The labelled complaints (first part) are unchanged: 0 of 293 legitimate texts blocked, recall
+0.971. 652 s wall, 278 s CPU at load 7.8 (was 1723 s wall, 338 s CPU at load 8-10).
 """
 
 from __future__ import annotations
