@@ -34,6 +34,37 @@ bench/million.py: 21,485 overdue reports, 25,782 alerts, 38 digests:
 Of the 5.7 s: writing the marks 1.9 s (SQLite's own UPDATE of 21k scattered rows 0.76 s), reading
 the rows 0.75 s, rendering 38 digests with 37 MB of CSV 0.7-1.0 s, deciding 0.4 s, queueing 0.4 s.
 Batches of 500 instead of 100: 4.0 s of CPU, but an update then waits behind longer writes.
+
+3 December 2026, the marks as rows of sla_marks (migration 0011) with one insert per batch, one
+probe per report in the candidate read, a CSV line shared by the group's file and the private
+ones. Before and after run one after the other on fresh copies (before, after, before, after),
+so that both saw the same machine:
+
+                                   before (df50494^)           after (724546d)
+    first sweep, CPU               4.41, 4.63 s (load 4.5, 4.0) 3.93, 4.25 s (load 4.4, 3.2)
+    first sweep, wall              12.9, 10.0 s                 10.1, 8.9 s
+    statements                     1,543                        1,971
+    peak RSS (solo)                162-165 MB                   160 MB
+    next sweep                     0.01-0.02 s / 20 statements  0.05-0.08 s / 23 statements
+    citizen /start during sweep    p50 27, p99 90, max 332 ms   p50 27-28, p99 68-125,
+                                   (load 1.7)                   max 574-635 ms (load 1.6-2.0)
+    longest event-loop stretch     152 ms of CPU                140-199 ms of CPU
+    peak RSS (bot + loopback)      247 MB                       239-338 MB
+    bot start-up                   0.6 s                        3.5-4.3 s (migration 0011 at 1M,
+                                                                once)
+
+The first sweep is still four times the 1 s goal. Where its ~4 s go (batches of 500, load 2.4):
+reading the rows 0.86 s (SQLite reads 21k report rows from 21k scattered pages of a 1.4 GB
+table), writing 1.67 s (of it the marks 0.9 s: rows of sla_marks, plus `sla_breached_at` which
+stays a report column, an UPDATE of the same 21k wide rows; the version check 0.23 s; the
+commits), deciding 0.39 s, rendering 0.66 s, queueing 37 MB of digests 0.39 s. In plain sqlite3
+the narrow rows win (91,662 mark rows inserted in 0.32 s against 0.69-0.79 s to UPDATE 30,500
+reports), but an executemany of them through SQLAlchemy cost more than the UPDATE it replaced
+(write 2.56 s): hence one statement per batch (json_each / unnest). The steady state now reads
+every overdue report's (stage, due) entry and probes its mark: 0.06 s of CPU at 21k overdue,
+where the partial indexes of unfired marks held none. PostgreSQL (bench/pg_vs_sqlite.py --only
+sweep at 724546d^^, load 8-10): 31.2 s wall, 4.05 s CPU of the bot's process (SQLite in the same
+run: 31.0 s wall, 6.20 s CPU); the earlier figure at load 2 was 14.7 s wall, 4.3 s CPU.
 """
 
 from __future__ import annotations
