@@ -57,6 +57,13 @@ is a GIN bitmap scan that reads the word's whole posting list before the limit a
   after, this script (--no-copy --only status,duplicates, load 3.5, 06:00)
     /status                p50  4.0  p99  16.3 ms         p50   5.1  p99  13.2 ms
     duplicate check        p50 23.3  p99 101.8 ms         p50   8.0  p99  27.6 ms
+  after, this script (load 1.8 to 2.0, 06:15)
+    /status                p50  3.0  p99   9.3 ms         p50   4.1  p99  10.4 ms
+    duplicate check        p50 15.5  p99  45.0 ms         p50   6.7  p99  16.9 ms
+  /status A/B, old and new code one after the other (load 1.9, 06:16; this process's CPU for
+  the 1,000 lookups): SQLite p50 3.41 -> 2.54, p99 6.07 -> 4.02 ms, cpu 3.36 -> 2.20 s;
+  PostgreSQL p50 4.15 -> 2.36, p99 9.16 -> 5.67 ms, cpu 3.52 -> 1.95 s. The next pair, at load
+  2.3 to 3.4, doubled every p99 on both sides: p99 here is the machine's as much as the code's.
 - Duplicate check, PostgreSQL: migration 0012 keeps what FTS5 keeps (report_search_open: each
   open report's words stored, one GIN index over category and words; report_search_words: each
   word's count), by a trigger. A count is a key lookup; the match reads only the category's
