@@ -276,7 +276,12 @@ class SearchRepo(RepoBase):
         limit: int,
     ) -> list[SearchHit]:
         # With a window, the inner query walks the matches newest first (FTS5 serves rowid order
-        # without sorting) and stops there; only those are ranked and joined.
+        # without sorting) and stops there; only those are ranked and joined. The category is
+        # read from FTS5's own content table (report_search_content, whose c2 is the
+        # UNINDEXED category column) by rowid: the same value, where FTS5's column filter
+        # fetches each match's row through a statement of its own (3,684 matches at a
+        # million: 32 -> 17 ms at load 5, the same rows and ranks; the search of 300
+        # checks: 4.7-5.0 -> 4.1-4.4 s of CPU).
         where = [f"r.stage IN ({_SEARCHABLE_SQL})"]
         params: dict[str, Any] = {
             "expr": expression,
@@ -288,10 +293,11 @@ class SearchRepo(RepoBase):
         sql = f"""
             SELECT {_HIT_COLUMNS}, hits.rank AS rank
             FROM (
-                SELECT rowid AS id, bm25(report_search, 2.0, 1.0, 0.0) AS rank
+                SELECT report_search.rowid AS id, bm25(report_search, 2.0, 1.0, 0.0) AS rank
                 FROM report_search
-                WHERE report_search MATCH :expr AND category = :category
-                ORDER BY rowid DESC
+                CROSS JOIN report_search_content AS content ON content.id = report_search.rowid
+                WHERE report_search MATCH :expr AND content.c2 = :category
+                ORDER BY report_search.rowid DESC
                 LIMIT :window
             ) AS hits
             JOIN reports AS r ON r.id = hits.id
