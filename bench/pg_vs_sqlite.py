@@ -71,10 +71,14 @@ is a GIN bitmap scan that reads the word's whole posting list before the limit a
   candidates as before for all 300 checks. What is left (~8 ms quiet for a check whose words
   are all common: 360 matches ranked): the join to reports for the filters and the titles'
   trigram similarity, ~6 ms; and 4 ms of Python (asyncpg rows, likeness).
-- Duplicate check, SQLite: unchanged. Its time is bm25 over the matches and FTS5 reading each
-  match's row for the category filter (10 ms quiet for 3,572 matches); an indexed category
-  token (tried on an in-memory copy) took 12 -> 10 ms and changed the order of 17 of 300
-  checks' candidates (bm25's document lengths): not taken. Its p99 follows the machine's load.
+- Duplicate check, SQLite: its time is bm25 over the matches and the category filter, for which
+  FTS5 fetched each match's row with a statement of its own (3,684 matches: 32 ms at load 5);
+  read from FTS5's content table by rowid instead (06:21): 17 ms, the search's CPU for 300
+  checks 4.7-5.0 -> 4.1-4.4 s, the same offers for all 300. fold() and likeness (Python) also
+  cost less (ASCII fast path, each text's words found once). An indexed category token (tried
+  on an in-memory copy) took 12 -> 10 ms and changed the order of 17 of 300 checks'
+  candidates (bm25's document lengths): not taken. Its p99 follows the machine's load: over
+  20 ms at every load seen today (1.8 and up).
 - /status: the report, its unit (joined) and its history in one read transaction (four
   before); the figure now reads what the handler reads (the short view for the 28% of
   reports without a Telegram reporter, as anyone else gets).
