@@ -171,6 +171,12 @@ def _sla_row(row: Any, marks: dict[int, dict[str, datetime]]) -> SlaRow:
     )
 
 
+# The report's columns of _SLA_COLUMNS only (SlaRepo.sla_rows).
+_STAFF_ROWS = (
+    select(*_SLA_COLUMNS[:_REPORT_FIELDS])
+    .where(t.reports.c.id.in_(bindparam("ids", expanding=True)))
+    .order_by(t.reports.c.id)
+)
 _MARKS_OF = select(
     t.sla_marks.c.report_id, t.sla_marks.c.clock, t.sla_marks.c.mark, t.sla_marks.c.fired_at
 ).where(t.sla_marks.c.report_id.in_(bindparam("ids", expanding=True)))
@@ -341,19 +347,21 @@ class SlaRepo(RepoBase):
             return list((await conn.execute(stmt)).scalars())
 
     async def sla_rows(self, ids: Sequence[int]) -> list[SlaRow]:
-        """Return what the sweep needs of these reports (those that still exist), by id."""
+        """Return what the staff alerts need of these reports (those that still exist), by id.
+
+        Staff alerts never write to the reporter: their rows carry no reporter chat (and the
+        reporters table is not read, a lookup less per report).
+        """
         found: list[SlaRow] = []
         async with self.db.read() as conn:
             for start in range(0, len(ids), _ID_CHUNK):
-                stmt = (
-                    select(*_SLA_COLUMNS)
-                    .join(t.reporters, t.reporters.c.id == t.reports.c.reporter_id)
-                    .where(t.reports.c.id.in_(list(ids[start : start + _ID_CHUNK])))
-                    .order_by(t.reports.c.id)
-                )
-                rows = (await conn.execute(stmt)).all()
+                rows = (
+                    await conn.execute(_STAFF_ROWS, {"ids": list(ids[start : start + _ID_CHUNK])})
+                ).all()
                 marks = await _marks_of(conn, [r[0] for r in rows])
-                found.extend(_sla_row(r, marks) for r in rows)
+                found.extend(
+                    SlaRow(*[*row, None, "id", marks.get(row[0], _NO_MARKS)]) for row in rows
+                )
         return found
 
     async def record_sla_batch(
