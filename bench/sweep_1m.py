@@ -52,6 +52,10 @@ so that both saw the same machine:
     peak RSS (bot + loopback)      247 MB                       239-338 MB
     bot start-up                   0.6 s                        3.5-4.3 s (migration 0011 at 1M,
                                                                 once)
+    again at 67955fd (staff rows without the reporters join), after, before, after (load 4.8-5.8):
+    first sweep, CPU               6.17 s                       4.56, 4.45 s
+    first sweep, wall              18.7 s                       13.2, 14.2 s
+    next sweep                     0.01 s                       0.07 s
 
 The first sweep is still four times the 1 s goal. Where its ~4 s go (batches of 500, load 2.4):
 reading the rows 0.86 s (SQLite reads 21k report rows from 21k scattered pages of a 1.4 GB
