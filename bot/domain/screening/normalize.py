@@ -80,7 +80,8 @@ SPACED_SEPARATOR = re.compile(r"[\s.\-_*~+,/|\\]{1,3}")
 SENTENCE_BREAK = re.compile(r"[!?;\n]|\.(?:\s|$)")
 _REPEATS = re.compile(r"(.)\1+")
 # Words, their readings and stems are cached: a text's words are mostly words seen before.
-_CACHE_SIZE = 2**16
+# 16,384 words per cache: about 22 MB at most, 37 MB with the model's (learned.py).
+_CACHE_SIZE = 2**14
 
 PARTICLES = ("lah", "kah", "tah", "pun")
 POSSESSIVES = ("nya", "ku", "mu")
