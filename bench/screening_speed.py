@@ -12,12 +12,16 @@ warm: the same texts a second time, as in a bot that has run a while.
 
 Before and after (issue 13, 3,380 texts, one core):
 
-| | before (load 0.15) | after (load 1.7) |
+| | before (load 0.15) | after (5 runs, load 0.8-1.5) |
 |---|---|---|
-| lexicon alone | 476 texts/s | 2,764 texts/s cold (2,765/CPU s), 2,604/CPU s warm |
-| lexicon + model | 352 texts/s | 936 texts/s cold (936/CPU s), 2,151/CPU s warm |
-| load in a fresh process | 1.09 s best, 1.70 s worst | 0.16 s best, 0.21 s worst |
+| lexicon alone | 476 texts/s | 1,780-2,350 texts/s cold; 2,660-3,840/CPU s warm |
+| lexicon + model | 352 texts/s | 760-1,050 texts/s cold; 1,170-1,490/CPU s warm |
+| load in a fresh process | 1.09 s best, 1.70 s worst | 0.16-0.25 s best, 0.18-0.30 s worst |
 | model file | 2.1 MB | 2.1 MB (retrained: the SARA/hate-speech mix) |
+
+The spread is the shared machine (the other sessions' jobs), not the code: the cache sizes
+(16,384 words, 32,768 n-grams; about 37 MB at most) made no measurable difference against 4-8
+times larger ones.
 
 What changed: the lexicon's time went to re-deriving every word's stems and readings in every text
 (`_strip_suffixes`, `stems`, `bare`: 70% of it) and to folding each character several times in the

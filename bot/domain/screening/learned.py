@@ -338,13 +338,16 @@ def murmurhash3_32(text: str, seed: int = 0) -> int:
     return h - 2**32 if h >= 2**31 else h
 
 
-@lru_cache(maxsize=_HASH_CACHE_SIZE)
-def _hash(feature: str) -> int:
+def _column(feature: str) -> int:
     """Return the column HashingVectorizer gives a feature (murmurhash3, non-negative)."""
     h = murmurhash3_32(feature, seed=0)
     if h == -(2**31):
         return (2**31 - 1 - (N_FEATURES - 1)) % N_FEATURES
     return abs(h) % N_FEATURES
+
+
+# Character n-grams and words repeat; word pairs mostly do not (cached, they would evict them).
+_hash = lru_cache(maxsize=_HASH_CACHE_SIZE)(_column)
 
 
 @lru_cache(maxsize=_CACHE_SIZE)
@@ -361,8 +364,9 @@ def _char_features(word: str) -> tuple[int, ...]:
 
 def _word_features(found: list[str]) -> list[int]:
     """Return the word unigram and bigram columns (after the character block)."""
-    grams = list(found) + [f"{a} {b}" for a, b in itertools.pairwise(found)]
-    return [_hash(g) + N_FEATURES for g in grams]
+    out = [_hash(word) + N_FEATURES for word in found]
+    out += [_column(f"{a} {b}") + N_FEATURES for a, b in itertools.pairwise(found)]
+    return out
 
 
 def clear_caches() -> None:
