@@ -35,6 +35,7 @@ import sys
 import time
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
+from datetime import datetime, timedelta
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -46,6 +47,7 @@ from alembic.operations import Operations
 from alembic.runtime.migration import MigrationContext
 from million import NOW
 from sqlalchemy import create_engine, text
+from sqlalchemy.dialects import sqlite as sqlite_dialect
 
 from bot.domain import access
 from bot.services import housekeeping
@@ -53,6 +55,7 @@ from bot.services.container import Services, build_services
 from bot.settings import Settings
 from handlers.staff.queue import QUEUE_PAGE, search_query
 from storage.models import StaffMember
+from storage.repo.sla import MarkName, candidate_ids_query
 from storage.vocabulary import Role
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -304,13 +307,22 @@ async def _search(svc: Services, kinds: dict[str, list[str]], old_per_kind: int)
 
 
 def _plan(path: Path) -> None:
+    """Print SQLite's plan of the sweep's candidate read, as storage/repo/sla.py builds it."""
+    horizons: dict[MarkName, datetime] = {
+        "warned": NOW,
+        "breached": NOW - timedelta(days=1),
+        "escalated": NOW - timedelta(days=3),
+    }
+    compiled = candidate_ids_query("submitted", "stage", horizons).compile(
+        dialect=sqlite_dialect.dialect()
+    )
+    params = [
+        value.isoformat(sep=" ") if isinstance(value, datetime) else value
+        for value in (compiled.params[name] for name in compiled.positiontup or ())
+    ]
     with sqlite3.connect(path) as conn:
-        plan = conn.execute(
-            "EXPLAIN QUERY PLAN SELECT id FROM reports WHERE stage = ? AND stage_due_at <= ?"
-            " AND stage_warned_at IS NULL ORDER BY stage_due_at, id LIMIT 500",
-            ("submitted", NOW.isoformat(sep=" ")),
-        ).fetchall()
-    print(f"[plan] the sweep's warn query: {' | '.join(str(r[3]) for r in plan)}")
+        plan = conn.execute(f"EXPLAIN QUERY PLAN {compiled}", params).fetchall()
+    print(f"[plan] the sweep's candidate read: {' | '.join(str(r[3]) for r in plan)}")
 
 
 async def _prune(svc: Services) -> None:
