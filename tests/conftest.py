@@ -12,8 +12,10 @@ import pytest
 
 from bot.settings import Settings
 from loopback import LoopbackBotApi
+from storage.database import Database
+from storage.repository import Repository
 from tests import pg
-from tests.harness import BotRunner, make_settings
+from tests.harness import BotRunner, make_database, make_settings
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -74,6 +76,20 @@ def _one_tls_context() -> Iterator[None]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(httpx_transports, "create_ssl_context", create_ssl_context)
         yield
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
+    """Give the test a migrated database of its own (an SQLite file or a PostgreSQL copy)."""
+    database = make_database(tmp_path)
+    await database.upgrade()
+    yield database
+    await database.dispose()
+
+
+@pytest.fixture
+def repo(db: Database) -> Repository:
+    return Repository(db)
 
 
 @pytest.fixture

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from itertools import count
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -16,7 +14,6 @@ from bot.services.duplicates import find_duplicates
 from storage.models import NewEvent, NewReport, Report, ReportChange
 from storage.repository import Repository
 from storage.vocabulary import Action, ActorKind, Channel, ReportType, Stage
-from tests.harness import make_database
 
 WITA = ZoneInfo("Asia/Makassar")
 START = datetime(2026, 5, 4, 1, 0, tzinfo=UTC)
@@ -33,14 +30,6 @@ POTHOLE_AGAIN = (
 HERE = (-10.1420, 123.6290)
 NEXT_DOOR = (-10.1425, 123.6294)
 FAR = (-10.1800, 123.5900)
-
-
-@pytest.fixture
-async def repo(tmp_path: Path) -> AsyncIterator[Repository]:
-    database = make_database(tmp_path)
-    await database.upgrade()
-    yield Repository(database)
-    await database.dispose()
 
 
 _telegram_ids = count(7001)

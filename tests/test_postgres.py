@@ -7,7 +7,6 @@ second); every other test of the suite runs there too, through the same fixtures
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from itertools import count
 from pathlib import Path
@@ -40,14 +39,6 @@ pytestmark = pytest.mark.skipif(
 WITA = ZoneInfo("Asia/Makassar")
 START = datetime(2026, 5, 4, 1, 0, tzinfo=UTC)
 HEAD = ScriptDirectory.from_config(alembic_config()).get_current_head()
-
-
-@pytest.fixture
-async def repo(tmp_path: Path) -> AsyncIterator[Repository]:
-    database = make_database(tmp_path)
-    await database.upgrade()
-    yield Repository(database)
-    await database.dispose()
 
 
 _telegram_ids = count(9001)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import aiosqlite.core
@@ -13,17 +11,8 @@ from sqlalchemy import func, select, text
 from storage import tables as t
 from storage.database import Database
 from storage.repository import Repository
-from tests.harness import make_database
 
 pytestmark = pytest.mark.sqlite_only("SQLite's driver adapter: aiosqlite's thread hops")
-
-
-@pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = make_database(tmp_path)
-    await database.upgrade()
-    yield database
-    await database.dispose()
 
 
 @pytest.fixture

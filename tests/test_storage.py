@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -22,19 +21,6 @@ from storage.vocabulary import Channel, ReportType, Stage
 from tests.harness import make_database
 
 WIT = ZoneInfo("Asia/Jayapura")
-
-
-@pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = make_database(tmp_path)
-    await database.upgrade()
-    yield database
-    await database.dispose()
-
-
-@pytest.fixture
-def repo(db: Database) -> Repository:
-    return Repository(db)
 
 
 def new_report(reporter_id: int, at: datetime, title: str = "Jalan rusak") -> NewReport:
