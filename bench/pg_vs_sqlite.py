@@ -82,6 +82,24 @@ is a GIN bitmap scan that reads the word's whole posting list before the limit a
 - /status: the report, its unit (joined) and its history in one read transaction (four
   before); the figure now reads what the handler reads (the short view for the 28% of
   reports without a Telegram reporter, as anyone else gets).
+
+2026-12-03 06:42-06:58 (lead), the same world, the machine quiet (this script alone, load ~1;
+the SQLite copy migrated to head first: 0011's sla_marks is what both databases hold):
+                           SQLite                         PostgreSQL 15
+  run 1 (all four figures)
+    /status + reporter     p50  2.5  p99   4.4 ms         p50   3.5  p99   6.2 ms   (n=1000)
+    duplicate check        p50 11.6  p99  24.2 ms         p50   6.7  p99  14.8 ms   (n=300)
+    daily report           3.0 s (cpu 3.0 s)              2.2 s (cpu 1.6 s)
+    first catch-up sweep   9.2 s (cpu 4.5 s)              13.8 s (cpu 3.9 s)
+  run 2 (--only status,duplicates; the reporter read timed apart)
+    /status lookup         p50  1.9  p99   3.7 ms         p50   2.7  p99   7.6 ms
+    /status + reporter     p50  2.9  p99   5.3 ms         p50   4.1  p99  11.3 ms
+    duplicate check        p50 12.4  p99  25.0 ms         p50   6.5  p99  17.7 ms
+  "/status lookup" is what the handler does once the update is read (the sender's reporter row
+  comes with the update's view, counted per update by bench/update_cpu.py); "+ reporter" adds
+  that read, as the figures above this one did. PostgreSQL's p99 moves from run to run (6.2
+  and 11.3 ms for the same work): its three round trips per read transaction (BEGIN, the
+  statements, COMMIT) each wait on the server's process.
 """
 
 from __future__ import annotations
@@ -316,25 +334,29 @@ async def measure(
         samples: list[float] = []
         if "status" in figures:
             started = cpu()
+            reads: list[float] = []
             for number, telegram_id in picks["numbers"]:
+                # As handlers/citizen/status.py: the asker is the update's sender, whom the bot
+                # reads with the update (update_view, counted per update); timed apart, then the
+                # lookup itself: the report, its unit and history in one read, and the view.
+                asker = None
+                if telegram_id is not None:
+                    asker = await timed(reads, svc.repo.reporter_by_telegram(telegram_id))
+                else:
+                    reads.append(0.0)
 
-                async def status(
-                    number: str = number, telegram_id: int | None = telegram_id
-                ) -> Any:
-                    # As handlers/citizen/status.py: the asker (the update's sender; the bot reads
-                    # it with the update), then the report, its unit and history in one read.
-                    asker = None
-                    if telegram_id is not None:
-                        asker = await svc.repo.reporter_by_telegram(telegram_id)
-                    found = await svc.repo.report_status(number, asker.id if asker else None)
+                async def status(number: str = number, asker_id: int | None = None) -> Any:
+                    found = await svc.repo.report_status(number, asker_id)
                     assert found is not None, number
                     details = (found.unit, found.events) if found.events is not None else None
                     return await report_view(
                         svc, "id", found.report, full=found.own, details=details
                     )
 
-                await timed(samples, status())
+                await timed(samples, status(number, asker.id if asker else None))
             out["status"] = {**quantiles(samples), "cpu_s": cpu() - started, "n": len(samples)}
+            with_reader = [a + b for a, b in zip(samples, reads, strict=True)]
+            out["status+reporter"] = {**quantiles(with_reader), "cpu_s": 0.0, "n": len(samples)}
         if "duplicates" in figures:
             samples, offered, started = [], 0, cpu()
             for title, description, category, latitude, longitude in picks["drafts"]:
@@ -384,7 +406,7 @@ async def measure(
 def show(result: dict[str, Any]) -> None:
     """Print one database's figures."""
     print(f"\n{result['database']}   ({result['load']})")
-    for key in ("status", "duplicates"):
+    for key in ("status", "status+reporter", "duplicates"):
         if key not in result:
             continue
         r = result[key]
@@ -433,7 +455,12 @@ async def main_async(args: argparse.Namespace, sqlite_copy: Path) -> None:
         if not args.no_copy:
             print(f"copying the world into PostgreSQL ({load()})", flush=True)
             skip = frozenset() if args.with_outbox else frozenset({"outbox"})
-            copied = await copy_world(Path(args.src), url, skip)
+            # The SQLite copy is migrated first: the world at head (sla_marks since 0011) is
+            # what both databases hold, and PostgreSQL's rows are copied from it.
+            database = Database(f"sqlite+aiosqlite:///{sqlite_copy}", [pg.TEST_DATA_KEY])
+            await database.upgrade()
+            await database.dispose()
+            copied = await copy_world(sqlite_copy, url, skip)
             rows = copied["rows"]
             print(
                 f"  {rows['reports']:,} reports, {rows['report_events']:,} events, "
