@@ -69,6 +69,23 @@ every overdue report's (stage, due) entry and probes its mark: 0.06 s of CPU at 
 where the partial indexes of unfired marks held none. PostgreSQL (bench/pg_vs_sqlite.py --only
 sweep at 724546d^^, load 8-10): 31.2 s wall, 4.05 s CPU of the bot's process (SQLite in the same
 run: 31.0 s wall, 6.20 s CPU); the earlier figure at load 2 was 14.7 s wall, 4.3 s CPU.
+
+2026-12-03 06:55-07:21 (lead), the machine quiet (this bench alone, load 0.2-0.9):
+    solo, session start (63412f1) vs now: CPU 5.57 vs 5.14, 5.36 s; wall 11.5 vs 10.6, 11.3 s;
+    peak RSS 166 vs 160 MB; next sweep 0.02 vs 0.08 s.
+    citizen phase, the start-up heap frozen (bot/telegram/lifecycle.py freeze_startup_heap, as
+    `python -m bot run` does since then) or not (ADUAN_BENCH_NO_FREEZE=1), interleaved:
+                                   not frozen                  frozen
+    citizen /start during sweep    p99 165, 123 ms             p99 45, 56 ms (45, 135 in two
+                                   max 558, 693 ms             earlier runs); max 545-782 ms
+    longest event-loop stretch     148, 150 ms of CPU          65-90 ms of CPU
+    peak RSS (bot + loopback)      239-339 MB                  236-237 MB
+The longest stretch was a full garbage collection: with gc.callbacks, generation 2 ran twice
+during the sweep, 243 ms in all and 127 ms at most, walking start-up's ~180,000 objects
+(modules, templates, tables, the model); frozen, 49 ms in all and 36 ms at most. The maximum
+wait (one update in each run, 0.5-0.8 s) is something else, not found yet: it did not follow
+the event loop's stretches. The peak RSS here includes the loopback server, which keeps every
+document the bot sends (the digests' 37 MB among them).
 """
 
 from __future__ import annotations
@@ -99,6 +116,9 @@ from bot.services.sla.sweep import run_sweep
 from bot.settings import Settings
 
 DEFAULT_DB = Path("/tmp/aduan-1m/million.db")
+# The citizen phase's bot freezes its start-up heap as the run command does
+# (ADUAN_BENCH_NO_FREEZE=1: as before 2026-12-03). The solo phase has no bot and does not.
+FREEZE = not os.environ.get("ADUAN_BENCH_NO_FREEZE")
 
 
 def _copy(src: Path, dst: Path) -> None:
@@ -206,6 +226,10 @@ async def _citizen(db: Path, floor_count: int) -> dict[str, Any]:
         startup = time.perf_counter() - started
         # Whatever the bot does at start (menus, housekeeping jobs) is over before the floor.
         await runner.idle(timeout=900)
+        if FREEZE:
+            from bot.telegram.lifecycle import freeze_startup_heap
+
+            freeze_startup_heap()  # as `python -m bot run` does once started
         settled = time.perf_counter() - started
         svc = runner.services
         turn = itertools.cycle(people)  # a citizen comes back after 400 others

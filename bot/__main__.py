@@ -112,6 +112,7 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
                 poll_timeout=settings.poll_timeout_seconds,
                 allowed_updates=ALLOWED_UPDATES,
             )
+        lifecycle.freeze_startup_heap()
         try:
             await stop.wait()
         finally:
