@@ -12,14 +12,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import insert, update
 
 from bot.services import housekeeping
 from bot.services.container import Services, build_services
 from bot.settings import Settings
 from loopback import LoopbackBotApi
 from storage import tables as t
-from storage.models import OutboxMessage
 from tests.citizen import Citizen
 from tests.harness import BotRunner, Writes, database_url, make_settings
 from tests.test_report_conversation import walk_to_title
@@ -37,24 +36,29 @@ async def add_row(
     attempts: int = 0,
     retry_in: timedelta = timedelta(0),
 ) -> int:
-    """Queue one message, then make it look `age_days` old in the given state."""
-    await svc.repo.enqueue(
-        [OutboxMessage(CHAT, "send_message", {"chat_id": CHAT, "text": f"{status} {age_days}"})]
-    )
+    """Add one message already `age_days` old in the given state.
+
+    Inserted in its final state in one statement: queued as pending first, the running bot's
+    outbox could take it between the two writes and send it (or fail it) after the update.
+    """
     at = svc.clock() - timedelta(days=age_days)
-    row_id = max(item.id for item in await svc.repo.outbox_items())
     async with svc.db.write() as conn:
-        await conn.execute(
-            update(t.outbox)
-            .where(t.outbox.c.id == row_id)
-            .values(
-                status=status,
-                created_at=at,
-                not_before=svc.clock() + retry_in if retry_in else at,
-                sent_at=at + timedelta(seconds=1) if sent else None,
-                attempts=attempts,
+        row_id = (
+            await conn.execute(
+                insert(t.outbox)
+                .values(
+                    chat_id=CHAT,
+                    kind="send_message",
+                    payload={"text": f"{status} {age_days}"},
+                    status=status,
+                    created_at=at,
+                    not_before=svc.clock() + retry_in if retry_in else at,
+                    sent_at=at + timedelta(seconds=1) if sent else None,
+                    attempts=attempts,
+                )
+                .returning(t.outbox.c.id)
             )
-        )
+        ).scalar_one()
     return row_id
 
 
