@@ -278,8 +278,9 @@ async def test_updates_that_end_while_a_mark_is_written_are_marked_together_each
     loopback: LoopbackBotApi, bot: BotRunner
 ) -> None:
     citizens = [loopback.add_user(name) for name in ("Ani", "Beni", "Cici")]
-    # Three replies in flight at once; the first ends well before the other two.
-    for citizen, delay in zip(citizens, (0.3, 2.0, 2.0), strict=True):
+    # Three replies in flight at once; the first ends well before the other two, and late
+    # enough that the test holds the write lock by then (0.3 s was too short in a loaded CI).
+    for citizen, delay in zip(citizens, (1.5, 4.0, 4.0), strict=True):
         loopback.inject_fault("sendMessage", "slow", delay=delay, chat_id=citizen.id)
         loopback.send_text(citizen, "/start")
 
