@@ -205,6 +205,17 @@ class OutboxItem:
     # Refreshes folded into the row while pending; a sender that rendered an older one leaves
     # the row pending (storage/repo/outbox.py `mark_sent`).
     revision: int = 0
+    # The file a send_document row sends (outbox_files), stored once for all its chats.
+    document_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxFile:
+    """A queued document's bytes, and Telegram's file_id for them once uploaded."""
+
+    id: int
+    content: bytes
+    telegram_file_id: str | None
 
 
 @dataclass(frozen=True, slots=True)

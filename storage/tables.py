@@ -12,6 +12,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -298,9 +299,29 @@ outbox = Table(
     Column("sent_at", UtcDateTime),
     # Bumped each time a newer refresh is folded into the pending row (see `mark_sent`).
     Column("revision", Integer, nullable=False, server_default="0"),
+    # The file a send_document row sends (outbox_files): stored once for every chat it goes to.
+    Column("document_id", Integer),
     Index("ix_outbox_status_due", "status", "not_before"),
     Index("ix_outbox_coalesce", "coalesce_key", "status"),
     Index("ix_outbox_chat", "chat_id", "status", "id"),
+    Index(
+        "ix_outbox_document",
+        "document_id",
+        sqlite_where=text("document_id IS NOT NULL"),
+        postgresql_where=text("document_id IS NOT NULL"),
+    ),
+)
+
+# A queued document's bytes, once however many chats it goes to; Telegram's file_id once it has
+# been uploaded, so that the next chat gets it without another upload.
+outbox_files = Table(
+    "outbox_files",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("sha256", String(64), nullable=False, unique=True),
+    Column("content", LargeBinary, nullable=False),
+    Column("telegram_file_id", String(255)),
+    Column("created_at", UtcDateTime, nullable=False),
 )
 
 # Messages the bot sent that later messages must refer to (a report's card, its thread).

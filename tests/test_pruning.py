@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -19,6 +20,8 @@ from bot.services.container import Services, build_services
 from bot.settings import Settings
 from loopback import LoopbackBotApi
 from storage import tables as t
+from storage.models import OutboxMessage
+from storage.repo.base import insert_outbox_rows
 from tests.citizen import Citizen
 from tests.harness import BotRunner, Writes, database_url, make_settings
 from tests.test_report_conversation import walk_to_title
@@ -164,3 +167,60 @@ async def test_zero_days_keeps_everything(tmp_path: Path) -> None:
         assert await svc.repo.draft(1, "report") is not None
     finally:
         await svc.db.dispose()
+
+
+async def test_a_stored_document_goes_with_the_last_row_that_sends_it(svc: Services) -> None:
+    old = NOW - timedelta(days=20)
+    digest = OutboxMessage(
+        chat_id=CHAT, kind="send_document", payload={"caption": "c", "document_text": "a;b\n"}
+    )
+    async with svc.db.write() as conn:
+        await insert_outbox_rows(conn, [digest, replace(digest, chat_id=CHAT + 1)], old)
+    first, second = await svc.repo.outbox_items()
+    assert first.document_id is not None
+    assert first.document_id == second.document_id
+    async with svc.db.write() as conn:
+        await conn.execute(
+            update(t.outbox)
+            .where(t.outbox.c.id == first.id)
+            .values(status="sent", sent_at=old + timedelta(seconds=1))
+        )
+    assert await housekeeping.prune(svc, pause=0) == housekeeping.Pruned(outbox=1)
+    # The second chat's digest is still pending: its file stays.
+    stored = await svc.repo.outbox_file(first.document_id)
+    assert stored is not None
+    assert stored.content == b"a;b\n"
+    async with svc.db.write() as conn:
+        await conn.execute(
+            update(t.outbox)
+            .where(t.outbox.c.id == second.id)
+            .values(status="sent", sent_at=old + timedelta(seconds=1))
+        )
+    assert await housekeeping.prune(svc, pause=0) == housekeeping.Pruned(outbox=1)
+    assert await svc.repo.outbox_file(first.document_id) is None
+
+
+async def test_a_document_queued_again_is_kept_for_its_new_rows(svc: Services) -> None:
+    digest = OutboxMessage(
+        chat_id=CHAT, kind="send_document", payload={"caption": "c", "document_text": "x\n"}
+    )
+    async with svc.db.write() as conn:
+        await insert_outbox_rows(conn, [digest], NOW - timedelta(days=20))
+    [first] = await svc.repo.outbox_items()
+    async with svc.db.write() as conn:
+        await conn.execute(
+            update(t.outbox)
+            .where(t.outbox.c.id == first.id)
+            .values(status="sent", sent_at=NOW - timedelta(days=20))
+        )
+        # The same list again today (a later sweep): the stored file is reused.
+        await insert_outbox_rows(conn, [digest], NOW)
+    [_, again] = await svc.repo.outbox_items()
+    assert again.document_id == first.document_id
+    async with svc.db.write() as conn:
+        await conn.execute(
+            update(t.outbox).where(t.outbox.c.id == again.id).values(status="sent", sent_at=NOW)
+        )
+    assert await housekeeping.prune(svc, pause=0) == housekeeping.Pruned(outbox=1)
+    assert first.document_id is not None
+    assert await svc.repo.outbox_file(first.document_id) is not None

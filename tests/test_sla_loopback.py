@@ -104,3 +104,95 @@ async def test_the_morning_recap_is_posted_once_when_the_bot_starts_during_offic
     await runner.idle()
     await runner.stop()
     assert len(group_texts(loopback, group.id, "Rekap harian")) == 1
+
+
+async def test_a_digest_file_shared_by_several_chats_is_stored_and_uploaded_once(
+    loopback: LoopbackBotApi, tmp_path: Path
+) -> None:
+    group = loopback.add_supergroup("Staf Pengaduan")
+    heads = [loopback.add_user(name) for name in ("Kepala", "Wakil Kepala")]
+    clock = Clock(MONDAY)
+    settings = make_settings(
+        loopback, tmp_path, staff_chat_id=group.id, sla_jobs_enabled=True, sla_digest_inline_max=1
+    )
+    runner = BotRunner(settings, clock=clock, loopback=loopback)
+    await runner.start()
+    svc = runner.services
+    for head in heads:
+        await svc.repo.add_staff(head.id, head.first_name, "supervisor")
+        await svc.repo.mark_private_chat(head.id)
+    for n in range(3):
+        await file_report(svc, MONDAY, title=f"Jalan rusak {n}")
+    clock.now = wib(13, 8)  # every report escalated: both supervisors hear of all three
+    await run_sweep(svc, clock.now)
+    queued = [m for m in await svc.repo.outbox_items() if m.chat_id in {h.id for h in heads}]
+    await runner.idle()
+    chats = [group.id, *(h.id for h in heads)]
+    sends = [
+        c
+        for chat in chats
+        for c in loopback.calls("sendDocument", chat_id=chat)
+        if c.ok and "Pengingat batas waktu" in str(c.params.get("caption"))
+    ]
+    await runner.stop()
+
+    # One stored file for the two supervisors (the same list), named by both rows.
+    assert len(queued) == 2
+    assert queued[0].document_id is not None
+    assert queued[0].document_id == queued[1].document_id
+    assert "document_text" not in queued[0].payload
+    # The group's list is the same file (no confidential title to leave out): one upload in
+    # all, the other chats get the file by Telegram's file_id.
+    assert len(sends) == 3
+    [uploaded] = [c for c in sends if c.files]
+    assert list(uploaded.files) == ["document"]
+    assert uploaded.response is not None
+    file_id = uploaded.response["result"]["document"]["file_id"]
+    assert sorted(c.params["document"] for c in sends if not c.files) == [file_id, file_id]
+    received = {
+        loopback.files[str(c.response["result"]["document"]["file_id"])].data
+        for c in sends
+        if c.response is not None
+    }
+    [data] = received
+    assert data.decode("utf-8-sig").count("LAPOR-2026-") == 3
+
+
+async def test_a_file_id_telegram_refuses_is_forgotten_and_the_file_uploaded_again(
+    loopback: LoopbackBotApi, tmp_path: Path
+) -> None:
+    group = loopback.add_supergroup("Staf Pengaduan")
+    clock = Clock(MONDAY)
+    settings = make_settings(
+        loopback, tmp_path, staff_chat_id=group.id, sla_jobs_enabled=True, sla_digest_inline_max=1
+    )
+    runner = BotRunner(settings, clock=clock, loopback=loopback)
+    await runner.start()
+    svc = runner.services
+    for n in range(2):
+        await file_report(svc, MONDAY, title=f"Jalan rusak {n}")
+    clock.now = wib(8, 9)
+    await run_sweep(svc, clock.now)
+    [digest] = [m for m in await svc.repo.outbox_items(status="pending") if m.document_id]
+    assert digest.document_id is not None
+    # As after the bot's token changed: a file_id of another bot.
+    await svc.repo.remember_telegram_file(digest.document_id, "BQACAgIAAxkBAAIBOGZ-another-bot")
+    await runner.idle()
+    stored = await svc.repo.outbox_file(digest.document_id)
+    [sent] = [m for m in await svc.repo.outbox_items(status="sent") if m.id == digest.id]
+    calls = [
+        c
+        for c in loopback.calls("sendDocument", chat_id=group.id)
+        if "Pengingat batas waktu" in str(c.params.get("caption"))
+    ]
+    await runner.stop()
+
+    refused, uploaded = calls[-2:]
+    assert not refused.ok
+    assert refused.files == {}
+    assert uploaded.ok
+    assert list(uploaded.files) == ["document"]
+    assert uploaded.response is not None
+    assert stored is not None
+    assert stored.telegram_file_id == uploaded.response["result"]["document"]["file_id"]
+    assert sent.sent_message_id == uploaded.response["result"]["message_id"]

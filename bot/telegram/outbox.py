@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import weakref
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import timedelta
@@ -40,7 +41,7 @@ from telegram import (
 )
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter
 
-from storage.models import OutboxItem
+from storage.models import OutboxFile, OutboxItem
 from storage.repository import Repository
 
 log = logging.getLogger(__name__)
@@ -53,6 +54,8 @@ MAX_BACKOFF = timedelta(minutes=5)
 PARALLEL_CHATS = 8
 # A card deleted by hand in the group is posted again instead of failing its refreshes.
 _CARD_GONE = ("message to edit not found", "message can't be edited")
+# Telegram's answers to a file_id it does not know (the file is uploaded again).
+_FILE_GONE = ("wrong file identifier", "file reference", "invalid file_id", "wrong remote file")
 # Called when a group becomes a supergroup, so that the running bot follows at once.
 OnMigrated = Callable[[int, int], None]
 
@@ -79,6 +82,11 @@ class OutboxSender:
         self.batch_size = batch_size
         self.max_attempts = max_attempts
         self._lock = asyncio.Lock()
+        # One upload per stored file at a time: the chats served at once that share a file wait
+        # for the first upload's file_id instead of uploading it too.
+        self._uploads: weakref.WeakValueDictionary[int, asyncio.Lock] = (
+            weakref.WeakValueDictionary()
+        )
         self._again = False
         self._finished = asyncio.Event()
         self.rounds = 0
@@ -232,8 +240,10 @@ class OutboxSender:
                 chat_id=item.chat_id, reply_markup=reply_markup, **p
             )
         elif kind == "send_document":
+            if item.document_id is not None:
+                return await self._send_stored_document(item, p, reply_markup)
             if "document_text" in p:
-                # A file built from text in the payload (a digest's full list as CSV).
+                # A file built from text in the payload (queued before outbox_files).
                 data = str(p.pop("document_text")).encode("utf-8")
                 p["document"] = InputFile(data, filename=str(p.pop("filename", "daftar.txt")))
             result = await self.bot.send_document(item.chat_id, reply_markup=reply_markup, **p)
@@ -242,6 +252,56 @@ class OutboxSender:
         else:
             raise BadRequest(f"unknown outbox kind {item.kind!r}")
         return result.message_id if isinstance(result, Message | MessageId) else None
+
+    async def _send_stored_document(
+        self, item: OutboxItem, p: dict[str, Any], markup: InlineKeyboardMarkup | None
+    ) -> int | None:
+        """Send a file stored once for many chats: uploaded the first time, then by file_id.
+
+        A file_id Telegram no longer knows (another bot's, after a token change) is forgotten
+        and the file uploaded again.
+        """
+        assert item.document_id is not None
+        stored = await self.repo.outbox_file(item.document_id)
+        if stored is not None and stored.telegram_file_id is None:
+            lock = self._uploads.setdefault(stored.id, asyncio.Lock())
+            async with lock:
+                # Another chat's upload of the same file may have finished meanwhile.
+                stored = await self.repo.outbox_file(item.document_id)
+                if stored is not None and stored.telegram_file_id is None:
+                    return await self._upload(item, stored, p, markup)
+        if stored is None:
+            raise BadRequest("the queued document is no longer stored")
+        assert stored.telegram_file_id is not None
+        try:
+            sent = await self.bot.send_document(
+                item.chat_id,
+                stored.telegram_file_id,
+                reply_markup=markup,
+                **{k: v for k, v in p.items() if k != "filename"},
+            )
+            return sent.message_id
+        except BadRequest as exc:
+            if not any(gone in exc.message.lower() for gone in _FILE_GONE):
+                raise
+            log.warning("outbox %s: file_id of file %s refused; uploading", item.id, stored.id)
+        return await self._upload(item, stored, p, markup)
+
+    async def _upload(
+        self,
+        item: OutboxItem,
+        stored: OutboxFile,
+        p: dict[str, Any],
+        markup: InlineKeyboardMarkup | None,
+    ) -> int | None:
+        """Upload a stored file and record the file_id Telegram gives it."""
+        args = dict(p)
+        upload = InputFile(stored.content, filename=str(args.pop("filename", "daftar.txt")))
+        sent = await self.bot.send_document(item.chat_id, upload, reply_markup=markup, **args)
+        await self.repo.remember_telegram_file(
+            stored.id, sent.document.file_id if sent.document is not None else None
+        )
+        return sent.message_id
 
     async def _to_thread(
         self, item: OutboxItem, kind: str, p: dict[str, Any], markup: InlineKeyboardMarkup | None

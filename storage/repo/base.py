@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -27,6 +28,76 @@ def to_model(row: Row[Any], cls: Any) -> Any:
     """Build a dataclass from a row, taking the columns the dataclass names."""
     mapping = row._mapping
     return cls(**{name: mapping[name] for name in cls.__dataclass_fields__})
+
+
+# The payload key of a document built from text (a digest's CSV file): stored in outbox_files.
+DOCUMENT_TEXT = "document_text"
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+async def store_documents(
+    conn: AsyncConnection, texts: Sequence[str], now: datetime
+) -> dict[str, int]:
+    """Store each distinct text once in outbox_files; return the file's id by text.
+
+    A file already stored (the same bytes queued by an earlier sweep) is reused, and its time
+    moved to now, so that pruning (OutboxRepo.prune_sent_outbox) keeps it for the new rows.
+    """
+    datas = {text: text.encode("utf-8") for text in texts}
+    digests = {text: _sha256(data) for text, data in datas.items()}
+    dialect_insert = sqlite_insert if conn.dialect.name == "sqlite" else pg_insert
+    await conn.execute(
+        dialect_insert(t.outbox_files).on_conflict_do_update(
+            index_elements=["sha256"], set_={"created_at": now}
+        ),
+        [
+            {"sha256": digests[text], "content": data, "created_at": now}
+            for text, data in datas.items()
+        ],
+    )
+    rows = await conn.execute(
+        select(t.outbox_files.c.sha256, t.outbox_files.c.id).where(
+            t.outbox_files.c.sha256.in_(sorted(set(digests.values())))
+        )
+    )
+    ids: dict[str, int] = {sha: file_id for sha, file_id in rows}
+    return {text: ids[digest] for text, digest in digests.items()}
+
+
+async def insert_outbox_rows(
+    conn: AsyncConnection, messages: Sequence[OutboxMessage], now: datetime
+) -> None:
+    """Queue messages that replace nothing (no coalesce key) with one executemany.
+
+    A document's text is stored once in outbox_files, however many messages carry it.
+    """
+    if not messages:
+        return
+    texts = [m.payload[DOCUMENT_TEXT] for m in messages if DOCUMENT_TEXT in m.payload]
+    files = await store_documents(conn, texts, now) if texts else {}
+    rows = []
+    for msg in messages:
+        assert msg.coalesce_key is None, "a coalescing message goes through RepoBase._enqueue"
+        payload = dict(msg.payload)
+        if msg.link is not None:
+            payload["_link"] = msg.link
+        text = payload.pop(DOCUMENT_TEXT, None)
+        rows.append(
+            {
+                "chat_id": msg.chat_id,
+                "kind": msg.kind,
+                "payload": payload,
+                "report_id": msg.report_id,
+                "coalesce_key": None,
+                "not_before": msg.not_before or now,
+                "created_at": now,
+                "document_id": None if text is None else files[text],
+            }
+        )
+    await conn.execute(insert(t.outbox), rows)
 
 
 class RepoBase:
@@ -59,6 +130,9 @@ class RepoBase:
                 "not_before": msg.not_before or now,
                 "created_at": now,
             }
+            if DOCUMENT_TEXT in payload:
+                files = await store_documents(conn, [payload.pop(DOCUMENT_TEXT)], now)
+                values["document_id"] = next(iter(files.values()))
             if msg.coalesce_key is not None:
                 # A newer edit of the same card replaces the one still waiting.
                 replaced = await conn.execute(

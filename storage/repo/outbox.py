@@ -9,6 +9,7 @@ from sqlalchemy import ColumnElement, and_, delete, func, or_, select, update
 
 from storage import tables as t
 from storage.models import (
+    OutboxFile,
     OutboxItem,
     OutboxMessage,
 )
@@ -206,9 +207,30 @@ class OutboxRepo(RepoBase):
             .where(o.c.status == "sent", o.c.not_before < sent_before, o.c.sent_at < sent_before)
             .limit(limit)
         )
+        f = t.outbox_files
+        named = select(o.c.id).where(o.c.document_id == f.c.id).exists()
         async with self.db.write() as conn:
             result = await conn.execute(delete(o).where(o.c.id.in_(old.scalar_subquery())))
+            # The files no row sends any more (a handful a day: the table is small).
+            await conn.execute(delete(f).where(f.c.created_at < sent_before, ~named))
         return int(result.rowcount)
+
+    async def outbox_file(self, file_id: int) -> OutboxFile | None:
+        """Return a queued document's bytes and Telegram's file_id for them, if still stored."""
+        f = t.outbox_files.c
+        stmt = select(f.id, f.content, f.telegram_file_id).where(f.id == file_id)
+        async with self.db.read() as conn:
+            row = (await conn.execute(stmt)).first()
+        return None if row is None else OutboxFile(row.id, bytes(row.content), row.telegram_file_id)
+
+    async def remember_telegram_file(self, file_id: int, telegram_file_id: str | None) -> None:
+        """Record (or forget, with None) the file_id Telegram gave a queued document."""
+        async with self.db.write() as conn:
+            await conn.execute(
+                update(t.outbox_files)
+                .where(t.outbox_files.c.id == file_id)
+                .values(telegram_file_id=telegram_file_id)
+            )
 
 
 def _trouble(stuck_after: int) -> ColumnElement[bool]:

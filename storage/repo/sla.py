@@ -26,7 +26,6 @@ from sqlalchemy import (
     delete,
     exists,
     func,
-    insert,
     literal,
     or_,
     select,
@@ -37,7 +36,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage import tables as t
 from storage.models import OutboxMessage
-from storage.repo.base import RepoBase
+from storage.repo.base import RepoBase, insert_outbox_rows
 
 ClockName = Literal["stage", "final"]
 MarkName = Literal["warned", "breached", "escalated"]
@@ -45,8 +44,6 @@ MarkName = Literal["warned", "breached", "escalated"]
 _ID_CHUNK = 500
 # settings_kv keys of the alerts a sweep's batches fired and no digest has announced yet.
 PENDING_PREFIX = "sla.pending."
-# Digest text encoded per statement when the digests are queued.
-_DIGEST_BYTES = 1_000_000
 # The marks as the sweep names them (SlaMarks.values, SlaRow's fields): column-like names, stored
 # as rows of sla_marks (clock, mark).
 MARK_NAMES: dict[str, tuple[str, str]] = {
@@ -411,17 +408,9 @@ class SlaRepo(RepoBase):
         async with self.db.write() as conn:
             if keys:
                 await conn.execute(delete(t.settings_kv).where(t.settings_kv.c.key.in_(keys)))
-            # A few digests per statement: a digest's CSV file can be megabytes, and encoding
-            # them all at once would hold the event loop and the memory of all of them.
-            chunk: list[OutboxMessage] = []
-            size = 0
-            for message in messages:
-                chunk.append(message)
-                size += len(str(message.payload.get("document_text", "")))
-                if size >= _DIGEST_BYTES:
-                    await insert_outbox_rows(conn, chunk, self.clock())
-                    chunk, size = [], 0
-            await insert_outbox_rows(conn, chunk, self.clock())
+            # A digest's CSV file can be megabytes: each distinct file is stored once
+            # (outbox_files), however many recipients share it.
+            await insert_outbox_rows(conn, messages, self.clock())
 
     async def record_sla_marks(
         self, marks: Sequence[SlaMarks], messages: Sequence[OutboxMessage]
@@ -638,29 +627,3 @@ class SlaRepo(RepoBase):
             await self._set_kv(conn, key, value)
             await self._enqueue(conn, messages)
         return True
-
-
-async def insert_outbox_rows(
-    conn: AsyncConnection, messages: Sequence[OutboxMessage], now: datetime
-) -> None:
-    """Queue messages that replace nothing (no coalesce key) with one executemany."""
-    if not messages:
-        return
-    rows = []
-    for msg in messages:
-        assert msg.coalesce_key is None, "a coalescing message goes through RepoBase._enqueue"
-        payload = dict(msg.payload)
-        if msg.link is not None:
-            payload["_link"] = msg.link
-        rows.append(
-            {
-                "chat_id": msg.chat_id,
-                "kind": msg.kind,
-                "payload": payload,
-                "report_id": msg.report_id,
-                "coalesce_key": None,
-                "not_before": msg.not_before or now,
-                "created_at": now,
-            }
-        )
-    await conn.execute(insert(t.outbox), rows)
