@@ -280,13 +280,17 @@ async def _citizen(db: Path, floor_count: int) -> dict[str, Any]:
         await talk
         await watch
         await runner.stop()
-    during = [w for s, w in waits if s < sweep_end and s + w > sweep_start]
+    overlapping = [(s, w) for s, w in waits if s < sweep_end and s + w > sweep_start]
+    during = [w for _s, w in overlapping]
+    # The longest waits, by when they began (seconds after the sweep's start).
+    longest = sorted(((w, s - sweep_start) for s, w in overlapping), reverse=True)[:5]
     return {
         "startup": startup,
         "settled": settled,
         "sweep_cpu": sweep_cpu,
         "floor": floor,
         "during": during,
+        "longest": longest,
         "sweep_wall": sweep_end - sweep_start,
         "slices": slices,
         "floor_slices": floor_slices,
@@ -393,6 +397,10 @@ def _print(results: dict[str, Any]) -> None:
                 f"citizen /start during sweep: n={len(during)}  p50 {_quantile(during, 0.5):.0f} ms"
                 f"  p99 {_quantile(during, 0.99):.0f} ms  max {max(during):.0f} ms"
                 "  (target: no wait over 100 ms behind the sweep)"
+            )
+            print(
+                "  longest waits (ms, begun s after the sweep's start): "
+                + ", ".join(f"{1000 * w:.0f} at {at:.2f}" for w, at in c["longest"])
             )
         for label, key in (("citizens alone", "floor_slices"), ("during the sweep", "slices")):
             slices = [1000 * x for x in c[key]]

@@ -68,16 +68,27 @@ async def store_documents(
 
 
 async def insert_outbox_rows(
-    conn: AsyncConnection, messages: Sequence[OutboxMessage], now: datetime
+    conn: AsyncConnection,
+    messages: Sequence[OutboxMessage],
+    now: datetime,
+    *,
+    stored: dict[str, int] | None = None,
 ) -> None:
     """Queue messages that replace nothing (no coalesce key) with one executemany.
 
-    A document's text is stored once in outbox_files, however many messages carry it.
+    A document's text is stored once in outbox_files, however many messages carry it; `stored`
+    gives the files already stored (`store_documents` in transactions of their own).
     """
     if not messages:
         return
-    texts = [m.payload[DOCUMENT_TEXT] for m in messages if DOCUMENT_TEXT in m.payload]
-    files = await store_documents(conn, texts, now) if texts else {}
+    files = dict(stored or {})
+    texts = [
+        m.payload[DOCUMENT_TEXT]
+        for m in messages
+        if DOCUMENT_TEXT in m.payload and m.payload[DOCUMENT_TEXT] not in files
+    ]
+    if texts:
+        files.update(await store_documents(conn, texts, now))
     rows = []
     for msg in messages:
         assert msg.coalesce_key is None, "a coalescing message goes through RepoBase._enqueue"

@@ -36,7 +36,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage import tables as t
 from storage.models import OutboxMessage
-from storage.repo.base import RepoBase, insert_outbox_rows
+from storage.repo.base import DOCUMENT_TEXT, RepoBase, insert_outbox_rows, store_documents
 
 ClockName = Literal["stage", "final"]
 MarkName = Literal["warned", "breached", "escalated"]
@@ -403,14 +403,23 @@ class SlaRepo(RepoBase):
     async def post_sla_digests(
         self, journals: Iterable[str], messages: Sequence[OutboxMessage]
     ) -> None:
-        """Queue the digests and close the journal entries they announce, in one transaction."""
+        """Queue the digests and close the journal entries they announce, in one transaction.
+
+        A digest's CSV file can be megabytes: each distinct file is stored first, once however
+        many recipients share it, in a transaction of its own, so that the last transaction is
+        short and an update never waits behind megabytes being written. A sweep stopped in
+        between leaves files no row names (pruned with the sent rows).
+        """
         keys = list(journals)
+        files = {m.payload[DOCUMENT_TEXT]: None for m in messages if DOCUMENT_TEXT in m.payload}
+        stored: dict[str, int] = {}
+        for document in files:
+            async with self.db.write() as conn:
+                stored.update(await store_documents(conn, [document], self.clock()))
         async with self.db.write() as conn:
             if keys:
                 await conn.execute(delete(t.settings_kv).where(t.settings_kv.c.key.in_(keys)))
-            # A digest's CSV file can be megabytes: each distinct file is stored once
-            # (outbox_files), however many recipients share it.
-            await insert_outbox_rows(conn, messages, self.clock())
+            await insert_outbox_rows(conn, messages, self.clock(), stored=stored)
 
     async def record_sla_marks(
         self, marks: Sequence[SlaMarks], messages: Sequence[OutboxMessage]

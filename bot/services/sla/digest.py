@@ -10,7 +10,6 @@ A long digest shows the counts and the most urgent reports and carries the full 
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import html
 import operator
@@ -25,6 +24,7 @@ from bot.domain.thresholds import Threshold
 from bot.domain.vocabulary import Action, Role, Stage
 from bot.domain.workflow import approver_role
 from bot.services.container import Services
+from bot.services.pacing import Pacer
 from storage.models import OutboxMessage
 from storage.repo.sla import ClockName, SlaRow, StaffContact
 
@@ -188,28 +188,29 @@ async def digest_messages(
 ) -> list[OutboxMessage]:
     """Return one digest per recipient, held until the office opens when it is closed.
 
-    Thousands of alerts take a while to render, so this gives the event loop a turn every
-    `_CHUNK` of them (updates are answered meanwhile); a report's CSV line is rendered once
-    per language and audience, however many recipients carry it.
+    Thousands of alerts take a while to render, so this rests every few milliseconds of work
+    (bot/services/pacing.py: updates are answered meanwhile); a report's CSV line is rendered
+    once per language and audience, however many recipients carry it.
     """
     # The sweep may have started just before closing: hold by the time of queueing as well.
     hold_until = svc.calendar.next_opening(max(now, svc.clock()))
     ordered = sorted(alerts, key=_RANK)
     audience = _Audience(svc, staff)
+    pacer = Pacer(svc.settings.sla_sweep_pause_seconds)
     for start in range(0, len(ordered), _CHUNK):
-        await asyncio.sleep(0)
+        await pacer.breathe()
         audience.take(ordered[start : start + _CHUNK])
-    lines = _Lines(svc, unit_names)
+    lines = _Lines(svc, unit_names, pacer)
     messages = []
     for who in audience.recipients():
-        await asyncio.sleep(0)  # a turn for updates between two recipients' digests
+        await pacer.breathe()
         messages.append(await render_digest(svc, who, lines, now, hold_until))
     return messages
 
 
 _RANK = operator.attrgetter("rank")
-# Alerts handled between two turns of the event loop.
-_CHUNK = 250
+# Alerts handled between two looks at the pacer's clock.
+_CHUNK = 50
 
 
 def _item(
@@ -295,9 +296,10 @@ _CSV_COLUMNS = ("number", "kind_name", "clock_name", "stage_name", "unit_name", 
 class _Lines:
     """The CSV lines of one sweep's alerts, each rendered once per language and audience."""
 
-    def __init__(self, svc: Services, unit_names: dict[int, str]) -> None:
+    def __init__(self, svc: Services, unit_names: dict[int, str], pacer: Pacer) -> None:
         self.svc = svc
         self.unit_names = unit_names
+        self.pacer = pacer
         self._lines: dict[tuple[str, bool], dict[int, str]] = {}
         self._dates: dict[str, Any] = {}
         self._label_cache: dict[str, dict[str, str]] = {}
@@ -372,7 +374,7 @@ class _Lines:
                 line = done[key] = line_of([*head, title])
             parts.append(line)
             if n % _CHUNK == 0:
-                await asyncio.sleep(0)
+                await self.pacer.breathe()
         return "".join(parts)
 
 
