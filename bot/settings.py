@@ -60,8 +60,9 @@ class Settings(BaseSettings):
     morning_files: bool = True
     # Service-level sweep: seconds between sweeps, reports read per query batch.
     sla_sweep_interval_seconds: float = Field(default=300.0, gt=0)
-    # 100: a batch's write holds the database writer for a few milliseconds (issue 15).
-    sla_batch_size: int = Field(default=100, gt=0)
+    # 500: a batch (read, decide and write in one transaction) holds the database writer for
+    # about 10 ms at a million reports; 100 costs 30 % more CPU in a catch-up (issue 15).
+    sla_batch_size: int = Field(default=500, gt=0)
     # Seconds the sweep waits between two batches, so that the updates queued for the database
     # writer meanwhile go first (a catch-up over thousands of reports gives way); 0: no wait.
     sla_sweep_pause_seconds: float = Field(default=0.02, ge=0)

@@ -15,7 +15,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from sqlalchemy import (
     ColumnElement,
@@ -40,6 +40,7 @@ from storage.repo.base import DOCUMENT_TEXT, RepoBase, insert_outbox_rows, store
 
 ClockName = Literal["stage", "final"]
 MarkName = Literal["warned", "breached", "escalated"]
+T = TypeVar("T")
 # Rows re-read per statement when checking that a report did not change under the sweep.
 _ID_CHUNK = 500
 # settings_kv keys of the alerts a sweep's batches fired and no digest has announced yet.
@@ -174,6 +175,7 @@ _STAFF_ROWS = (
     .where(t.reports.c.id.in_(bindparam("ids", expanding=True)))
     .order_by(t.reports.c.id)
 )
+_STAFF_ROWS_LOCKED = _STAFF_ROWS.with_for_update()
 _MARKS_OF = select(
     t.sla_marks.c.report_id, t.sla_marks.c.clock, t.sla_marks.c.mark, t.sla_marks.c.fired_at
 ).where(t.sla_marks.c.report_id.in_(bindparam("ids", expanding=True)))
@@ -181,11 +183,14 @@ _MARKS_OF = select(
 
 # One statement per batch of marks (SlaRepo._insert_marks). The WHERE keeps SQLite's parser
 # from reading ON CONFLICT as a join constraint.
+# On SQLite the rows travel grouped, [[clock, mark, fired_at, [report ids]], ...]: a list of
+# ints per group is all Python encodes.
 _SQLITE_INSERT_MARKS = text(
-    "INSERT INTO sla_marks (report_id, clock, mark, fired_at)"
-    " SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'),"
-    " json_extract(value, '$[2]'), json_extract(value, '$[3]')"
-    " FROM json_each(:rows) WHERE true"
+    "WITH g AS MATERIALIZED (SELECT json_extract(value, '$[0]') AS clock,"
+    " json_extract(value, '$[1]') AS mark, json_extract(value, '$[2]') AS fired_at,"
+    " json_extract(value, '$[3]') AS ids FROM json_each(:groups))"
+    " INSERT INTO sla_marks (report_id, clock, mark, fired_at)"
+    " SELECT ids.value, g.clock, g.mark, g.fired_at FROM g, json_each(g.ids) AS ids WHERE true"
     " ON CONFLICT (report_id, clock, mark) DO NOTHING"
 )
 _PG_INSERT_MARKS = text(
@@ -208,6 +213,19 @@ async def _marks_of(conn: AsyncConnection, ids: Sequence[int]) -> dict[int, dict
     rows = await conn.execute(_MARKS_OF, {"ids": list(ids)})
     for report_id, clock, mark, fired_at in rows:
         found[report_id][f"{clock}_{mark}_at"] = fired_at
+    return found
+
+
+async def _staff_rows(
+    conn: AsyncConnection, ids: Sequence[int], *, lock: bool = False
+) -> list[SlaRow]:
+    """Return what the staff alerts need of these reports, with their marks, by id."""
+    found: list[SlaRow] = []
+    stmt = _STAFF_ROWS_LOCKED if lock else _STAFF_ROWS
+    for start in range(0, len(ids), _ID_CHUNK):
+        rows = (await conn.execute(stmt, {"ids": list(ids[start : start + _ID_CHUNK])})).all()
+        marks = await _marks_of(conn, [r[0] for r in rows])
+        found.extend(SlaRow(*[*row, None, "id", marks.get(row[0], _NO_MARKS)]) for row in rows)
     return found
 
 
@@ -343,23 +361,36 @@ class SlaRepo(RepoBase):
         async with self.db.read() as conn:
             return list((await conn.execute(stmt)).scalars())
 
+    async def fire_sla_batch(
+        self,
+        ids: Sequence[int],
+        decide: Callable[[list[SlaRow]], tuple[Sequence[SlaMarks], Sequence[PendingAlert], T]],
+        *,
+        journal: str,
+    ) -> T:
+        """Read these reports, decide what fires and write it, in one short write transaction.
+
+        Read under the write lock (SQLite's BEGIN IMMEDIATE, PostgreSQL's FOR UPDATE), the rows
+        cannot change before their marks are written: no version check, no second read. `decide`
+        is the sweep's pure decision (thresholds, no I/O); its alerts go to the journal under
+        `journal`, its third value is returned.
+        """
+        async with self.db.write() as conn:
+            rows = await _staff_rows(conn, ids, lock=not self.db.is_sqlite)
+            marks, alerts, result = decide(rows)
+            await self._write_marks(conn, marks)
+            if alerts:
+                await self._set_kv(conn, journal, [a.to_json() for a in alerts])
+        return result
+
     async def sla_rows(self, ids: Sequence[int]) -> list[SlaRow]:
         """Return what the staff alerts need of these reports (those that still exist), by id.
 
         Staff alerts never write to the reporter: their rows carry no reporter chat (and the
         reporters table is not read, a lookup less per report).
         """
-        found: list[SlaRow] = []
         async with self.db.read() as conn:
-            for start in range(0, len(ids), _ID_CHUNK):
-                rows = (
-                    await conn.execute(_STAFF_ROWS, {"ids": list(ids[start : start + _ID_CHUNK])})
-                ).all()
-                marks = await _marks_of(conn, [r[0] for r in rows])
-                found.extend(
-                    SlaRow(*[*row, None, "id", marks.get(row[0], _NO_MARKS)]) for row in rows
-                )
-        return found
+            return await _staff_rows(conn, ids)
 
     async def record_sla_batch(
         self,
@@ -502,14 +533,9 @@ class SlaRepo(RepoBase):
             stored = fired.dialect_impl(conn.dialect).bind_processor(conn.dialect)
             assert stored is not None
             packed = json.dumps(
-                [
-                    [report_id, clock, mark, text]
-                    for (clock, mark, at), ids in rows.items()
-                    for text in (stored(at),)
-                    for report_id in ids
-                ]
+                [[clock, mark, stored(at), ids] for (clock, mark, at), ids in rows.items()]
             )
-            await conn.execute(_SQLITE_INSERT_MARKS, {"rows": packed})
+            await conn.execute(_SQLITE_INSERT_MARKS, {"groups": packed})
             return
         columns: dict[str, list[Any]] = {"ids": [], "clocks": [], "marks": [], "ats": []}
         for (clock, mark, at), ids in rows.items():

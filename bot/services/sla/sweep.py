@@ -10,9 +10,11 @@ holds the write lock or the event loop for long:
 1. One read of ids per stage and clock finds every report with a threshold that may be due: one
    range of the (stage, due time) index, less the reports whose marks (rows of sla_marks) are
    all there.
-2. Batches of `sla_batch_size` reports: one read of their rows serves both clocks and all three
-   thresholds; decided in Python; then one short write transaction sets the marks and journals
-   the alerts (storage/repo/sla.py). Between batches the event loop takes updates.
+2. Batches of `sla_batch_size` reports, each one short write transaction: one read of their
+   rows (under the write lock, so that they cannot change before their marks are written)
+   serves both clocks and all three thresholds; decided in Python; the marks set and the
+   alerts journaled (storage/repo/sla.py `fire_sla_batch`). Between batches the event loop
+   takes updates.
 3. The digests (one per recipient, a CSV file when long) are rendered outside any transaction,
    then queued with one insert, and the journal closed, in one last transaction.
 
@@ -278,21 +280,20 @@ async def alert_staff(
     decider = _Decider(svc, now)
     sweep = f"{PENDING_PREFIX}{now:%Y%m%dT%H%M%S}.{secrets.token_hex(3)}"
     size = svc.settings.sla_batch_size
-    for number, start in enumerate(range(0, len(ids), size), 1):
-        rows = await svc.repo.sla_rows(ids[start : start + size])
+
+    def decide(rows: list[SlaRow]) -> tuple[list[SlaMarks], list[PendingAlert], list[Alert]]:
         fired, marks = _fire(svc, decider, rows)
+        pending = [
+            PendingAlert(a.row.id, a.row.version, a.clock, int(a.threshold), a.due) for a in fired
+        ]
+        return marks, pending, fired
+
+    for number, start in enumerate(range(0, len(ids), size), 1):
         journal = f"{sweep}.{number:05d}"
-        kept = await svc.repo.record_sla_batch(
-            marks,
-            journal=journal,
-            alerts=[
-                PendingAlert(a.row.id, a.row.version, a.clock, int(a.threshold), a.due)
-                for a in fired
-            ],
-        )
-        if kept:
+        fired = await svc.repo.fire_sla_batch(ids[start : start + size], decide, journal=journal)
+        if fired:
             journals.append(journal)
-        alerts.extend(a for a in fired if a.row.id in kept)
+        alerts.extend(fired)
         if after_batch is not None:
             await after_batch(number)
         # Updates waiting for the writer (or the event loop) go before the next batch.
