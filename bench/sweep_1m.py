@@ -86,6 +86,31 @@ during the sweep, 243 ms in all and 127 ms at most, walking start-up's ~180,000 
 wait (one update in each run, 0.5-0.8 s) is something else, not found yet: it did not follow
 the event loop's stretches. The peak RSS here includes the loopback server, which keeps every
 document the bot sends (the digests' 37 MB among them).
+
+2026-12-03 10:02-10:08 (session 7, another machine: the same code costs about half the CPU it
+did above), the machine quiet (this bench alone, load 0.2-0.7), session start (36bfd62) and now
+(780f83f) interleaved: base, new, base, new:
+                                   before (36bfd62)            after (780f83f)
+    first sweep, CPU               2.68, 2.77 s                1.81, 1.70 s
+    first sweep, wall              8.26, 8.32 s                4.94, 4.55 s
+    statements                     1,971                       357
+    peak RSS (solo)                158-159 MB                  154 MB
+    citizen /start during sweep    p99 50, 32 ms               p99 62, 49 ms
+                                   max 391, 446 ms             max 79, 86 ms
+    longest event-loop stretch     64, 35 ms of CPU            44, 31 ms of CPU
+    peak RSS (bot + loopback)      234-235 MB                  227-228 MB
+What changed: each distinct digest file is stored once (outbox_files: 9 files, 12.5 MB, for 38
+digests that carried 37.4 MB) and sent after its first upload by Telegram's file_id; each file
+in a short transaction of its own; the digests' rendering rests 20 ms after each 5 ms of work
+(bot/services/pacing.py), where one loop turn every 250 alerts let the one long wait of each
+run (0.3-0.45 s, while digests rendered; found with the longest waits printed above) happen:
+answering an update takes dozens of loop turns and each waited for a chunk; each batch reads,
+decides and writes in one transaction (no version re-read); the marks are sent grouped by
+clock and mark; batches of 500 (100: 2.14 s of CPU in the same build). Of the 1.7 s (batches of
+500, pause 0): rendering the digests 0.37 s, deciding 0.23 s, SQLite inserting 77,000 mark rows
+0.16 s, reading the 21,000 rows 0.10 s, `sla_breached_at` on the wide report rows 0.09 s,
+queueing the digests 0.10 s, the candidate ids 0.06 s; the rest SQLAlchemy and asyncio. Still
+short of the 1 s goal.
 """
 
 from __future__ import annotations
