@@ -136,6 +136,22 @@ async def test_reports_of_another_category_are_not_offered(repo: Repository) -> 
     assert await numbers_found(repo, "Lubang di depan SD Oesapa", POTHOLE_AGAIN) == []
 
 
+@pytest.mark.parametrize(
+    "category", ["air_bersih", "jalan", "Pelayanan Publik", "kesehatan ibu-anak"]
+)
+async def test_the_category_is_matched_whole_and_never_as_a_word(
+    repo: Repository, category: str
+) -> None:
+    # The index keeps the category as one token (migration 0014): a category named like a word
+    # of the draft, or made of several words, is only its own.
+    same = await file(repo, "Jalan berlubang di Oesapa", POTHOLE, category=category)
+    await file(repo, "Jalan berlubang di Oesapa", POTHOLE, category=f"{category}_lain")
+    await file(repo, "Jalan berlubang di Oesapa", POTHOLE, category="air")
+    assert await numbers_found(
+        repo, "Lubang di depan SD Oesapa", POTHOLE_AGAIN, category=category
+    ) == [same.number]
+
+
 @pytest.mark.parametrize("stage", ["closed", "rejected", "duplicate", "answered"])
 async def test_a_report_no_longer_being_handled_leaves_the_candidates(
     repo: Repository, stage: str
