@@ -100,6 +100,24 @@ the SQLite copy migrated to head first: 0011's sla_marks is what both databases 
   that read, as the figures above this one did. PostgreSQL's p99 moves from run to run (6.2
   and 11.3 ms for the same work): its three round trips per read transaction (BEGIN, the
   statements, COMMIT) each wait on the server's process.
+
+2026-12-03, session 7, another machine (a 2-core container; the code of 36bfd62 unless named),
+this script under a lock so that no two latency benches overlapped (nice 10):
+  helper Q, 08:50, load 1.1 (a fresh copy, PostgreSQL just loaded: COPY 48 s, indexes 34 s)
+                           SQLite                         PostgreSQL 15
+    /status lookup         p50  1.45 p99  2.49 ms         p50  1.48 p99  2.33 ms  (n=1000)
+    /status + reporter     p50  2.20 p99  3.74 ms         p50  2.34 p99  3.55 ms
+  helper D, duplicate check (n=300), before and after migration 0014 (SQLite: the report's
+  category an indexed FTS5 token, so that the match intersects it with the words instead of
+  reading each match's row to filter it: 3.3-4 ms of a slow check's ~9):
+    08:58 old, load 0.2    p50  5.41 p99 14.61 ms, CPU 1.86 s
+    10:36 new, load 0.95   p50  5.02 p99  8.00 ms, CPU 1.48 s; again p50 4.95 p99 6.88 ms
+    first run after a fresh copy (cold page cache): old p99 23.1 ms, new p99 26.1 ms (single
+    checks up to 275 ms reading pages from disk; not the code)
+    PostgreSQL (path unchanged): p99 7.3-9.2 ms
+  The offers (ids, scores, nearby) are the same for 300 of 300 checks: the candidates' order
+  changed in 15 (bm25's document lengths, one token longer for every row), the set of 20 in 2
+  (its 20th place), and the offers re-score all 20 with likeness().
 """
 
 from __future__ import annotations
