@@ -169,6 +169,14 @@ async def test_zero_days_keeps_everything(tmp_path: Path) -> None:
         await svc.db.dispose()
 
 
+async def mark_sent(svc: Services, row_id: int, at: datetime) -> None:
+    """Record a queued row as delivered at `at`."""
+    async with svc.db.write() as conn:
+        await conn.execute(
+            update(t.outbox).where(t.outbox.c.id == row_id).values(status="sent", sent_at=at)
+        )
+
+
 async def test_a_stored_document_goes_with_the_last_row_that_sends_it(svc: Services) -> None:
     old = NOW - timedelta(days=20)
     digest = OutboxMessage(
@@ -179,23 +187,13 @@ async def test_a_stored_document_goes_with_the_last_row_that_sends_it(svc: Servi
     first, second = await svc.repo.outbox_items()
     assert first.document_id is not None
     assert first.document_id == second.document_id
-    async with svc.db.write() as conn:
-        await conn.execute(
-            update(t.outbox)
-            .where(t.outbox.c.id == first.id)
-            .values(status="sent", sent_at=old + timedelta(seconds=1))
-        )
+    await mark_sent(svc, first.id, old + timedelta(seconds=1))
     assert await housekeeping.prune(svc, pause=0) == housekeeping.Pruned(outbox=1)
     # The second chat's digest is still pending: its file stays.
     stored = await svc.repo.outbox_file(first.document_id)
     assert stored is not None
     assert stored.content == b"a;b\n"
-    async with svc.db.write() as conn:
-        await conn.execute(
-            update(t.outbox)
-            .where(t.outbox.c.id == second.id)
-            .values(status="sent", sent_at=old + timedelta(seconds=1))
-        )
+    await mark_sent(svc, second.id, old + timedelta(seconds=1))
     assert await housekeeping.prune(svc, pause=0) == housekeeping.Pruned(outbox=1)
     assert await svc.repo.outbox_file(first.document_id) is None
 
@@ -207,20 +205,13 @@ async def test_a_document_queued_again_is_kept_for_its_new_rows(svc: Services) -
     async with svc.db.write() as conn:
         await insert_outbox_rows(conn, [digest], NOW - timedelta(days=20))
     [first] = await svc.repo.outbox_items()
+    await mark_sent(svc, first.id, NOW - timedelta(days=20))
     async with svc.db.write() as conn:
-        await conn.execute(
-            update(t.outbox)
-            .where(t.outbox.c.id == first.id)
-            .values(status="sent", sent_at=NOW - timedelta(days=20))
-        )
         # The same list again today (a later sweep): the stored file is reused.
         await insert_outbox_rows(conn, [digest], NOW)
     [_, again] = await svc.repo.outbox_items()
     assert again.document_id == first.document_id
-    async with svc.db.write() as conn:
-        await conn.execute(
-            update(t.outbox).where(t.outbox.c.id == again.id).values(status="sent", sent_at=NOW)
-        )
+    await mark_sent(svc, again.id, NOW)
     assert await housekeeping.prune(svc, pause=0) == housekeeping.Pruned(outbox=1)
     assert first.document_id is not None
     assert await svc.repo.outbox_file(first.document_id) is not None
