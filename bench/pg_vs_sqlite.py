@@ -505,6 +505,9 @@ async def main_async(args: argparse.Namespace, sqlite_copy: Path) -> None:
     finally:
         if server is not None and args.keep_server:
             atexit.unregister(server.stop)
+            # Kept on purpose: not an orphan for the next test run's clean-up (tests/pg.py
+            # stop_orphans skips a folder whose owner is not a process id).
+            (server.folder / pg.OWNER_FILE).write_text("kept by bench/pg_vs_sqlite.py")
             print(f"PostgreSQL left running: {url} (folder {server.folder}); stop it with pg_ctl")
         elif server is not None:
             server.stop()
