@@ -92,23 +92,26 @@ async def insert_outbox_rows(
     rows = []
     for msg in messages:
         assert msg.coalesce_key is None, "a coalescing message goes through RepoBase._enqueue"
-        payload = dict(msg.payload)
-        if msg.link is not None:
-            payload["_link"] = msg.link
-        text = payload.pop(DOCUMENT_TEXT, None)
-        rows.append(
-            {
-                "chat_id": msg.chat_id,
-                "kind": msg.kind,
-                "payload": payload,
-                "report_id": msg.report_id,
-                "coalesce_key": None,
-                "not_before": msg.not_before or now,
-                "created_at": now,
-                "document_id": None if text is None else files[text],
-            }
-        )
+        rows.append(_outbox_row(msg, now, files))
     await conn.execute(insert(t.outbox), rows)
+
+
+def _outbox_row(msg: OutboxMessage, now: datetime, files: dict[str, int]) -> dict[str, Any]:
+    """Return a message's outbox row; a document's text is named by its file in `files`."""
+    payload = dict(msg.payload)
+    if msg.link is not None:
+        payload["_link"] = msg.link
+    text = payload.pop(DOCUMENT_TEXT, None)
+    return {
+        "chat_id": msg.chat_id,
+        "kind": msg.kind,
+        "payload": payload,
+        "report_id": msg.report_id,
+        "coalesce_key": msg.coalesce_key,
+        "not_before": msg.not_before or now,
+        "created_at": now,
+        "document_id": None if text is None else files[text],
+    }
 
 
 class RepoBase:
@@ -129,21 +132,9 @@ class RepoBase:
     async def _enqueue(self, conn: AsyncConnection, messages: Sequence[OutboxMessage]) -> None:
         now = self.clock()
         for msg in messages:
-            payload = dict(msg.payload)
-            if msg.link is not None:
-                payload["_link"] = msg.link
-            values = {
-                "chat_id": msg.chat_id,
-                "kind": msg.kind,
-                "payload": payload,
-                "report_id": msg.report_id,
-                "coalesce_key": msg.coalesce_key,
-                "not_before": msg.not_before or now,
-                "created_at": now,
-            }
-            if DOCUMENT_TEXT in payload:
-                files = await store_documents(conn, [payload.pop(DOCUMENT_TEXT)], now)
-                values["document_id"] = next(iter(files.values()))
+            text = msg.payload.get(DOCUMENT_TEXT)
+            files = await store_documents(conn, [text], now) if text is not None else {}
+            values = _outbox_row(msg, now, files)
             if msg.coalesce_key is not None:
                 # A newer edit of the same card replaces the one still waiting.
                 replaced = await conn.execute(
@@ -157,9 +148,10 @@ class RepoBase:
                     # The revision tells a sender that rendered the older payload that the
                     # row still has to go out (mark_sent leaves it pending).
                     .values(
-                        payload=payload,
+                        payload=values["payload"],
                         kind=msg.kind,
                         chat_id=msg.chat_id,
+                        document_id=values["document_id"],
                         revision=t.outbox.c.revision + 1,
                     )
                 )
