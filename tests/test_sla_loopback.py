@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from bot.services.sla.sweep import run_sweep
-from loopback import LoopbackBotApi
+from loopback import FakeChat, LoopbackBotApi, RecordedRequest
 from tests.harness import BotRunner, make_settings
 from tests.test_sla_sweep import MONDAY, Clock, file_report, wib
 
@@ -21,23 +22,45 @@ def group_texts(loopback: LoopbackBotApi, chat_id: int, marker: str) -> list[str
     return found
 
 
-async def test_thresholds_reach_the_group_once_each_across_restarts(
-    loopback: LoopbackBotApi, tmp_path: Path
-) -> None:
+DIGEST = "Pengingat batas waktu"
+
+
+def digest_documents(loopback: LoopbackBotApi, chat_id: int) -> list[RecordedRequest]:
+    """Return the sendDocument calls of reminder digests to a chat (answered or refused)."""
+    return [
+        c
+        for c in loopback.calls("sendDocument", chat_id=chat_id)
+        if DIGEST in str(c.params.get("caption"))
+    ]
+
+
+async def start_with_group(
+    loopback: LoopbackBotApi, tmp_path: Path, **settings: Any
+) -> tuple[FakeChat, Clock, BotRunner]:
+    """Start the bot on Monday with a staff group and the SLA jobs on."""
     group = loopback.add_supergroup("Staf Pengaduan")
     clock = Clock(MONDAY)
     runner = BotRunner(
-        make_settings(loopback, tmp_path, staff_chat_id=group.id, sla_jobs_enabled=True),
+        make_settings(
+            loopback, tmp_path, staff_chat_id=group.id, sla_jobs_enabled=True, **settings
+        ),
         clock=clock,
         loopback=loopback,
     )
     await runner.start()
+    return group, clock, runner
+
+
+async def test_thresholds_reach_the_group_once_each_across_restarts(
+    loopback: LoopbackBotApi, tmp_path: Path
+) -> None:
+    group, clock, runner = await start_with_group(loopback, tmp_path)
     await file_report(runner.services, MONDAY)
     clock.now = wib(7, 8, 5)
     await run_sweep(runner.services, clock.now)
 
     def digests() -> list[str]:
-        return group_texts(loopback, group.id, "Pengingat batas waktu")
+        return group_texts(loopback, group.id, DIGEST)
 
     await runner.idle()
     assert len(digests()) == 1
@@ -61,30 +84,20 @@ async def test_thresholds_reach_the_group_once_each_across_restarts(
 async def test_a_long_digest_is_one_document_with_the_summary_as_caption(
     loopback: LoopbackBotApi, tmp_path: Path
 ) -> None:
-    group = loopback.add_supergroup("Staf Pengaduan")
-    clock = Clock(MONDAY)
-    settings = make_settings(
-        loopback, tmp_path, staff_chat_id=group.id, sla_jobs_enabled=True, sla_digest_inline_max=5
-    )
-    runner = BotRunner(settings, clock=clock, loopback=loopback)
-    await runner.start()
+    group, clock, runner = await start_with_group(loopback, tmp_path, sla_digest_inline_max=5)
     for n in range(8):
         await file_report(runner.services, MONDAY, title=f"Jalan rusak {n}")
     clock.now = wib(8, 9)
     await run_sweep(runner.services, clock.now)
     await runner.idle()
     # The group gets other documents too (the morning reports' workbook): take the digest.
-    [call] = [
-        c
-        for c in loopback.calls("sendDocument", chat_id=group.id)
-        if "Pengingat batas waktu" in str(c.params.get("caption"))
-    ]
+    [call] = digest_documents(loopback, group.id)
     await runner.stop()
     assert "8 lewat batas waktu" in str(call.params["caption"])
     [upload] = call.files.values()
     content = upload.content.decode("utf-8-sig")
     assert content.count("LAPOR-2026-") == 8
-    assert len(group_texts(loopback, group.id, "Pengingat batas waktu")) == 1
+    assert len(group_texts(loopback, group.id, DIGEST)) == 1
 
 
 async def test_the_morning_recap_is_posted_once_when_the_bot_starts_during_office_hours(
@@ -109,14 +122,8 @@ async def test_the_morning_recap_is_posted_once_when_the_bot_starts_during_offic
 async def test_a_digest_file_shared_by_several_chats_is_stored_and_uploaded_once(
     loopback: LoopbackBotApi, tmp_path: Path
 ) -> None:
-    group = loopback.add_supergroup("Staf Pengaduan")
     heads = [loopback.add_user(name) for name in ("Kepala", "Wakil Kepala")]
-    clock = Clock(MONDAY)
-    settings = make_settings(
-        loopback, tmp_path, staff_chat_id=group.id, sla_jobs_enabled=True, sla_digest_inline_max=1
-    )
-    runner = BotRunner(settings, clock=clock, loopback=loopback)
-    await runner.start()
+    group, clock, runner = await start_with_group(loopback, tmp_path, sla_digest_inline_max=1)
     svc = runner.services
     for head in heads:
         await svc.repo.add_staff(head.id, head.first_name, "supervisor")
@@ -128,12 +135,7 @@ async def test_a_digest_file_shared_by_several_chats_is_stored_and_uploaded_once
     queued = [m for m in await svc.repo.outbox_items() if m.chat_id in {h.id for h in heads}]
     await runner.idle()
     chats = [group.id, *(h.id for h in heads)]
-    sends = [
-        c
-        for chat in chats
-        for c in loopback.calls("sendDocument", chat_id=chat)
-        if c.ok and "Pengingat batas waktu" in str(c.params.get("caption"))
-    ]
+    sends = [c for chat in chats for c in digest_documents(loopback, chat) if c.ok]
     await runner.stop()
 
     # One stored file for the two supervisors (the same list), named by both rows.
@@ -161,13 +163,7 @@ async def test_a_digest_file_shared_by_several_chats_is_stored_and_uploaded_once
 async def test_a_file_id_telegram_refuses_is_forgotten_and_the_file_uploaded_again(
     loopback: LoopbackBotApi, tmp_path: Path
 ) -> None:
-    group = loopback.add_supergroup("Staf Pengaduan")
-    clock = Clock(MONDAY)
-    settings = make_settings(
-        loopback, tmp_path, staff_chat_id=group.id, sla_jobs_enabled=True, sla_digest_inline_max=1
-    )
-    runner = BotRunner(settings, clock=clock, loopback=loopback)
-    await runner.start()
+    group, clock, runner = await start_with_group(loopback, tmp_path, sla_digest_inline_max=1)
     svc = runner.services
     for n in range(2):
         await file_report(svc, MONDAY, title=f"Jalan rusak {n}")
@@ -180,11 +176,7 @@ async def test_a_file_id_telegram_refuses_is_forgotten_and_the_file_uploaded_aga
     await runner.idle()
     stored = await svc.repo.outbox_file(digest.document_id)
     [sent] = [m for m in await svc.repo.outbox_items(status="sent") if m.id == digest.id]
-    calls = [
-        c
-        for c in loopback.calls("sendDocument", chat_id=group.id)
-        if "Pengingat batas waktu" in str(c.params.get("caption"))
-    ]
+    calls = digest_documents(loopback, group.id)
     await runner.stop()
 
     refused, uploaded = calls[-2:]
