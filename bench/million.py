@@ -18,7 +18,7 @@ under the national profile (profiles/nasional.toml):
 - SLA marks (rows of sla_marks) as the running bot wrote them: open reports that are not
   overdue carry the warning mark if its moment has passed (computed with the real calendar);
   closed reports carry the end-to-end marks that fired in their life (warned, breached,
-  escalated) and `sla_breached_at`.
+  escalated) and, where a clock ran out, the first breach (a row of sla_breaches).
 - Audit rows (report_events) for each step of every report's life (about 4.5 a report).
 - 300,000 reporters (one in three reports by a returning citizen), 43 staff with the national
   profile's roles (4 admins, 5 liaison officers per unit for the 6 units, 3 heads, 6 viewers), all
@@ -261,7 +261,6 @@ class _Rows:
         "rating",
         "answer",
         "answered_at",
-        "sla_breached_at",
         "approval_level",
         "version",
         "submitted_at",
@@ -293,12 +292,14 @@ class _Rows:
         "revision",
     )
     MARK_COLUMNS = ("report_id", "clock", "mark", "fired_at")
+    BREACH_COLUMNS = ("report_id", "breached_at")
 
     def __init__(self) -> None:
         self.reports: list[tuple[Any, ...]] = []
         self.events: list[tuple[Any, ...]] = []
         self.outbox: list[tuple[Any, ...]] = []
         self.marks: list[tuple[Any, ...]] = []
+        self.breaches: list[tuple[Any, ...]] = []
 
 
 def _generate(count: int, seed: int, built: Built) -> Iterator[_Rows]:
@@ -549,7 +550,6 @@ def _generate(count: int, seed: int, built: Built) -> Iterator[_Rows]:
                 rating,
                 answer,
                 _iso(answered),
-                _iso(marks["sla_breached_at"]),
                 0,
                 version,
                 _iso(filed),
@@ -557,7 +557,9 @@ def _generate(count: int, seed: int, built: Built) -> Iterator[_Rows]:
                 _iso(closed),
             )
         )
-        # The marks are rows of sla_marks (migration 0011).
+        # The marks are rows of sla_marks (migration 0011), the first breach of sla_breaches (0015).
+        if marks["sla_breached_at"] is not None:
+            rows.breaches.append((i, _iso(marks["sla_breached_at"])))
         rows.marks.extend(
             (i, *MARK_NAMES[name], _iso(at))
             for name, at in marks.items()
@@ -625,6 +627,7 @@ _TIME_COLUMNS = frozenset(
         "private_chat_at",
         "sent_at",
         "fired_at",
+        "breached_at",
     )
 )
 
@@ -654,11 +657,13 @@ def _build_sqlite(path: Path, count: int, seed: int, built: Built) -> None:
     events_sql = _insert_sql("report_events", _Rows.EVENT_COLUMNS)
     outbox_sql = _insert_sql("outbox", _Rows.OUTBOX_COLUMNS)
     marks_sql = _insert_sql("sla_marks", _Rows.MARK_COLUMNS)
+    breaches_sql = _insert_sql("sla_breaches", _Rows.BREACH_COLUMNS)
     for rows in _generate(count, seed, built):
         con.executemany(reports_sql, rows.reports)
         con.executemany(events_sql, rows.events)
         con.executemany(outbox_sql, rows.outbox)
         con.executemany(marks_sql, rows.marks)
+        con.executemany(breaches_sql, rows.breaches)
     con.executemany("INSERT INTO counters (name, value) VALUES (?, ?)", built.counters)
     con.execute("COMMIT")
     for _name, sql in indexes:
@@ -722,6 +727,10 @@ async def _build_core(url: str, count: int, seed: int, built: Built) -> None:
                 await conn.execute(insert(t.outbox), dicts(_Rows.OUTBOX_COLUMNS, rows.outbox))
             if rows.marks:
                 await conn.execute(insert(t.sla_marks), dicts(_Rows.MARK_COLUMNS, rows.marks))
+            if rows.breaches:
+                await conn.execute(
+                    insert(t.sla_breaches), dicts(_Rows.BREACH_COLUMNS, rows.breaches)
+                )
     async with db.write() as conn:
         await conn.execute(insert(t.counters), [{"name": n, "value": v} for n, v in built.counters])
         if db.url.get_backend_name() == "postgresql":

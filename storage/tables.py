@@ -157,8 +157,7 @@ reports = Table(
     Column("final_warned_at", UtcDateTime),
     Column("final_breached_at", UtcDateTime),
     Column("final_escalated_at", UtcDateTime),
-    # When a staff clock (a stage's or the end-to-end one) first ran out: the daily recap's
-    # "answered within the service level" share reads it.
+    # Unused since migration 0015 (rows of sla_breaches), kept for the same reason as the marks'.
     Column("sla_breached_at", UtcDateTime),
     # The draft's key: submitting the same draft twice files one report.
     Column("submission_key", String(64), unique=True),
@@ -207,6 +206,16 @@ sla_marks = Table(
     Column("clock", String(8), primary_key=True),
     Column("mark", String(12), primary_key=True),
     Column("fired_at", UtcDateTime, nullable=False),
+    sqlite_with_rowid=False,
+)
+
+# When a staff clock (a stage's or the end-to-end one) first ran out on a report: the register
+# and the daily recap's "answered within the service level" share read it.
+sla_breaches = Table(
+    "sla_breaches",
+    metadata,
+    Column("report_id", ForeignKey("reports.id", ondelete="CASCADE"), primary_key=True),
+    Column("breached_at", UtcDateTime, nullable=False),
     sqlite_with_rowid=False,
 )
 

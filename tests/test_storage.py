@@ -63,7 +63,7 @@ async def test_upgrade_twice_is_harmless(db: Database) -> None:
     await db.upgrade()
     async with db.read() as conn:
         version = (await conn.execute(text("SELECT version_num FROM alembic_version"))).scalar()
-    assert version == "0014"
+    assert version == "0015"
 
 
 async def test_tracking_numbers_never_collide_under_concurrent_submissions(

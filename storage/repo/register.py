@@ -65,7 +65,7 @@ def _register_query(start: datetime, end: datetime, *, exits: bool = True) -> An
     a year's register is a fifth smaller (bench/register_1m.py). The reports' stage times need
     them (figures.stage_hours).
     """
-    r, e, u = t.reports.c, t.report_events.c, t.units.c
+    r, e, u, b = t.reports.c, t.report_events.c, t.units.c, t.sla_breaches.c
     entered = [
         type_coerce(func.min(case((e.to_stage == s.value, e.at))), String).label(f"in_{s.value}")
         for s in DATED
@@ -106,7 +106,8 @@ def _register_query(start: datetime, end: datetime, *, exits: bool = True) -> An
         r.confidential,
         raw(r.stage_due_at),
         raw(r.final_due_at),
-        raw(r.sla_breached_at),
+        # At most one row per report: min() as for the unit's name.
+        type_coerce(func.min(b.breached_at), String).label("sla_breached_at"),
         raw(r.answered_at),
         raw(r.closed_at),
         r.rating,
@@ -114,9 +115,9 @@ def _register_query(start: datetime, end: datetime, *, exits: bool = True) -> An
     return (
         select(*columns, *entered, *left, *counts)
         .select_from(
-            t.reports.outerjoin(t.units, u.id == r.unit_id).outerjoin(
-                t.report_events, e.report_id == r.id
-            )
+            t.reports.outerjoin(t.units, u.id == r.unit_id)
+            .outerjoin(t.sla_breaches, b.report_id == r.id)
+            .outerjoin(t.report_events, e.report_id == r.id)
         )
         # ix_reports_submitted_at: the period is read through the index, in filing order. Grouped
         # in that order (the id alone is unique), so SQLite streams the rows as it reads them;

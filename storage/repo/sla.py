@@ -18,9 +18,13 @@ from datetime import datetime
 from typing import Any, Literal, TypeVar
 
 from sqlalchemy import (
+    ARRAY,
     ColumnElement,
+    Integer,
     Select,
+    String,
     and_,
+    any_,
     bindparam,
     case,
     delete,
@@ -30,13 +34,14 @@ from sqlalchemy import (
     or_,
     select,
     text,
-    update,
+    type_coerce,
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage import tables as t
 from storage.models import OutboxMessage
 from storage.repo.base import DOCUMENT_TEXT, RepoBase, insert_outbox_rows, store_documents
+from storage.repo.register import stored_time
 
 ClockName = Literal["stage", "final"]
 MarkName = Literal["warned", "breached", "escalated"]
@@ -53,6 +58,8 @@ MARK_NAMES: dict[str, tuple[str, str]] = {
     for mark in ("warned", "breached", "escalated")
 }
 _NO_MARKS: dict[str, datetime] = {}
+# The type of the sweep's stored times (sla_marks.fired_at, sla_breaches.breached_at).
+_TIME = t.sla_marks.c.fired_at.type
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,23 +101,47 @@ class SlaMarks:
 
 @dataclass(frozen=True, slots=True)
 class PendingAlert:
-    """A threshold a batch fired, journaled until the sweep's digests are queued."""
+    """A threshold a batch fired, journaled until the sweep's digests are queued.
+
+    The due time is not journaled: it is read back with the report, whose due times are the
+    same as long as its version is.
+    """
 
     report_id: int
     version: int
     clock: ClockName
     threshold: int
-    due: datetime
 
-    def to_json(self) -> list[Any]:
-        """Return the journal's form: a short list."""
-        return [self.report_id, self.version, self.clock, self.threshold, self.due.isoformat()]
 
-    @classmethod
-    def from_json(cls, value: list[Any]) -> PendingAlert:
-        """Read the journal's form back."""
-        report_id, version, clock, threshold, due = value
-        return cls(report_id, version, clock, threshold, datetime.fromisoformat(due))
+_CLOCKS: tuple[ClockName, ClockName] = ("stage", "final")
+_CLOCK_NUMBER = {clock: n for n, clock in enumerate(_CLOCKS)}
+
+
+def journal_value(alerts: Iterable[PendingAlert]) -> list[int]:
+    """Return a batch's journal entry: four numbers per alert (report, version, clock, threshold).
+
+    A catch-up journals 25,000 alerts: one flat list of numbers is the cheapest JSON to write.
+    """
+    flat: list[int] = []
+    clock = _CLOCK_NUMBER
+    for a in alerts:
+        flat += (a.report_id, a.version, clock[a.clock], a.threshold)
+    return flat
+
+
+def read_journal(value: list[Any]) -> list[PendingAlert]:
+    """Read a journal entry back.
+
+    An entry written before 2026-12-03 is one [id, version, clock, threshold, due] list per
+    alert.
+    """
+    if value and isinstance(value[0], list):
+        return [PendingAlert(*entry[:4]) for entry in value]
+    clocks = _CLOCKS
+    return [
+        PendingAlert(value[n], value[n + 1], clocks[value[n + 2]], value[n + 3])
+        for n in range(0, len(value), 4)
+    ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,19 +200,58 @@ def _sla_row(row: Any, marks: dict[int, dict[str, datetime]]) -> SlaRow:
     )
 
 
-# The report's columns of _SLA_COLUMNS only (SlaRepo.sla_rows).
-_STAFF_ROWS = (
-    select(*_SLA_COLUMNS[:_REPORT_FIELDS])
-    .where(t.reports.c.id.in_(bindparam("ids", expanding=True)))
-    .order_by(t.reports.c.id)
-)
-_STAFF_ROWS_LOCKED = _STAFF_ROWS.with_for_update()
-_MARKS_OF = select(
-    t.sla_marks.c.report_id, t.sla_marks.c.clock, t.sla_marks.c.mark, t.sla_marks.c.fired_at
-).where(t.sla_marks.c.report_id.in_(bindparam("ids", expanding=True)))
+def _ids_in(column: Any, sqlite: bool) -> ColumnElement[bool]:
+    """Return `column IN (:ids)` with the ids bound as one value (`_ids_value`).
+
+    An expanding IN renders and binds one parameter per id: for the sweep's 21,000 rows that
+    was a tenth of a second of SQLAlchemy's own work.
+    """
+    if sqlite:
+        ids = func.json_each(bindparam("ids", type_=String)).table_valued("value")
+        return column.in_(select(ids.c.value))
+    return column == any_(bindparam("ids", type_=ARRAY(Integer)))
 
 
-# One statement per batch of marks (SlaRepo._insert_marks). On SQLite the rows travel grouped,
+def _ids_value(conn: AsyncConnection, ids: Sequence[int]) -> Any:
+    """Return the ids as `_ids_in` binds them: JSON text on SQLite, an array on PostgreSQL."""
+    return json.dumps(list(ids)) if conn.dialect.name == "sqlite" else list(ids)
+
+
+def _raw(column: Any) -> Any:
+    """Return a column read as the database gives it (parsed by `stored_time` or as text)."""
+    return type_coerce(column, String).label(column.name)
+
+
+# The report's columns of _SLA_COLUMNS only (SlaRepo.sla_rows), times and enums read raw: the
+# column types' own processing of 21,000 rows' five values was most of the read's CPU.
+_STAFF_COLUMNS = [
+    t.reports.c.id,
+    t.reports.c.number,
+    t.reports.c.title,
+    t.reports.c.confidential,
+    _raw(t.reports.c.channel),
+    _raw(t.reports.c.stage),
+    t.reports.c.unit_id,
+    t.reports.c.approval_level,
+    t.reports.c.version,
+    _raw(t.reports.c.stage_due_at),
+    _raw(t.reports.c.final_due_at),
+]
+assert [c.name for c in _STAFF_COLUMNS] == [c.name for c in _SLA_COLUMNS[:_REPORT_FIELDS]]
+_STAFF_ROWS = {
+    sqlite: select(*_STAFF_COLUMNS).where(_ids_in(t.reports.c.id, sqlite)).order_by(t.reports.c.id)
+    for sqlite in (True, False)
+}
+_STAFF_ROWS_LOCKED = _STAFF_ROWS[False].with_for_update()
+_MARKS_OF = {
+    sqlite: select(
+        t.sla_marks.c.report_id, t.sla_marks.c.clock, t.sla_marks.c.mark, t.sla_marks.c.fired_at
+    ).where(_ids_in(t.sla_marks.c.report_id, sqlite))
+    for sqlite in (True, False)
+}
+
+
+# One statement per batch of marks (SlaRepo._insert_grouped). On SQLite the rows travel grouped,
 # [[clock, mark, fired_at, [report ids]], ...], so that a list of ints per group is all Python
 # encodes; the CTE reads each group once (json_extract on the whole group for every row was
 # quadratic: 0.97 s at a million). The WHERE keeps SQLite's parser from reading ON CONFLICT as
@@ -193,6 +263,18 @@ _SQLITE_INSERT_MARKS = text(
     " INSERT INTO sla_marks (report_id, clock, mark, fired_at)"
     " SELECT ids.value, g.clock, g.mark, g.fired_at FROM g, json_each(g.ids) AS ids WHERE true"
     " ON CONFLICT (report_id, clock, mark) DO NOTHING"
+)
+_SQLITE_INSERT_BREACHES = text(
+    "WITH g AS MATERIALIZED (SELECT json_extract(value, '$[0]') AS at,"
+    " json_extract(value, '$[1]') AS ids FROM json_each(:groups))"
+    " INSERT INTO sla_breaches (report_id, breached_at)"
+    " SELECT ids.value, g.at FROM g, json_each(g.ids) AS ids WHERE true"
+    " ON CONFLICT (report_id) DO NOTHING"
+)
+_PG_INSERT_BREACHES = text(
+    "INSERT INTO sla_breaches (report_id, breached_at)"
+    " SELECT * FROM unnest(CAST(:ids AS INTEGER[]), CAST(:ats AS TIMESTAMPTZ[]))"
+    " ON CONFLICT (report_id) DO NOTHING"
 )
 _PG_INSERT_MARKS = text(
     "INSERT INTO sla_marks (report_id, clock, mark, fired_at)"
@@ -209,9 +291,10 @@ def _unmarked(clock: str, mark: str) -> ColumnElement[bool]:
 
 
 async def _marks_of(conn: AsyncConnection, ids: Sequence[int]) -> dict[int, dict[str, datetime]]:
-    """Return the marks set on these reports (at most _ID_CHUNK ids), by report and name."""
+    """Return the marks set on these reports, by report and name."""
     found: dict[int, dict[str, datetime]] = defaultdict(dict)
-    rows = await conn.execute(_MARKS_OF, {"ids": list(ids)})
+    stmt = _MARKS_OF[conn.dialect.name == "sqlite"]
+    rows = await conn.execute(stmt, {"ids": _ids_value(conn, ids)})
     for report_id, clock, mark, fired_at in rows:
         found[report_id][f"{clock}_{mark}_at"] = fired_at
     return found
@@ -221,13 +304,42 @@ async def _staff_rows(
     conn: AsyncConnection, ids: Sequence[int], *, lock: bool = False
 ) -> list[SlaRow]:
     """Return what the staff alerts need of these reports, with their marks, by id."""
-    found: list[SlaRow] = []
-    stmt = _STAFF_ROWS_LOCKED if lock else _STAFF_ROWS
-    for start in range(0, len(ids), _ID_CHUNK):
-        rows = (await conn.execute(stmt, {"ids": list(ids[start : start + _ID_CHUNK])})).all()
-        marks = await _marks_of(conn, [r[0] for r in rows])
-        found.extend(SlaRow(*[*row, None, "id", marks.get(row[0], _NO_MARKS)]) for row in rows)
-    return found
+    sqlite = conn.dialect.name == "sqlite"
+    stmt = _STAFF_ROWS_LOCKED if lock and not sqlite else _STAFF_ROWS[sqlite]
+    rows = (await conn.execute(stmt, {"ids": _ids_value(conn, ids)})).all()
+    marks = await _marks_of(conn, [r[0] for r in rows])
+    when = stored_time
+    return [
+        SlaRow(
+            report_id,
+            number,
+            title,
+            confidential,
+            channel,
+            stage,
+            unit_id,
+            level,
+            version,
+            when(stage_due),
+            when(final_due),
+            None,
+            "id",
+            marks.get(report_id, _NO_MARKS),
+        )
+        for (
+            report_id,
+            number,
+            title,
+            confidential,
+            channel,
+            stage,
+            unit_id,
+            level,
+            version,
+            stage_due,
+            final_due,
+        ) in rows
+    ]
 
 
 def candidate_ids_query(
@@ -251,21 +363,6 @@ def candidate_ids_query(
     marked = exists().where(m.report_id == t.reports.c.id, m.clock == clock, m.mark == mark)
     return select(t.reports.c.id).where(
         t.reports.c.stage == stage, due <= max(horizons.values()), ~marked
-    )
-
-
-def _breach_update(clocks: tuple[str, ...]) -> Any:
-    """Return the UPDATE that records when these clocks ran out on reports without a breach."""
-    r = t.reports.c
-    due: Any
-    if len(clocks) == 2:
-        due = case((r.stage_due_at < r.final_due_at, r.stage_due_at), else_=r.final_due_at)
-    else:
-        due = r[f"{clocks[0]}_due_at"]
-    return (
-        update(t.reports)
-        .where(r.id.in_(bindparam("ids", expanding=True)), r.sla_breached_at.is_(None))
-        .values(sla_breached_at=due)
     )
 
 
@@ -381,7 +478,7 @@ class SlaRepo(RepoBase):
             marks, alerts, result = decide(rows)
             await self._write_marks(conn, marks)
             if alerts:
-                await self._set_kv(conn, journal, [a.to_json() for a in alerts])
+                await self._set_kv(conn, journal, journal_value(alerts))
         return result
 
     async def sla_rows(self, ids: Sequence[int]) -> list[SlaRow]:
@@ -423,7 +520,7 @@ class SlaRepo(RepoBase):
         )
         async with self.db.read() as conn:
             rows = (await conn.execute(stmt)).all()
-        return {key: [PendingAlert.from_json(v) for v in value] for key, value in rows}
+        return {key: read_journal(value) for key, value in rows}
 
     async def post_sla_digests(
         self, journals: Iterable[str], messages: Sequence[OutboxMessage]
@@ -468,35 +565,26 @@ class SlaRepo(RepoBase):
         return set()
 
     async def _write_marks(self, conn: AsyncConnection, marks: Sequence[SlaMarks]) -> None:
-        """Insert the marks' rows into sla_marks and record the first breach on the reports.
+        """Insert the marks' rows into sla_marks and the first breaches into sla_breaches.
 
-        A sweep sets the same time on every mark, so the rows of one clock, mark and time are
-        one `INSERT ... SELECT ... WHERE id IN (...)` (no value bound per row: an executemany
-        of 77,000 rows spent 1 s of CPU in SQLAlchemy's parameter processing at 1M); a mark
-        already there is left as it is. When a clock ran out (breached or escalated now),
-        `sla_breached_at` takes that clock's due time (the earlier of the two when both ran
-        out), which is the due time the sweep read (the version check before makes sure the row
-        did not change since), on the reports without one: one `UPDATE ... WHERE id IN (...)
-        AND sla_breached_at IS NULL` per combination of clocks.
+        A sweep sets the same time on every mark, so the rows of one clock, mark and time go in
+        together (`_insert_grouped`); a mark already there is left as it is. When a clock ran
+        out (breached or escalated now), the report's first breach is that clock's due time
+        (the earlier of the two when both ran out), kept only where none was recorded before.
         """
         rows: dict[tuple[str, str, datetime], list[int]] = defaultdict(list)
-        ran_out: dict[tuple[str, ...], list[int]] = defaultdict(list)
+        breaches: dict[tuple[datetime], list[int]] = defaultdict(list)
         for m in marks:
             for name, at in m.values.items():
                 rows[(*MARK_NAMES[name], at)].append(m.report_id)
             if m.breached_at is not None:
-                clocks = tuple(
-                    clock
-                    for clock in ("stage", "final")
-                    if f"{clock}_breached_at" in m.values or f"{clock}_escalated_at" in m.values
-                )
-                if clocks:
-                    ran_out[clocks].append(m.report_id)
-        await self._insert_marks(conn, rows)
-        for clocks, ids in ran_out.items():
-            breach = self._statement(clocks, _breach_update, clocks)
-            for start in range(0, len(ids), _ID_CHUNK):
-                await conn.execute(breach, {"ids": ids[start : start + _ID_CHUNK]})
+                breaches[(m.breached_at,)].append(m.report_id)
+        await self._insert_grouped(
+            conn, rows, (_SQLITE_INSERT_MARKS, _PG_INSERT_MARKS), ("clocks", "marks", "ats")
+        )
+        await self._insert_grouped(
+            conn, breaches, (_SQLITE_INSERT_BREACHES, _PG_INSERT_BREACHES), ("ats",)
+        )
 
     def _statement(self, key: Any, build: Callable[..., Any], *args: Any) -> Any:
         """Return a statement of the sweep's writes, built once per repository.
@@ -509,35 +597,40 @@ class SlaRepo(RepoBase):
             found = self._sweep_statements[key] = build(*args)
         return found
 
-    async def _insert_marks(
-        self, conn: AsyncConnection, rows: dict[tuple[str, str, datetime], list[int]]
+    async def _insert_grouped(
+        self,
+        conn: AsyncConnection,
+        groups: dict[Any, list[int]],
+        statements: tuple[Any, Any],
+        names: tuple[str, ...],
     ) -> None:
-        """Insert mark rows (a mark already there is left as it is) in one statement.
+        """Insert rows that share their values but for the report, in one statement.
 
-        The rows travel as one value, unpacked by the database (SQLite's json_each,
-        PostgreSQL's unnest): SQLAlchemy's handling of a bound value per row (an executemany,
-        or an IN list per clock and mark) cost more CPU than SQLite's own work, 0.4-1 s for a
-        catch-up's 77,000 rows at a million reports.
+        `groups` maps the shared values (their last one a time) to the reports. The rows travel
+        as one value, unpacked by the database: on SQLite `[[*values, [ids]], ...]` in JSON
+        (json_each), on PostgreSQL one array per column (unnest), `names` naming the value
+        columns' arrays. SQLAlchemy's handling of a bound value per row (an executemany, or an
+        IN list per group) cost more CPU than SQLite's own work, 0.4-1 s for a catch-up's
+        77,000 mark rows at a million reports.
         """
-        if not rows:
+        if not groups:
             return
-        fired = t.sla_marks.c.fired_at.type
+        sqlite_statement, pg_statement = statements
         if self.db.is_sqlite:
-            # The time as the column stores it, formatted once per distinct value.
-            stored = fired.dialect_impl(conn.dialect).bind_processor(conn.dialect)
+            # The time as the columns store it, formatted once per distinct value.
+            stored = _TIME.dialect_impl(conn.dialect).bind_processor(conn.dialect)
             assert stored is not None
             packed = json.dumps(
-                [[clock, mark, stored(at), ids] for (clock, mark, at), ids in rows.items()]
+                [[*values[:-1], stored(values[-1]), ids] for values, ids in groups.items()]
             )
-            await conn.execute(_SQLITE_INSERT_MARKS, {"groups": packed})
+            await conn.execute(sqlite_statement, {"groups": packed})
             return
-        columns: dict[str, list[Any]] = {"ids": [], "clocks": [], "marks": [], "ats": []}
-        for (clock, mark, at), ids in rows.items():
+        columns: dict[str, list[Any]] = {"ids": [], **{name: [] for name in names}}
+        for values, ids in groups.items():
             columns["ids"].extend(ids)
-            columns["clocks"].extend([clock] * len(ids))
-            columns["marks"].extend([mark] * len(ids))
-            columns["ats"].extend([at] * len(ids))
-        await conn.execute(_PG_INSERT_MARKS, columns)
+            for name, value in zip(names, values, strict=True):
+                columns[name].extend([value] * len(ids))
+        await conn.execute(pg_statement, columns)
 
     async def _versions(self, conn: AsyncConnection, ids: list[int]) -> dict[int, int]:
         found: dict[int, int] = {}
@@ -631,13 +724,14 @@ class SlaRepo(RepoBase):
         Within = answered before the end-to-end due time (where there is one) and before any
         staff clock of the report was recorded as run out.
         """
-        r = t.reports.c
+        r, b = t.reports.c, t.sla_breaches.c
         late = or_(
             and_(r.final_due_at.is_not(None), r.answered_at > r.final_due_at),
-            and_(r.sla_breached_at.is_not(None), r.sla_breached_at < r.answered_at),
+            and_(b.breached_at.is_not(None), b.breached_at < r.answered_at),
         )
         stmt = (
             select(r.unit_id, func.count(), func.sum(case((late, 1), else_=0)))
+            .select_from(t.reports.outerjoin(t.sla_breaches, b.report_id == r.id))
             .where(and_(r.answered_at >= start, r.answered_at < end))
             .group_by(r.unit_id)
         )

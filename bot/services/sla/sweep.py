@@ -34,7 +34,7 @@ import logging
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from bot.domain.deadlines import final_level
@@ -130,10 +130,11 @@ async def _batches(
 # --- staff: warn, breach, escalate ----------------------------------------------------------------
 
 
-def _marks(row: SlaRow, clock: ClockName) -> Marks:
-    return Marks(
-        row.mark(clock, "warned"), row.mark(clock, "breached"), row.mark(clock, "escalated")
-    )
+# Per clock: the names of its marks (SlaRow.marks keys), warned, breached, escalated.
+_MARK_KEYS = {
+    clock: tuple(f"{clock}_{t.mark}_at" for t in Threshold) for clock in ("stage", "final")
+}
+_NONE_FIRED = (False, False, False)
 
 
 def _horizons(
@@ -185,25 +186,37 @@ async def _candidate_ids(svc: Services, now: datetime) -> list[int]:
 
 
 class _Decider:
-    """Decide which threshold fires on a clock, quickly for reports long past their escalation.
+    """Decide which threshold fires on a clock, each distinct case once per sweep.
 
-    `reached` walks the office calendar for every report; a report due before `sure` (a working
-    day and more before the latest due time that escalates now) escalates whatever the
-    calendar says, so the catch-up after downtime skips the walk for most of its reports.
+    What fires depends only on the due time, the service level and which marks the clock
+    carries, and due times repeat: most are the closing time of a working day (a catch-up's
+    21,000 overdue reports have about 750 distinct ones). `reached` walks the office calendar,
+    so each case is decided once and remembered.
     """
 
     def __init__(self, svc: Services, now: datetime) -> None:
         self.svc = svc
         self.now = now
         self.escalate_after = svc.profile.limits.escalate_after_breach
-        after = self.escalate_after
-        self.sure = shift(svc.calendar, now, after, -after.amount) - timedelta(days=1)
+        self._decided: dict[tuple[datetime, int, tuple[bool, ...]], Threshold | None] = {}
 
-    def threshold(self, due: datetime, level: ServiceLevel, marks: Marks) -> Threshold | None:
-        """Return the most urgent threshold due now that has not fired (see `reached`)."""
-        if not level.tentative and marks.escalated is None and due <= self.sure:
-            return Threshold.ESCALATE
-        return reached(self.svc.calendar, self.now, due, level, marks, self.escalate_after)
+    def threshold(
+        self, due: datetime, level: ServiceLevel, fired: tuple[bool, ...]
+    ) -> Threshold | None:
+        """Return the most urgent threshold due now that has not fired (see `reached`).
+
+        `fired` tells, for warned, breached and escalated, whether the clock carries the mark.
+        """
+        key = (due, id(level), fired)
+        try:
+            return self._decided[key]
+        except KeyError:
+            pass
+        marks = Marks(*(self.now if was else None for was in fired))
+        found = self._decided[key] = reached(
+            self.svc.calendar, self.now, due, level, marks, self.escalate_after
+        )
+        return found
 
 
 def _decide(
@@ -213,22 +226,21 @@ def _decide(
     due = row.stage_due_at if clock == "stage" else row.final_due_at
     if due is None:
         return None
-    marks = _marks(row, clock)
-    threshold = decider.threshold(due, level, marks)
+    marks = row.marks
+    fired = tuple(key in marks for key in _MARK_KEYS[clock]) if marks else _NONE_FIRED
+    threshold = decider.threshold(due, level, fired)
     if threshold is None:
         return None
     # The threshold fires, and the lower ones are done with (only the highest is announced).
     now = decider.now
-    values = {
-        column: now for column, mark in _UP_TO[clock, threshold] if getattr(marks, mark) is None
-    }
+    values = {column: now for column in _UP_TO[clock, threshold] if column not in marks}
     breached = due if threshold >= Threshold.BREACH else None
     return Alert(row, clock, threshold, due), values, breached
 
 
-# Per clock and threshold: the mark columns it sets (its own and the lower ones').
+# Per clock and threshold: the marks it sets (its own and the lower ones').
 _UP_TO = {
-    (clock, threshold): [(f"{clock}_{t.mark}_at", t.mark) for t in Threshold if t <= threshold]
+    (clock, threshold): [f"{clock}_{t.mark}_at" for t in Threshold if t <= threshold]
     for clock in ("stage", "final")
     for threshold in Threshold
 }
@@ -283,9 +295,7 @@ async def alert_staff(
 
     def decide(rows: list[SlaRow]) -> tuple[list[SlaMarks], list[PendingAlert], list[Alert]]:
         fired, marks = _fire(svc, decider, rows)
-        pending = [
-            PendingAlert(a.row.id, a.row.version, a.clock, int(a.threshold), a.due) for a in fired
-        ]
+        pending = [PendingAlert(a.row.id, a.row.version, a.clock, int(a.threshold)) for a in fired]
         return marks, pending, fired
 
     for number, start in enumerate(range(0, len(ids), size), 1):
@@ -316,8 +326,12 @@ async def _journaled_alerts(svc: Services, pending: Sequence[PendingAlert]) -> l
     for entry in pending:
         row = rows.get(entry.report_id)
         # A report that moved since has a fresh stage visit: what fired is no longer news.
-        if row is not None and row.version == entry.version:
-            alerts.append(Alert(row, entry.clock, Threshold(entry.threshold), entry.due))
+        if row is None or row.version != entry.version:
+            continue
+        # The same version, the same due times as when it fired.
+        due = row.stage_due_at if entry.clock == "stage" else row.final_due_at
+        if due is not None:
+            alerts.append(Alert(row, entry.clock, Threshold(entry.threshold), due))
     return alerts
 
 
