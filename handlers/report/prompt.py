@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from telegram import KeyboardButton, ReplyKeyboardMarkup, Update
+from telegram import ReplyKeyboardMarkup, Update
 
 from bot.domain import intake
 from bot.domain.intake import (
@@ -25,6 +25,7 @@ from bot.domain.intake import (
 )
 from bot.services.container import Services
 from handlers.common import (
+    Button,
     Context,
     bare_label,
     language,
@@ -33,6 +34,7 @@ from handlers.common import (
     reporter_of,
     services,
 )
+from handlers.common import keyboard as reply_keyboard
 from storage.models import Reporter
 
 
@@ -140,11 +142,11 @@ def keyboard(
 ) -> ReplyKeyboardMarkup:
     """Return the step's reply keyboard: its choices, then Back and Cancel."""
     label = svc.renderer.label
-    rows: list[list[KeyboardButton | str]] = []
+    rows: list[list[Button]] = []
     if step is Step.LOCATION:
-        rows.append([KeyboardButton(label(lang, "intake.share_location"), request_location=True)])
+        rows.append([(label(lang, "intake.share_location"), "location")])
     if step is Step.PHONE:
-        rows.append([KeyboardButton(label(lang, "intake.share_contact"), request_contact=True)])
+        rows.append([(label(lang, "intake.share_contact"), "contact")])
     choices = [o.label for o in options(svc, step, draft, lang)]
     width = 2 if step in (Step.EDIT, Step.EVENT_DATE) else 1
     rows += [list(choices[i : i + width]) for i in range(0, len(choices), width)]
@@ -153,7 +155,7 @@ def keyboard(
         nav.append(label(lang, "intake.cancel"))
     if nav:
         rows.append(list(nav))
-    return ReplyKeyboardMarkup(rows, resize_keyboard=True, is_persistent=True)
+    return reply_keyboard(rows)
 
 
 def prompt_values(
