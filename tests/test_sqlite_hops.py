@@ -36,15 +36,52 @@ async def test_a_transaction_is_one_hop_per_statement_and_one_for_its_commit(
         async with transaction() as conn:
             await conn.execute(text("SELECT 1"))
     hops.clear()
-    async with db.read() as conn:
+    async with db.write() as conn:
         await conn.execute(select(func.count()).select_from(t.reporters))
         await conn.execute(select(func.count()).select_from(t.drafts))
     # BEGIN rides with the first statement; the pool's reset after a commit costs nothing.
     assert hops == ["in_thread", "in_thread", "commit"]
     hops.clear()
+    async with db.read() as conn:
+        await conn.execute(select(func.count()).select_from(t.reporters))
+        await conn.execute(select(func.count()).select_from(t.drafts))
+    assert hops == ["in_thread", "in_thread"], "a read's COMMIT is queued, not waited for"
+    hops.clear()
     async with db.write():
         pass
     assert hops == [], "a transaction that ran no statement makes no trip"
+
+
+async def test_a_read_ends_its_snapshot_without_being_waited_for(db: Database) -> None:
+    repo = Repository(db)
+    await repo.ensure_reporter(1)
+    async with db.read() as conn:
+        aiosqlite_connection: Any = (await conn.get_raw_connection()).driver_connection
+        await conn.execute(select(func.count()).select_from(t.reporters))
+        assert aiosqlite_connection.in_transaction
+    # The queued COMMIT runs before the connection's next call: no snapshot held open (a
+    # WAL checkpoint could not pass it) and every later read sees what was written since.
+    await aiosqlite_connection._execute(lambda: None)
+    assert not aiosqlite_connection.in_transaction
+    await repo.ensure_reporter(2)
+    for _ in range(8):  # each pooled reader, the one above among them
+        async with db.read() as conn:
+            count = (await conn.execute(select(func.count()).select_from(t.reporters))).scalar()
+        assert count == 2
+
+
+async def test_a_read_transaction_that_writes_still_waits_for_its_commit(
+    db: Database, hops: list[str]
+) -> None:
+    now = Repository(db).clock()
+    async with db.read() as conn:  # not what reads are for, but it must not be lost
+        await conn.execute(select(func.count()).select_from(t.settings_kv))
+    hops.clear()
+    async with db.read() as conn:
+        await conn.execute(t.settings_kv.insert().values(key="k", value="v", updated_at=now))
+    assert hops == ["in_thread", "commit"]
+    async with db.read() as conn:
+        assert (await conn.execute(select(t.settings_kv.c.value))).scalar() == "v"
 
 
 async def test_a_read_transaction_keeps_one_snapshot_although_its_begin_waits(
