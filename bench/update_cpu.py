@@ -1,7 +1,9 @@
 """CPU per update: the real bot beside a bare python-telegram-bot echo bot, on one harness.
 
 Run: nice -n 10 .venv/bin/python bench/update_cpu.py [--citizens 20] [--only real|echo]
-     [--rounds 3] [--kinds] [--profile]   (ADUAN_BENCH_PLAIN_ADAPTER=1: without sqlite_hops)
+     [--rounds 3] [--kinds] [--profile] [--no-counts]
+     (ADUAN_BENCH_PLAIN_ADAPTER=1: without sqlite_hops; --no-counts: no counted run, for A/B
+     loops that run two checkouts' bench/update_cpu.py one after the other)
 
 One loopback Bot API server (loopback/) runs in this process with the citizens who talk to it;
 each bot runs in a child process of its own, so that its CPU time (time.process_time: every
@@ -429,6 +431,9 @@ async def main() -> None:
     parser.add_argument("--profile", action="store_true", help="cProfile the bot to /tmp/U")
     parser.add_argument("--kinds", action="store_true", help="print the statements by kind")
     parser.add_argument("--rounds", type=int, default=1, help="echo and real, this many times")
+    parser.add_argument(
+        "--no-counts", action="store_true", help="skip the counted run (A/B of CPU alone)"
+    )
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="update-cpu-"))
     print(f"load average before: {os.getloadavg()}  cpus: {os.cpu_count()}")
@@ -447,7 +452,7 @@ async def main() -> None:
                 f"{1000 * figures['loop_cpu'] / run.updates:.2f} ms/update; "
                 f"load {os.getloadavg()[0]:.2f}"
             )
-    if "real" in results:
+    if "real" in results and not args.no_counts:
         # Counted in a run of its own: the counters' own CPU stays out of the figures above.
         run, figures, _ = await drive("real", args.citizens, folder, False, count=True)
         n = run.updates
