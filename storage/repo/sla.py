@@ -80,12 +80,9 @@ class SlaRow:
     # None when the reporter has no Telegram or blocked the bot.
     reporter_chat_id: int | None
     reporter_language: str
-    # The marks set (rows of sla_marks), by MARK_NAMES name.
+    # The marks set (rows of sla_marks), by MARK_NAMES name. A mark stands for the lower ones
+    # too (MARK_RANK), which may have no row of their own.
     marks: dict[str, datetime] = field(default_factory=dict)
-
-    def mark(self, clock: str, mark: str) -> datetime | None:
-        """Return when `mark` fired on `clock` (this stage visit, or the report), if it did."""
-        return self.marks.get(f"{clock}_{mark}_at")
 
 
 @dataclass(frozen=True, slots=True)
@@ -284,10 +281,28 @@ _PG_INSERT_MARKS = text(
 )
 
 
-def _unmarked(clock: str, mark: str) -> ColumnElement[bool]:
-    """Return the condition that `mark` has not fired on the report's `clock` (its primary key)."""
+# A mark stands for the lower ones too (a threshold fires with every lower one: escalated means
+# breached and warned): each mark's rank, and the marks a rank is held by.
+MARK_RANK = {"warned": 1, "breached": 2, "escalated": 3}
+
+
+def _held_rank() -> ColumnElement[int]:
     m = t.sla_marks.c
-    return ~exists().where(m.report_id == t.reports.c.id, m.clock == clock, m.mark == mark)
+    return case(*[(m.mark == name, rank) for name, rank in MARK_RANK.items()], else_=0)
+
+
+def _holds(clock: str, rank: Any) -> ColumnElement[bool]:
+    """Return the condition that the report's `clock` carries a mark of `rank` or higher.
+
+    One range of sla_marks' primary key (report, clock): at most three rows.
+    """
+    m = t.sla_marks.c
+    return exists().where(m.report_id == t.reports.c.id, m.clock == clock, _held_rank() >= rank)
+
+
+def _unmarked(clock: str, mark: str) -> ColumnElement[bool]:
+    """Return the condition that `mark` (or a higher one) has not fired on the report's `clock`."""
+    return ~_holds(clock, MARK_RANK[mark])
 
 
 async def _marks_of(conn: AsyncConnection, ids: Sequence[int]) -> dict[int, dict[str, datetime]]:
@@ -347,22 +362,24 @@ def candidate_ids_query(
 ) -> Select[Any]:
     """Return the sweep's read of candidate ids at one stage on one clock (sla_candidate_ids).
 
-    A threshold fires with every lower one (the sweep sets their marks together), so a report
-    has a threshold left to fire exactly when the most urgent one its due time reaches has no
-    mark: one primary-key probe of sla_marks per report, whatever the number of thresholds
-    (the steady state reads every overdue report's marks).
+    A threshold fires with every lower one and its mark stands for theirs (MARK_RANK), so a
+    report has a threshold left to fire exactly when no mark at or above the most urgent one
+    its due time reaches is there: one range of sla_marks' primary key per report (at most
+    three rows), whatever the number of thresholds (the steady state reads every overdue
+    report's marks).
     """
     due = t.reports.c[f"{clock}_due_at"]
     # Most urgent first: the earliest horizon (escalate), then breach, then warn.
     ordered = sorted(horizons.items(), key=lambda item: item[1])
     *urgent, (least, _latest) = ordered
-    mark: Any = case(*[(due <= horizon, name) for name, horizon in urgent], else_=least)
+    rank: Any = case(
+        *[(due <= horizon, MARK_RANK[name]) for name, horizon in urgent],
+        else_=MARK_RANK[least],
+    )
     if not urgent:
-        mark = literal(least)
-    m = t.sla_marks.c
-    marked = exists().where(m.report_id == t.reports.c.id, m.clock == clock, m.mark == mark)
+        rank = literal(MARK_RANK[least])
     return select(t.reports.c.id).where(
-        t.reports.c.stage == stage, due <= max(horizons.values()), ~marked
+        t.reports.c.stage == stage, due <= max(horizons.values()), ~_holds(clock, rank)
     )
 
 

@@ -227,23 +227,19 @@ def _decide(
     if due is None:
         return None
     marks = row.marks
-    fired = tuple(key in marks for key in _MARK_KEYS[clock]) if marks else _NONE_FIRED
+    fired = _NONE_FIRED
+    if marks:
+        # A mark stands for the lower ones too (storage/repo/sla.py MARK_RANK).
+        warned, breached, escalated = (key in marks for key in _MARK_KEYS[clock])
+        fired = (warned or breached or escalated, breached or escalated, escalated)
     threshold = decider.threshold(due, level, fired)
     if threshold is None:
         return None
-    # The threshold fires, and the lower ones are done with (only the highest is announced).
-    now = decider.now
-    values = {column: now for column in _UP_TO[clock, threshold] if column not in marks}
-    breached = due if threshold >= Threshold.BREACH else None
-    return Alert(row, clock, threshold, due), values, breached
-
-
-# Per clock and threshold: the marks it sets (its own and the lower ones').
-_UP_TO = {
-    (clock, threshold): [f"{clock}_{t.mark}_at" for t in Threshold if t <= threshold]
-    for clock in ("stage", "final")
-    for threshold in Threshold
-}
+    # The threshold fires, and the lower ones are done with (only the highest is announced):
+    # its mark alone says so, one row where three were written before 2026-12-03.
+    values = {_MARK_KEYS[clock][threshold - 1]: decider.now}
+    ran_out = due if threshold >= Threshold.BREACH else None
+    return Alert(row, clock, threshold, due), values, ran_out
 
 
 def _fire(
