@@ -66,11 +66,11 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _begin_immediate(conn: Connection) -> None:
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    sqlite_hops.begin(conn, "BEGIN IMMEDIATE")
 
 
 def _begin_deferred(conn: Connection) -> None:
-    conn.exec_driver_sql("BEGIN")
+    sqlite_hops.begin(conn, "BEGIN")
 
 
 class Database:
