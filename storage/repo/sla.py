@@ -62,7 +62,10 @@ _NO_MARKS: dict[str, datetime] = {}
 _TIME = t.sla_marks.c.fired_at.type
 
 
-@dataclass(frozen=True, slots=True)
+# The sweep's records are built by the ten thousand (21,000 rows, 26,000 alerts at a million
+# reports) and never changed once built: not frozen, which costs seven times as much to build
+# (2.5 against 0.4 us for SlaRow).
+@dataclass(slots=True)
 class SlaRow:
     """What the sweep needs of one open report, with its reporter's chat."""
 
@@ -85,7 +88,7 @@ class SlaRow:
     marks: dict[str, datetime] = field(default_factory=dict)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class SlaMarks:
     """Marks to set on one report, if it is still at the version the sweep read."""
 
@@ -96,7 +99,7 @@ class SlaMarks:
     breached_at: datetime | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class PendingAlert:
     """A threshold a batch fired, journaled until the sweep's digests are queued.
 

@@ -41,9 +41,10 @@ _HOLDER_ACTION = {
 }
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen, as the sweep's records (storage/repo/sla.py SlaRow): 26,000 at a catch-up.
+@dataclass(slots=True)
 class Alert:
-    """One threshold that fired on one report's clock in this sweep."""
+    """One threshold that fired on one report's clock in this sweep (not changed once made)."""
 
     row: SlaRow
     clock: ClockName
@@ -54,7 +55,7 @@ class Alert:
 
     def __post_init__(self) -> None:
         """Compute the sort key while the alert is made (a batch at a time)."""
-        object.__setattr__(self, "rank", (-int(self.threshold), self.due, self.row.number))
+        self.rank = (-self.threshold, self.due, self.row.number)
 
     def urgency(self) -> tuple[int, datetime, str]:
         """Return a sort key: escalations first, then breaches, then warnings; oldest due first."""
