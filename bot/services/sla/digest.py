@@ -15,7 +15,7 @@ import html
 import operator
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -251,9 +251,18 @@ async def digest_messages(
         audience.take(ordered[start : start + _CHUNK])
     lines = _Lines(svc, unit_names, pacer)
     messages = []
+    # Recipients who share their alerts (`_Audience`) and language get the same digest.
+    made: dict[tuple[str, bool, int], tuple[Sequence[Alert], OutboxMessage]] = {}
     for who in audience.recipients():
         await pacer.breathe()
-        messages.append(await render_digest(svc, who, lines, now, hold_until))
+        key = (who.language, who.in_group, id(who.alerts))
+        same = made.get(key)
+        if same is not None and same[0] is who.alerts:
+            message = replace(same[1], chat_id=who.chat_id, payload=dict(same[1].payload))
+        else:
+            message = await render_digest(svc, who, lines, now, hold_until)
+            made[key] = (who.alerts, message)
+        messages.append(message)
     return messages
 
 

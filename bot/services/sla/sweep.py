@@ -219,58 +219,49 @@ class _Decider:
         return found
 
 
-def _decide(
-    decider: _Decider, row: SlaRow, clock: ClockName, level: ServiceLevel
-) -> tuple[Alert, dict[str, datetime], datetime | None] | None:
-    """Return the alert due on one clock, the marks it sets and the breach time it records."""
-    due = row.stage_due_at if clock == "stage" else row.final_due_at
-    if due is None:
-        return None
-    marks = row.marks
-    fired = _NONE_FIRED
-    if marks:
-        # A mark stands for the lower ones too (storage/repo/sla.py MARK_RANK).
-        warned, breached, escalated = (key in marks for key in _MARK_KEYS[clock])
-        fired = (warned or breached or escalated, breached or escalated, escalated)
-    threshold = decider.threshold(due, level, fired)
-    if threshold is None:
-        return None
-    # The threshold fires, and the lower ones are done with (only the highest is announced):
-    # its mark alone says so, one row where three were written before 2026-12-03.
-    values = {_MARK_KEYS[clock][threshold - 1]: decider.now}
-    ran_out = due if threshold >= Threshold.BREACH else None
-    return Alert(row, clock, threshold, due), values, ran_out
-
-
 def _fire(
     svc: Services, decider: _Decider, rows: Iterable[SlaRow]
 ) -> tuple[list[Alert], list[SlaMarks]]:
-    """Return the alerts due on the rows' clocks and the marks that record them."""
+    """Return the alerts due on the rows' clocks and the marks that record them.
+
+    Per clock, the most urgent threshold due (see `_Decider`) fires, and the lower ones are
+    done with (only the highest is announced): its mark alone says so (a mark stands for the
+    lower ones, storage/repo/sla.py MARK_RANK). When a clock ran out (breach or escalation), the
+    report's first breach is its due time, the earlier one when both clocks ran out.
+    """
     alerts: list[Alert] = []
     marks: list[SlaMarks] = []
     stage_levels = {s.value: svc.profile.service_level(s) for s in STAFF_STAGES}
     final_levels: dict[str, ServiceLevel | None] = {}
+    now, threshold_of = decider.now, decider.threshold
     for row in rows:
-        if row.stage not in stage_levels:  # it moved on since the ids were read
+        stage_level = stage_levels.get(row.stage, _UNKNOWN)
+        if stage_level is _UNKNOWN:  # it moved on since the ids were read
             continue
-        values: dict[str, datetime] = {}
-        breaches: list[datetime] = []
         final = final_levels.get(row.channel, _UNKNOWN)
         if final is _UNKNOWN:
             final = final_levels[row.channel] = final_level(svc.profile, row.channel)
-        for clock, level in (("stage", stage_levels[row.stage]), ("final", final)):
-            if level is None:
+        held = row.marks
+        values: dict[str, datetime] = {}
+        ran_out: datetime | None = None
+        clocks = (("stage", stage_level, row.stage_due_at), ("final", final, row.final_due_at))
+        for clock, level, due in clocks:
+            if level is None or due is None:
                 continue
-            decided = _decide(decider, row, clock, level)  # type: ignore[arg-type]
-            if decided is None:
+            names = _MARK_KEYS[clock]
+            fired = _NONE_FIRED
+            if held:
+                warned, breached, escalated = (name in held for name in names)
+                fired = (warned or breached or escalated, breached or escalated, escalated)
+            threshold = threshold_of(due, level, fired)
+            if threshold is None:
                 continue
-            alert, set_now, breached = decided
-            alerts.append(alert)
-            values.update(set_now)
-            if breached is not None:
-                breaches.append(breached)
+            alerts.append(Alert(row, clock, threshold, due))  # type: ignore[arg-type]
+            values[names[threshold - 1]] = now
+            if threshold >= Threshold.BREACH and (ran_out is None or due < ran_out):
+                ran_out = due
         if values:
-            marks.append(SlaMarks(row.id, row.version, values, min(breaches, default=None)))
+            marks.append(SlaMarks(row.id, row.version, values, ran_out))
     return alerts, marks
 
 
