@@ -14,6 +14,7 @@ from telegram.ext import ApplicationHandlerStop, ContextTypes, TypeHandler, filt
 
 from bot.render import DEFAULT_LANGUAGE, LANGUAGES, Renderer, normalize_language
 from bot.services.container import Services, get_services
+from bot.telegram.updates import take_fetched_view
 from storage.models import Draft, Reporter, UpdateView
 
 log = logging.getLogger(__name__)
@@ -205,7 +206,12 @@ async def _drop_redelivered(update: Update, context: Context) -> None:
     # The same read brings a private chat's sender (reporter row, drafts) for the handlers.
     chat, user = update.effective_chat, update.effective_user
     private = user.id if user is not None and chat is not None and chat.type == "private" else None
-    view = await services(context).repo.update_view(context.bot.id, update.update_id, private)
+    # A fetched update's view was read with its store (bot/telegram/updates.py), when it could.
+    fetched = take_fetched_view(context.application, update.update_id)
+    if fetched is not None and fetched[0] == private:
+        view = fetched[1]
+    else:
+        view = await services(context).repo.update_view(context.bot.id, update.update_id, private)
     if view.handled:
         log.info("update %s was handled before; ignored", update.update_id)
         raise ApplicationHandlerStop

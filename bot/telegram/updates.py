@@ -6,6 +6,13 @@ one transaction first, then confirms it; `DurableApplication.process_update` mar
 handled right after its handlers; on start, stored updates never marked run again. Telegram's
 own redelivery of a stored update is not queued twice, and the redelivery guard
 (handlers/common.py) drops one whose handlers already ran.
+
+What the guard reads for a fetched update (not handled, its private sender's reporter row and
+drafts) is read in the batch's store transaction, a statement per update, instead of a read
+transaction of its own in the guard (~0.25 ms of CPU per update). Only for an update whose
+sender has no earlier update queued or running, in this batch or before: such an update's
+handlers could change the sender's draft between the store and the guard. The others, and
+replayed and webhook updates, are read by the guard as before.
 """
 
 from __future__ import annotations
@@ -13,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections import Counter
 from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
@@ -23,6 +31,7 @@ from telegram.ext import Application
 
 from bot.domain import intake
 from bot.services.container import get_services
+from storage.models import UpdateView
 from storage.repo.drafts import APPLYING_UPDATE
 
 log = logging.getLogger(__name__)
@@ -39,6 +48,30 @@ class DurableApplication(Application):
     fetcher: UpdateFetcher | None = None
     marks: HandledMarks | None = None
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        """Make the application, with no update queued yet."""
+        super().__init__(*args, **kwargs)
+        # Queued updates not yet handled: how many per sender, and whose each one is.
+        self.pending_senders: Counter[int] = Counter()
+        self._sender_of: dict[int, int] = {}
+        # Fetched updates' views read with their store: update id -> (private sender, view).
+        self.fetched_views: dict[int, tuple[int | None, UpdateView]] = {}
+
+    def queued(self, update_id: int, raw: dict[str, Any]) -> None:
+        """Count an update queued for its sender until its handlers have run."""
+        sender = from_user(raw)
+        if sender is not None:
+            self.pending_senders[sender] += 1
+            self._sender_of[update_id] = sender
+
+    def _handled(self, update_id: int) -> None:
+        self.fetched_views.pop(update_id, None)
+        sender = self._sender_of.pop(update_id, None)
+        if sender is not None:
+            self.pending_senders[sender] -= 1
+            if self.pending_senders[sender] <= 0:
+                del self.pending_senders[sender]
+
     async def process_update(self, update: object) -> None:
         """Run the handlers, then record the update as handled (not before: a crash replays it)."""
         if not isinstance(update, Update):
@@ -50,6 +83,7 @@ class DurableApplication(Application):
             await super().process_update(update)
         finally:
             APPLYING_UPDATE.reset(token)
+            self._handled(update.update_id)
         if self.marks is None:
             self.marks = HandledMarks(self)
         await self.marks.mark(update.update_id)
@@ -189,11 +223,40 @@ class UpdateFetcher:
         if not raws:
             return
         repo = get_services(self.app.bot_data).repo
-        fresh = set(await repo.store_updates(self.app.bot.id, raws))
+        app = self.app
+        if not isinstance(app, DurableApplication):
+            fresh = set(await repo.store_updates(app.bot.id, raws))
+            views: dict[int, UpdateView] = {}
+            senders: dict[int, int | None] = {}
+        else:
+            senders = self._readable(app, raws)
+            stored, views = await repo.store_fetched_updates(app.bot.id, raws, senders)
+            fresh = set(stored)
         self.offset = max(int(raw["update_id"]) for raw in raws) + 1
         for raw in raws:
-            if int(raw["update_id"]) in fresh:
+            update_id = int(raw["update_id"])
+            if update_id in fresh:
+                if update_id in views and isinstance(app, DurableApplication):
+                    app.fetched_views[update_id] = (senders[update_id], views[update_id])
                 await self._queue(raw)
+
+    @staticmethod
+    def _readable(app: DurableApplication, raws: list[dict[str, Any]]) -> dict[int, int | None]:
+        """Return the updates whose view can be read with the store, with their private sender.
+
+        Not one whose sender has an earlier update queued or running, or earlier in the batch.
+        """
+        readable: dict[int, int | None] = {}
+        seen: set[int] = set()
+        for raw in raws:
+            sender = from_user(raw)
+            if sender is not None:
+                if sender in seen or app.pending_senders.get(sender):
+                    seen.add(sender)
+                    continue
+                seen.add(sender)
+            readable[int(raw["update_id"])] = private_sender(raw)
+        return readable
 
     async def _queue(self, raw: dict[str, Any]) -> bool:
         return await queue_update(self.app, raw)
@@ -245,8 +308,49 @@ async def queue_update(app: App, raw: dict[str, Any]) -> bool:
         repo = get_services(app.bot_data).repo
         await repo.mark_update_handled(app.bot.id, update_id)
         return False
+    if isinstance(app, DurableApplication):
+        app.queued(update.update_id, raw)
     await app.update_queue.put(update)
     return True
+
+
+def take_fetched_view(app: object, update_id: int) -> tuple[int | None, UpdateView] | None:
+    """Return (private sender, view) read with a fetched update's store, once; else None."""
+    if isinstance(app, DurableApplication):
+        return app.fetched_views.pop(update_id, None)
+    return None
+
+
+def _content(raw: dict[str, Any]) -> dict[str, Any] | None:
+    """Return the update's one object (the message, the press, ...) besides its id."""
+    for key, value in raw.items():
+        if key != "update_id" and isinstance(value, dict):
+            return value
+    return None
+
+
+def from_user(raw: dict[str, Any]) -> int | None:
+    """Return the id of the user an update comes from (None: no user, a channel's post)."""
+    content = _content(raw)
+    user = content.get("from") if content is not None else None
+    return int(user["id"]) if isinstance(user, dict) and "id" in user else None
+
+
+def private_sender(raw: dict[str, Any]) -> int | None:
+    """Return the sender when the update comes from their private chat with the bot.
+
+    As the redelivery guard reads it from the parsed update (the effective chat, which for a
+    press is the chat of the message pressed); the guard reads again when the two differ.
+    """
+    content = _content(raw)
+    if content is None:
+        return None
+    chat = content.get("chat")
+    if chat is None and isinstance(content.get("message"), dict):
+        chat = content["message"].get("chat")
+    if not isinstance(chat, dict) or chat.get("type") != "private":
+        return None
+    return from_user(raw)
 
 
 def _seconds(value: int | timedelta) -> float:

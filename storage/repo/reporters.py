@@ -47,24 +47,8 @@ class ReportersRepo(RepoBase):
         draft, at least one): handlers/common.py keeps it on the update's context for the
         update's life.
         """
-        params = {"bot_id": bot_id, "update_id": update_id, "user_id": private_user_id}
         async with self.db.read() as conn:
-            rows = (await conn.execute(_UPDATE_VIEW, params)).all()
-        handled = rows[0]._mapping["inbound_updates_handled_at"] is not None
-        if handled or private_user_id is None:
-            return UpdateView(handled)
-        first = rows[0]._mapping
-        reporter = None
-        if first["reporters_id"] is not None:
-            reporter = Reporter(**{f: first[f"reporters_{f}"] for f in _REPORTER_FIELDS})
-        drafts: dict[str, Draft] = {}
-        for row in rows:
-            m = row._mapping
-            if m["drafts_conversation"] is not None:
-                drafts[m["drafts_conversation"]] = Draft(
-                    **{f: m[f"drafts_{f}"] for f in _DRAFT_FIELDS}
-                )
-        return UpdateView(False, reporter, drafts)
+            return await read_update_view(conn, bot_id, update_id, private_user_id)
 
     async def ensure_reporter(self, telegram_user_id: int, language: str = "id") -> Reporter:
         """Return the reporter for a Telegram user, creating them on first contact."""
@@ -120,6 +104,27 @@ class ReportersRepo(RepoBase):
 
 _REPORTER_FIELDS = tuple(Reporter.__dataclass_fields__)
 _DRAFT_FIELDS = tuple(Draft.__dataclass_fields__)
+
+
+async def read_update_view(
+    conn: AsyncConnection, bot_id: int, update_id: int, private_user_id: int | None
+) -> UpdateView:
+    """Read `update_view`'s one statement in a transaction the caller holds."""
+    params = {"bot_id": bot_id, "update_id": update_id, "user_id": private_user_id}
+    rows = (await conn.execute(_UPDATE_VIEW, params)).all()
+    handled = rows[0]._mapping["inbound_updates_handled_at"] is not None
+    if handled or private_user_id is None:
+        return UpdateView(handled)
+    first = rows[0]._mapping
+    reporter = None
+    if first["reporters_id"] is not None:
+        reporter = Reporter(**{f: first[f"reporters_{f}"] for f in _REPORTER_FIELDS})
+    drafts: dict[str, Draft] = {}
+    for row in rows:
+        m = row._mapping
+        if m["drafts_conversation"] is not None:
+            drafts[m["drafts_conversation"]] = Draft(**{f: m[f"drafts_{f}"] for f in _DRAFT_FIELDS})
+    return UpdateView(False, reporter, drafts)
 
 
 def _update_view_statement() -> Select[Any]:

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import and_, select, update
 
 from storage import tables as t
+from storage.models import UpdateView
 from storage.repo.base import RepoBase
+from storage.repo.reporters import read_update_view
 
 
 class UpdatesRepo(RepoBase):
@@ -35,6 +37,38 @@ class UpdatesRepo(RepoBase):
         async with self.db.write() as conn:
             made = set((await conn.execute(self._store_statement(), rows)).scalars())
         return [u for u in ids if u in made]
+
+    async def store_fetched_updates(
+        self, bot_id: int, raws: Sequence[dict[str, Any]], senders: Mapping[int, int | None]
+    ) -> tuple[list[int], dict[int, UpdateView]]:
+        """Keep a fetched batch as `store_updates` does, and read what its handlers start from.
+
+        For each new update named in `senders` (its private chat's sender, or None), the view
+        the redelivery guard would read (handlers/common.py): not handled (stored just now), the
+        sender's reporter row and drafts, read in the same transaction, the store's write
+        lock held for a statement per sender instead of a read transaction per update.
+        The caller names only updates whose sender has no earlier update still to handle, so
+        that no handler in between changes what was read.
+        """
+        if not raws:
+            return [], {}
+        now = self.clock()
+        ids = [int(raw["update_id"]) for raw in raws]
+        rows = [
+            {"bot_id": bot_id, "update_id": u, "payload": raw, "received_at": now}
+            for u, raw in zip(ids, raws, strict=True)
+        ]
+        views: dict[int, UpdateView] = {}
+        async with self.db.write() as conn:
+            made = set((await conn.execute(self._store_statement(), rows)).scalars())
+            for update_id, user_id in senders.items():
+                if update_id not in made:
+                    continue
+                if user_id is None:
+                    views[update_id] = UpdateView(False)
+                else:
+                    views[update_id] = await read_update_view(conn, bot_id, update_id, user_id)
+        return [u for u in ids if u in made], views
 
     def _store_statement(self) -> Any:
         """Return the insert of fetched updates that returns the new ones, built once."""
