@@ -1,6 +1,7 @@
 """Time the first catch-up SLA sweep at 1M reports (~20,000 overdue) and what a citizen waits.
 
 Run: nice -n 10 .venv/bin/python bench/sweep_1m.py [--db /tmp/aduan-1m/million.db] [--work DIR]
+     [--phase solo|citizen|both] [--bot-in-process]
 
 The database is the shared 1M world (bench/million.py; built if `--db` does not exist). Each
 phase runs in a child process on its own copy of it (cp --reflink=auto), at the builder's NOW:
@@ -12,6 +13,16 @@ phase runs in a child process on its own copy of it (cp --reflink=auto), at the 
   send /start one after another, first alone (the floor), then while the same first sweep runs in
   the bot's event loop. Each wait is from the update's arrival to the answer's sendMessage; the
   figures are p50/p99/max of the floor and of the waits that overlapped the sweep.
+  Since 2026-12-03 (session 8) the bot runs in a process of its own (`--bot-process`, the
+  default), as bench/update_cpu.py's bots do: build_application + lifecycle.start, the same
+  settings, clock and frozen start-up heap, commands one JSON line each on stdin/stdout
+  ("ready?": idle after start-up; "watch"; "sweep": run_sweep in the bot's own loop; "stop").
+  The phase's process keeps the loopback server and the citizens; a wait during the sweep counts
+  if it overlaps the time from the "sweep" command to its answer. Printed apart: the bot
+  process's peak RSS (the 200 MB target) and the parent's (the server keeps every document the
+  bot sent), the bot process's CPU during the sweep and the parent's, the event-loop stretches
+  of the bot's loop. `--bot-in-process`: all of it in one process and one event loop, as in the
+  tables below up to then (its peak RSS is the bot's and the server's together).
 
 Figures go to stdout with the load average before and after each phase; the machine is shared, so
 CPU time is the figure to compare.
@@ -324,6 +335,236 @@ async def _citizen(db: Path, floor_count: int) -> dict[str, Any]:
     }
 
 
+# --- the citizen phase with the bot in a process of its own (the default) -------------------
+
+REPLY = "REPLY "  # the bot child's answers on stdout; anything else there is not one
+
+
+class _Monitor:
+    """The event loop's longest stretches without a turn, as in `_citizen`, started and stopped."""
+
+    def __init__(self) -> None:
+        self.slices: list[float] = []
+        self._task: asyncio.Task[None] | None = None
+        self._done = asyncio.Event()
+
+    def start(self) -> None:
+        self.slices, self._done = [], asyncio.Event()
+        self._task = asyncio.create_task(self._watch())
+
+    async def stop(self) -> list[float]:
+        self._done.set()
+        if self._task is not None:
+            await self._task
+            self._task = None
+        return self.slices
+
+    async def _watch(self) -> None:
+        last = time.thread_time()
+        while not self._done.is_set():
+            await asyncio.sleep(0.001)
+            now = time.thread_time()
+            self.slices.append(now - last)
+            last = now
+
+
+class _ServerElsewhere:
+    """What BotRunner.idle asks of the loopback server, for a bot whose server is in the parent.
+
+    The child sees its own side only (update queue, handler tasks, jobs, the outbox); the parent
+    then waits until its server is settled (every update fetched, no call open).
+    """
+
+    activity = 0
+
+    def busy(self) -> str | None:
+        return None
+
+    async def changed(self, timeout: float = 1.0) -> None:  # noqa: ASYNC109
+        await asyncio.sleep(0.01)
+
+
+async def _bot_child(config: dict[str, Any]) -> None:
+    """Run the bot as `_citizen` does, in this process, and answer the parent's commands.
+
+    One command a line on stdin, one JSON answer a line on stdout (prefixed REPLY): "ready?"
+    (start-up over and idle), "watch" (the event-loop monitor on, for the floor), "sweep" (the
+    first sweep in this event loop, with this process's figures), "stop".
+    """
+    import logging
+
+    from bot.app import build_application
+    from bot.services.container import get_services
+    from bot.telegram import lifecycle
+    from tests.harness import BotRunner
+
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    settings = _settings(
+        Path(config["db"]),
+        telegram_bot_token=config["token"],
+        telegram_base_url=config["base_url"],
+        telegram_base_file_url=config["file_url"],
+        poll_timeout_seconds=1,
+        limit_messages_per_minute=100_000,
+    )
+    clock = _clock()
+    started = time.perf_counter()
+    app = build_application(settings, clock=clock)
+    await lifecycle.start(app, poll_timeout=settings.poll_timeout_seconds)
+    startup = time.perf_counter() - started
+    runner = BotRunner(settings, clock=clock, loopback=_ServerElsewhere())  # type: ignore[arg-type]
+    runner.app = app
+    svc = get_services(app.bot_data)
+    monitor = _Monitor()
+
+    async def ready() -> dict[str, Any]:
+        await runner.idle(timeout=900)
+        if FREEZE:
+            from bot.telegram.lifecycle import freeze_startup_heap
+
+            freeze_startup_heap()  # as `python -m bot run` does once started
+        return {"startup": startup, "settled": time.perf_counter() - started, "rss": _rss_mb()}
+
+    def watch() -> dict[str, Any]:
+        monitor.start()
+        return {"ok": True}
+
+    async def sweep() -> dict[str, Any]:
+        floor_slices = await monitor.stop()
+        monitor.start()
+        rss_before = _rss_mb()
+        wall, cpu = time.perf_counter(), time.process_time()
+        result = await run_sweep(svc, clock())
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        return {
+            "wall": wall,
+            "cpu": cpu,
+            "alerts": len(result.alerts),
+            "rss_before": rss_before,
+            "rss_peak": _rss_mb(),
+            "slices": await monitor.stop(),
+            "floor_slices": floor_slices,
+        }
+
+    async def stop() -> dict[str, Any]:
+        await lifecycle.stop(app)
+        return {"rss_peak": _rss_mb()}
+
+    commands = {"ready?": ready, "watch": watch, "sweep": sweep, "stop": stop}
+    while True:
+        line = (await asyncio.to_thread(sys.stdin.readline)).strip()
+        if not line:
+            await lifecycle.stop(app)
+            return
+        answer = commands[line]()
+        if asyncio.iscoroutine(answer):
+            answer = await answer
+        print(REPLY + json.dumps(answer), flush=True)
+        if line == "stop":
+            return
+
+
+async def _citizen_bot_process(db: Path, floor_count: int) -> dict[str, Any]:
+    """Run the loopback server and the citizens here, the bot in a child process of its own."""
+    from loopback import LoopbackBotApi
+
+    async with LoopbackBotApi() as api:
+        api.add_supergroup("Staf Pengaduan", chat_id=GROUP_CHAT)
+        people = [api.add_user(f"Warga {n}") for n in range(400)]
+        config = {
+            "db": str(db),
+            "token": api.token,
+            "base_url": api.base_url,
+            "file_url": api.base_file_url,
+        }
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable,
+            __file__,
+            "--bot-child",
+            json.dumps(config),
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            limit=1 << 26,  # the sweep's answer carries every event-loop stretch
+        )
+        stdin, stdout = proc.stdin, proc.stdout
+        assert stdin is not None
+        assert stdout is not None
+
+        async def ask(command: str) -> dict[str, Any]:
+            stdin.write(f"{command}\n".encode())
+            await stdin.drain()
+            while True:
+                line = (await stdout.readline()).decode()
+                if not line:
+                    raise RuntimeError(f"the bot process ended before answering {command!r}")
+                if line.startswith(REPLY):
+                    return dict(json.loads(line[len(REPLY) :]))
+
+        try:
+            ready = await ask("ready?")
+            # The child saw its own side idle; this side: every update fetched, no call open.
+            await api.settle(quiet=0.5, timeout=900)
+            turn = itertools.cycle(people)  # a citizen comes back after 400 others
+
+            async def start_once() -> tuple[float, float]:
+                user = next(turn)
+                before = len(api.calls("sendMessage", chat_id=user.id))
+                sent = time.perf_counter()
+                api.send_text(user, "/start")
+                await api.wait_for("sendMessage", chat_id=user.id, count=before + 1, timeout=60)
+                return sent, time.perf_counter() - sent
+
+            for _ in range(5):  # warm up: templates, statement caches
+                await start_once()
+            await ask("watch")
+            floor = [(await start_once())[1] for _ in range(floor_count)]
+            done = asyncio.Event()
+            waits: list[tuple[float, float]] = []
+
+            async def citizens() -> None:
+                while not done.is_set():
+                    waits.append(await start_once())
+                    await asyncio.sleep(0.005)
+
+            talk = asyncio.create_task(citizens())
+            await asyncio.sleep(0.1)
+            sweep_start, parent_cpu = time.perf_counter(), time.process_time()
+            swept = await ask("sweep")  # from the command sent to the answer read
+            sweep_end, parent_cpu = time.perf_counter(), time.process_time() - parent_cpu
+            done.set()
+            await talk
+            stopped = await ask("stop")
+            await proc.wait()
+        finally:
+            if proc.returncode is None:
+                proc.kill()
+                await proc.wait()
+        parent_rss = _rss_mb()
+    overlapping = [(s, w) for s, w in waits if s < sweep_end and s + w > sweep_start]
+    longest = sorted(((w, s - sweep_start) for s, w in overlapping), reverse=True)[:5]
+    return {
+        "mode": "bot process",
+        "startup": ready["startup"],
+        "settled": ready["settled"],
+        "sweep_cpu": swept["cpu"],
+        "sweep_wall_child": swept["wall"],
+        "parent_cpu": parent_cpu,
+        "floor": floor,
+        "during": [w for _s, w in overlapping],
+        "longest": longest,
+        "sweep_wall": sweep_end - sweep_start,
+        "slices": swept["slices"],
+        "floor_slices": swept["floor_slices"],
+        "alerts": swept["alerts"],
+        "rss_ready": ready["rss"],
+        "rss_before_sweep": swept["rss_before"],
+        "rss_sweep": swept["rss_peak"],
+        "rss_peak": stopped["rss_peak"],
+        "rss_children": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+        "rss_parent": parent_rss,
+    }
+
+
 def _quantile(values: list[float], q: float) -> float:
     if not values:
         return float("nan")
@@ -332,13 +573,18 @@ def _quantile(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[int(q * 100) - 1]
 
 
-def _child(phase: str, db: Path) -> None:
-    run = _solo(db) if phase == "solo" else _citizen(db, floor_count=40)
+def _child(phase: str, db: Path, in_process: bool) -> None:
+    if phase == "solo":
+        run = _solo(db)
+    elif in_process:
+        run = _citizen(db, floor_count=40)
+    else:
+        run = _citizen_bot_process(db, floor_count=40)
     out = asyncio.run(run)
     print("RESULT " + json.dumps(out))
 
 
-def _run_phase(phase: str, src: Path, work: Path) -> dict[str, Any]:
+def _run_phase(phase: str, src: Path, work: Path, in_process: bool) -> dict[str, Any]:
     copy = work / f"sweep-{phase}.db"
     started = time.perf_counter()
     _copy(src, copy)
@@ -352,7 +598,15 @@ def _run_phase(phase: str, src: Path, work: Path) -> dict[str, Any]:
     print(f"[{phase}] load average before: {os.getloadavg()}", flush=True)
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
     done = subprocess.run(
-        [sys.executable, __file__, "--child", phase, "--db", str(copy)],
+        [
+            sys.executable,
+            __file__,
+            "--child",
+            phase,
+            "--db",
+            str(copy),
+            *(["--bot-in-process"] if in_process else []),
+        ],
         check=False,
         env=env,
         capture_output=True,
@@ -375,9 +629,27 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=Path("/tmp/S/sweep-bench"))
     parser.add_argument("--child", choices=("solo", "citizen"))
     parser.add_argument("--phase", choices=("solo", "citizen", "both"), default="both")
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument(
+        "--bot-process",
+        dest="in_process",
+        action="store_false",
+        help="citizen phase: the bot in a child process of its own (the default)",
+    )
+    mode.add_argument(
+        "--bot-in-process",
+        dest="in_process",
+        action="store_true",
+        help="citizen phase: the bot, the loopback server and the citizens in one process",
+    )
+    parser.set_defaults(in_process=False)
+    parser.add_argument("--bot-child", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.bot_child:
+        asyncio.run(_bot_child(json.loads(args.bot_child)))
+        return
     if args.child:
-        _child(args.child, args.db)
+        _child(args.child, args.db, args.in_process)
         return
     if not args.db.exists():
         print(f"building {args.db} (bench/million.py)", flush=True)
@@ -385,7 +657,7 @@ def main() -> None:
     args.work.mkdir(parents=True, exist_ok=True)
     phases = ("solo", "citizen") if args.phase == "both" else (args.phase,)
     for phase in phases:
-        _print({phase: _run_phase(phase, args.db, args.work)})
+        _print({phase: _run_phase(phase, args.db, args.work, args.in_process)})
 
 
 def _print(results: dict[str, Any]) -> None:
@@ -408,11 +680,21 @@ def _print(results: dict[str, Any]) -> None:
     if "citizen" in results:
         c = results["citizen"]
         floor, during = [1000 * x for x in c["floor"]], [1000 * x for x in c["during"]]
-        print(
-            f"bot start-up {c['startup']:.2f} s (idle after {c['settled']:.2f} s);"
-            f" sweep in the bot's loop: wall {c['sweep_wall']:.2f} s, CPU of the process"
-            f" {c['sweep_cpu']:.2f} s (sweep + citizens + loopback server)"
-        )
+        own = c.get("mode") == "bot process"
+        if own:
+            print(
+                f"bot start-up {c['startup']:.2f} s (idle after {c['settled']:.2f} s), in a"
+                f" process of its own; sweep in the bot's loop: wall {c['sweep_wall_child']:.2f} s"
+                f" ({c['sweep_wall']:.2f} s from the parent's command to the answer), CPU of the"
+                f" bot process {c['sweep_cpu']:.2f} s (sweep + the citizens' updates), of the"
+                f" parent {c['parent_cpu']:.2f} s (loopback server + citizens)"
+            )
+        else:
+            print(
+                f"bot start-up {c['startup']:.2f} s (idle after {c['settled']:.2f} s);"
+                f" sweep in the bot's loop: wall {c['sweep_wall']:.2f} s, CPU of the process"
+                f" {c['sweep_cpu']:.2f} s (sweep + citizens + loopback server)"
+            )
         print(
             f"citizen /start alone:        n={len(floor)}  p50 {_quantile(floor, 0.5):.0f} ms"
             f"  p99 {_quantile(floor, 0.99):.0f} ms  max {max(floor):.0f} ms"
@@ -433,7 +715,16 @@ def _print(results: dict[str, Any]) -> None:
                 f"event loop, {label}: longest stretch without a turn {max(slices):.1f} ms"
                 f" of main-thread CPU, p99 {_quantile(slices, 0.99):.1f} ms (n={len(slices)})"
             )
-        print(f"  peak RSS of the bot process {c['rss_peak']:.0f} MB")
+        if own:
+            print(
+                f"  peak RSS of the bot process {c['rss_peak']:.0f} MB (idle after start-up"
+                f" {c['rss_ready']:.0f} MB, before the sweep {c['rss_before_sweep']:.0f} MB,"
+                f" after it {c['rss_sweep']:.0f} MB; the parent's RUSAGE_CHILDREN"
+                f" {c['rss_children']:.0f} MB)  target: 200 MB"
+            )
+            print(f"  peak RSS of the parent (loopback server + citizens) {c['rss_parent']:.0f} MB")
+        else:
+            print(f"  peak RSS of the process (bot + loopback server) {c['rss_peak']:.0f} MB")
 
 
 if __name__ == "__main__":
