@@ -185,3 +185,37 @@ async def test_handled_update_ids_older_than_a_week_are_forgotten(db: Database) 
     assert pruned == 1
     assert await recent.claim_update(1) is True
     assert await recent.claim_update(2) is False
+
+
+async def test_reads_of_one_use_case_share_one_read_transaction_and_its_snapshot(
+    db: Database, repo: Repository, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at = datetime(2026, 5, 4, 2, 0, tzinfo=UTC)
+    numbers = numbering("LAPOR", at, WIT)
+    reporter = await repo.ensure_reporter(4242)
+    report = await repo.submit_report(new_report(reporter.id, at), numbering=numbers)
+    opened = 0
+    original = db.read
+
+    def counted() -> object:
+        nonlocal opened
+        opened += 1
+        return original()
+
+    monkeypatch.setattr(db, "read", counted)
+    async with repo.reading():
+        first = await repo.report(report.id)
+        # Filed meanwhile (the writer commits it): not in the snapshot the block reads.
+        later = await repo.submit_report(new_report(reporter.id, at), numbering=numbers)
+        assert await repo.report(later.id) is None
+        assert (await repo.reporter_of_report(report.id)).id == reporter.id
+        assert len(await repo.events(report.id)) == 1
+        assert await repo.list_staff(active_only=False) == []
+
+        async def elsewhere() -> int:  # another task reads in a transaction of its own
+            return await repo.attachment_count(report.id)
+
+        assert await asyncio.gather(elsewhere(), elsewhere()) == [0, 0]
+    assert opened == 3, "one for the block, one for each other task"
+    assert first == report
+    assert await repo.report(later.id) == later

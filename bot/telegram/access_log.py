@@ -23,7 +23,9 @@ def logged(svc: Services, what: str, render: Render, *, group: bool) -> Expander
     async def expand(item: OutboxItem) -> dict[str, Any]:
         assert item.report_id is not None, f"a {what} row names its report"
         viewer = None if group else item.chat_id
-        await privacy.record_view(svc, item.report_id, what, viewer)
-        return await render(svc, item.report_id)
+        # The log's reads and the rendering's in one read transaction (the log is a write).
+        async with svc.repo.reading():
+            await privacy.record_view(svc, item.report_id, what, viewer)
+            return await render(svc, item.report_id)
 
     return expand

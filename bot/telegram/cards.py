@@ -288,6 +288,12 @@ def flagged_categories(report: Report) -> list[str]:
 
 async def render_card(svc: Services, report_id: int) -> dict[str, Any]:
     """Return the card's text and buttons for the staff group (id language)."""
+    # Every read of the card (report, reporter, events, staff...) in one read transaction.
+    async with svc.repo.reading():
+        return await _render_card(svc, report_id)
+
+
+async def _render_card(svc: Services, report_id: int) -> dict[str, Any]:
     lang = "id"
     report = await svc.repo.report(report_id)
     assert report is not None
@@ -314,9 +320,10 @@ async def render_detail(svc: Services, report_id: int, *, send: bool = False) ->
     With `send`, the payload asks the outbox for a new message (it is rendered when sent).
     """
     lang = "id"
-    report = await svc.repo.report(report_id)
-    assert report is not None
-    context = await _context(svc, report, lang)
+    async with svc.repo.reading():  # the report's reads in one read transaction
+        report = await svc.repo.report(report_id)
+        assert report is not None
+        context = await _context(svc, report, lang)
     text = svc.renderer.render(
         lang,
         "staff_detail",

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
@@ -114,12 +117,54 @@ def _outbox_row(msg: OutboxMessage, now: datetime, files: dict[str, int]) -> dic
     }
 
 
+# The read transaction `RepoBase.reading` opened: its database, its task, its connection.
+_SHARED_READ: ContextVar[tuple[Database, asyncio.Task[Any] | None, AsyncConnection] | None] = (
+    ContextVar("shared_read", default=None)
+)
+
+
 class RepoBase:
     """What every part of the repository shares; each public write is one transaction."""
 
     def __init__(self, db: Database, clock: Clock = utc_now) -> None:
         self.db = db
         self.clock = clock
+
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[None]:
+        """Let the reads made inside share one read transaction (one snapshot, one commit).
+
+        For a use case that reads a report from several sides (a card: the report, its
+        reporter, its events, the staff names): one transaction instead of one per read, ~0.2
+        ms of CPU each. Only the reads of this task share it (another task gets its own), and
+        only reads of the parts that read through `_read`; writes go on in their own.
+        """
+        if self._shared() is not None:
+            yield
+            return
+        async with self.db.read() as conn:
+            token = _SHARED_READ.set((self.db, asyncio.current_task(), conn))
+            try:
+                yield
+            finally:
+                _SHARED_READ.reset(token)
+
+    def _shared(self) -> AsyncConnection | None:
+        shared = _SHARED_READ.get()
+        if shared is None:
+            return None
+        db, task, conn = shared
+        return conn if db is self.db and task is asyncio.current_task() else None
+
+    @asynccontextmanager
+    async def _read(self) -> AsyncIterator[AsyncConnection]:
+        """Run queries in a read transaction: the one `reading` opened, or one of their own."""
+        conn = self._shared()
+        if conn is not None:
+            yield conn
+            return
+        async with self.db.read() as own:
+            yield own
 
     def _insert(self) -> Any:
         return sqlite_insert if self.db.is_sqlite else pg_insert

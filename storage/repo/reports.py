@@ -137,7 +137,7 @@ class ReportsRepo(RepoBase):
             .where(t.attachments.c.report_id == report_id)
             .order_by(t.attachments.c.id)
         )
-        async with self.db.read() as conn:
+        async with self._read() as conn:
             return [to_model(r, Attachment) for r in await conn.execute(stmt)]
 
     async def answer_attachments(self, report_id: int) -> list[Attachment]:
@@ -155,7 +155,7 @@ class ReportsRepo(RepoBase):
             .where(t.attachments.c.report_id == report_id, t.attachments.c.event_id == latest)
             .order_by(t.attachments.c.id)
         )
-        async with self.db.read() as conn:
+        async with self._read() as conn:
             return [to_model(r, Attachment) for r in await conn.execute(stmt)]
 
     async def open_reports_of(self, reporter_id: int) -> list[Report]:
@@ -165,7 +165,7 @@ class ReportsRepo(RepoBase):
             .where(t.reports.c.reporter_id == reporter_id, t.reports.c.stage.in_(OPEN))
             .order_by(t.reports.c.id.desc())
         )
-        async with self.db.read() as conn:
+        async with self._read() as conn:
             return [to_model(r, Report) for r in await conn.execute(stmt)]
 
     async def reports_filed_since(self, reporter_id: int, since: datetime) -> int:
@@ -173,7 +173,7 @@ class ReportsRepo(RepoBase):
         stmt = select(func.count()).where(
             t.reports.c.reporter_id == reporter_id, t.reports.c.submitted_at >= since
         )
-        async with self.db.read() as conn:
+        async with self._read() as conn:
             return int((await conn.execute(stmt)).scalar_one())
 
     async def _bump_counter(self, conn: AsyncConnection, name: str) -> int:
@@ -192,7 +192,7 @@ class ReportsRepo(RepoBase):
 
     async def report_by_number(self, number: str) -> Report | None:
         """Find a report by its exact tracking number (callers normalize what a person typed)."""
-        async with self.db.read() as conn:
+        async with self._read() as conn:
             row = (
                 await conn.execute(select(t.reports).where(t.reports.c.number == number))
             ).first()
@@ -200,7 +200,7 @@ class ReportsRepo(RepoBase):
 
     async def events(self, report_id: int) -> list[ReportEvent]:
         """Return a report's audit trail, oldest first."""
-        async with self.db.read() as conn:
+        async with self._read() as conn:
             rows = await conn.execute(
                 select(t.report_events)
                 .where(t.report_events.c.report_id == report_id)
@@ -264,7 +264,7 @@ class ReportsRepo(RepoBase):
 
     async def report(self, report_id: int) -> Report | None:
         """Return a report by id."""
-        async with self.db.read() as conn:
+        async with self._read() as conn:
             row = (await conn.execute(select(t.reports).where(t.reports.c.id == report_id))).first()
         return None if row is None else to_model(row, Report)
 
@@ -275,7 +275,7 @@ class ReportsRepo(RepoBase):
             .join(t.reports, t.reports.c.reporter_id == t.reporters.c.id)
             .where(t.reports.c.id == report_id)
         )
-        async with self.db.read() as conn:
+        async with self._read() as conn:
             row = (await conn.execute(stmt)).first()
         if row is None:
             raise LookupError(f"report {report_id} does not exist")
@@ -290,12 +290,12 @@ class ReportsRepo(RepoBase):
             t.attachments.c.report_id == report_id,
             or_(t.attachments.c.event_id.is_(None), t.attachments.c.event_id.not_in(staff_events)),
         )
-        async with self.db.read() as conn:
+        async with self._read() as conn:
             return int((await conn.execute(stmt)).scalar_one())
 
     async def report_by_submission_key(self, key: str) -> Report | None:
         """Return the report a draft already filed, if it did."""
         stmt = select(t.reports).where(t.reports.c.submission_key == key)
-        async with self.db.read() as conn:
+        async with self._read() as conn:
             row = (await conn.execute(stmt)).first()
         return None if row is None else to_model(row, Report)

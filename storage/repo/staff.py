@@ -33,18 +33,18 @@ class StaffRepo(RepoBase):
         stmt = select(t.units).order_by(t.units.c.code)
         if active_only:
             stmt = stmt.where(t.units.c.active.is_(True))
-        async with self.db.read() as conn:
+        async with self._read() as conn:
             return [to_model(r, Unit) for r in await conn.execute(stmt)]
 
     async def unit(self, unit_id: int) -> Unit | None:
         """Return a unit by id."""
-        async with self.db.read() as conn:
+        async with self._read() as conn:
             row = (await conn.execute(select(t.units).where(t.units.c.id == unit_id))).first()
         return None if row is None else to_model(row, Unit)
 
     async def unit_by_code(self, code: str) -> Unit | None:
         """Return a unit by its code."""
-        async with self.db.read() as conn:
+        async with self._read() as conn:
             row = (await conn.execute(select(t.units).where(t.units.c.code == code))).first()
         return None if row is None else to_model(row, Unit)
 
@@ -95,7 +95,7 @@ class StaffRepo(RepoBase):
 
     async def staff_by_telegram(self, telegram_user_id: int) -> StaffMember | None:
         """Return the active staff member with this Telegram id, with their units."""
-        async with self.db.read() as conn:
+        async with self._read() as conn:
             found = await self._members(
                 conn, t.staff.c.telegram_user_id == telegram_user_id, t.staff.c.active.is_(True)
             )
@@ -103,14 +103,14 @@ class StaffRepo(RepoBase):
 
     async def staff_by_id(self, staff_id: int) -> StaffMember | None:
         """Return a staff member (active or not) by id."""
-        async with self.db.read() as conn:
+        async with self._read() as conn:
             found = await self._members(conn, t.staff.c.id == staff_id)
         return found[0] if found else None
 
     async def list_staff(self, *, active_only: bool = True) -> list[StaffMember]:
         """Return the staff, in the order they were added."""
         where = [t.staff.c.active.is_(True)] if active_only else []
-        async with self.db.read() as conn:
+        async with self._read() as conn:
             return await self._members(conn, *where)
 
     async def add_staff(
