@@ -326,37 +326,12 @@ async def _staff_rows(
     stmt = _STAFF_ROWS_LOCKED if lock and not sqlite else _STAFF_ROWS[sqlite]
     rows = (await conn.execute(stmt, {"ids": _ids_value(conn, ids)})).all()
     marks = await _marks_of(conn, [r[0] for r in rows])
+    # The first nine columns are SlaRow's fields as read (mypy cannot know a Row slice's
+    # length); the two due times are parsed.
     when = stored_time
     return [
-        SlaRow(
-            report_id,
-            number,
-            title,
-            confidential,
-            channel,
-            stage,
-            unit_id,
-            level,
-            version,
-            when(stage_due),
-            when(final_due),
-            None,
-            "id",
-            marks.get(report_id, _NO_MARKS),
-        )
-        for (
-            report_id,
-            number,
-            title,
-            confidential,
-            channel,
-            stage,
-            unit_id,
-            level,
-            version,
-            stage_due,
-            final_due,
-        ) in rows
+        SlaRow(*row[:9], when(row[9]), when(row[10]), None, "id", marks.get(row[0], _NO_MARKS))  # type: ignore[call-arg]
+        for row in rows
     ]
 
 
