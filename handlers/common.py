@@ -42,12 +42,14 @@ def message_of(update: Update) -> Message:
 class SenderView:
     """The sender's reporter row and saved drafts as this update found and changed them."""
 
-    __slots__ = ("drafts", "has_reporter", "reporter")
+    __slots__ = ("all_drafts", "drafts", "has_reporter", "reporter")
 
     def __init__(self, view: UpdateView | None = None) -> None:
         self.has_reporter = view is not None
         self.reporter = view.reporter if view is not None else None
         self.drafts: dict[str, Draft] | None = dict(view.drafts) if view is not None else None
+        # The view holds every saved draft of the sender: one it lacks was never saved.
+        self.all_drafts = view is not None
 
 
 def _sender(context: Context) -> SenderView:
@@ -80,6 +82,8 @@ async def saved_draft(update: Update, context: Context, conversation: str) -> Dr
     if view.drafts is None:
         view.drafts = {}
     if conversation not in view.drafts:
+        if view.all_drafts:
+            return None
         user = update.effective_user
         found = await services(context).repo.draft(user.id, conversation) if user else None
         if found is None:

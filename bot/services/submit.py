@@ -42,10 +42,12 @@ async def submit(
     """File the draft once: the same draft submitted again returns the report it filed."""
     now = svc.clock()
     midnight = datetime.combine(now.astimezone(svc.profile.zone).date(), time(), svc.profile.zone)
-    already = await svc.repo.report_by_submission_key(draft.key)
-    if already is not None:
-        return already
-    if await svc.repo.reports_filed_since(reporter.id, midnight) >= limit_per_day:
+    async with svc.repo.reading():  # both checks in one read transaction
+        already = await svc.repo.report_by_submission_key(draft.key)
+        if already is not None:
+            return already
+        filed_today = await svc.repo.reports_filed_since(reporter.id, midnight)
+    if filed_today >= limit_per_day:
         return DailyLimit(limit_per_day)
     stage_due, final_due = submission_deadlines(svc.profile, svc.calendar, Channel.TELEGRAM, now)
     screening = screening_marks(draft)

@@ -226,16 +226,17 @@ async def on_summary(update: Update, context: Context, draft: ReportDraft) -> St
         return await ask(update, context, Step.EDIT, draft)
     user = update.effective_user
     assert user is not None
-    reporter = await svc.repo.ensure_reporter(user.id, lang)
+    # The sender's row as this update read it, or made now (a first contact's report).
+    reporter = await reporter_of(update, context) or await svc.repo.ensure_reporter(user.id, lang)
     filed = await submit(svc, reporter, draft, limit_per_day=svc.settings.limit_reports_per_day)
     # Submitting may store the identity given in the draft: the row is read again if needed.
     remember_reporter(context, None)
     if isinstance(filed, DailyLimit):
         await notice(update, context, "limit", limit=filed.limit)
         return Step.SUMMARY
-    # The tracking number goes through the outbox, queued once per report before the draft is
-    # dropped: a failed send is retried, and a crash anywhere here (the update runs again, and
-    # submit() returns the report it filed) neither loses nor repeats it.
+    # The tracking number goes through the outbox, queued once per report in the transaction
+    # that drops the draft: a failed send is retried, and a crash anywhere here (the update runs
+    # again, and submit() returns the report it filed) neither loses nor repeats it.
     receipt = svc.renderer.render(
         lang,
         "intake_submitted",
@@ -253,9 +254,9 @@ async def on_summary(update: Update, context: Context, draft: ReportDraft) -> St
                 report_id=filed.id,
                 coalesce_key=f"receipt:{filed.id}",
             )
-        ]
+        ],
+        drop_draft=(user.id, CONVERSATION),
     )
-    await svc.repo.drop_draft(user.id, CONVERSATION)
     remember_draft(context, CONVERSATION, None)
     kick_outbox(context)
     return ConversationHandler.END

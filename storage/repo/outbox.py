@@ -140,8 +140,14 @@ class OutboxRepo(RepoBase):
         async with self.db.read() as conn:
             return [to_model(r, OutboxItem) for r in await conn.execute(stmt)]
 
-    async def enqueue_once(self, messages: Sequence[OutboxMessage]) -> None:
-        """Queue messages whose key was never queued before (a receipt, after a replay)."""
+    async def enqueue_once(
+        self, messages: Sequence[OutboxMessage], *, drop_draft: tuple[int, str] | None = None
+    ) -> None:
+        """Queue messages whose key was never queued before (a receipt, after a replay).
+
+        `drop_draft` (telegram user id, conversation): the draft the messages end, dropped in
+        the same transaction (a submitted report's receipt).
+        """
         async with self.db.write() as conn:
             for msg in messages:
                 assert msg.coalesce_key is not None, "enqueue_once needs a key"
@@ -150,6 +156,16 @@ class OutboxRepo(RepoBase):
                 )
                 if seen.first() is None:
                     await self._enqueue(conn, [msg])
+            if drop_draft is not None:
+                user_id, conversation = drop_draft
+                await conn.execute(
+                    t.drafts.delete().where(
+                        and_(
+                            t.drafts.c.telegram_user_id == user_id,
+                            t.drafts.c.conversation == conversation,
+                        )
+                    )
+                )
 
     async def outbox_trouble(self, *, stuck_after: int, limit: int = 50) -> list[OutboxItem]:
         """Return messages given up, or still pending after `stuck_after` attempts, oldest first."""
