@@ -25,6 +25,7 @@ from bot.domain.screening import (
     screen,
 )
 from bot.domain.screening.normalize import squeeze, stems, tokenize
+from bot.domain.screening.screen import screen_lexicon
 from bot.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -194,6 +195,14 @@ def test_a_complaint_that_quotes_an_insult_is_flagged_not_blocked(text: str) -> 
 
 def test_saying_it_yourself_is_not_reporting_it() -> None:
     assert screen("saya bilang kalian bajingan semua").outcome == "block"
+
+
+def test_a_connector_frames_reported_speech_only_right_before_the_word() -> None:
+    # "dengan", "seperti", "pakai": "menyambut warga dengan bangsat" reports the word; a few
+    # words away they are only a preposition ("warga dengan kaki cacat" names a disability).
+    assert screen_lexicon("Kepala desa menyambut warga dengan bangsat").outcome == "flag"
+    text = "Trotoar tidak bisa dilalui warga dengan kaki cacat karena ada tangga tinggi"
+    assert screen_lexicon(text).outcome == "ok"
 
 
 # -- abuse, SARA and threats ------------------------------------------------------------------

@@ -157,6 +157,13 @@ def test_a_word_mostly_clean_in_real_text_is_left_to_the_model_when_plain(text: 
     assert screen(text, model=_never_flags()).outcome == "ok"
 
 
+def test_a_sara_word_next_to_a_verb_of_saying_is_left_to_the_model() -> None:
+    # "bilang" frames talk about the word; "dihina dengan sebutan kafir" (below) someone called it.
+    text = "Yang bilang banyak aseng di pelabuhan itu siapa, tolong dicek datanya"
+    assert screen_lexicon(text).outcome == "flag"
+    assert screen(text, model=_never_flags()).outcome == "ok"
+
+
 @pytest.mark.parametrize(
     ("text", "outcome"),
     [

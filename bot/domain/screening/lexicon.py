@@ -103,6 +103,11 @@ class Frames:
     speech_after: frozenset[str]
     first_person: frozenset[str]
     speech_window: int = 8
+    # Reported speech only right before the term ("dengan", "seperti").
+    speech_next: frozenset[str] = frozenset()
+    # Words of reported speech that call someone a name or insult them (before, after the term).
+    calling_before: frozenset[str] = frozenset()
+    calling_after: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -282,6 +287,9 @@ class Lexicon:
                 speech_after=_words(frames.get("speech_after", []), "frames.speech_after"),
                 first_person=_words(frames.get("first_person", []), "frames.first_person"),
                 speech_window=int(frames.get("speech_window", 8)),
+                speech_next=_words(frames.get("speech_next", []), "frames.speech_next"),
+                calling_before=_words(frames.get("calling_before", []), "frames.calling_before"),
+                calling_after=_words(frames.get("calling_after", []), "frames.calling_after"),
             ),
             threats=Threats(
                 verbs=_words(threat.get("verbs", []), "threat.verbs"),

@@ -154,11 +154,26 @@ class _Text:
             here = self.at(k, sentence)
             if not here:
                 break
-            if here & frames.speech_before:
+            framing = here & frames.speech_before
+            if k == i - 1:
+                framing |= here & frames.speech_next
+            if framing:
                 speaker = self.at(k - 1, sentence) | self.at(k - 2, sentence)
-                active = not any(w.startswith("di") for w in here & frames.speech_before)
+                active = not any(w.startswith("di") for w in framing)
                 return not (active and speaker & frames.first_person)
         return any(self.at(k, sentence) & frames.speech_after for k in range(j, j + 3))
+
+    def called(self, i: int, j: int) -> bool:
+        """Tell whether a verb of calling names or insulting frames i..j-1 ("dihina ... kafir")."""
+        frames = self.lex.frames
+        sentence = self.seq[i].sentence
+        for k in range(i - 1, max(-1, i - 1 - frames.speech_window), -1):
+            here = self.at(k, sentence)
+            if not here:
+                break
+            if here & frames.calling_before:
+                return True
+        return any(self.at(k, sentence) & frames.calling_after for k in range(j, j + 3))
 
 
 def screen(
@@ -214,9 +229,15 @@ def _clears(doc: _Text, model: Model) -> bool:
     """Tell whether the model scores the whole text below every label's `clear` threshold."""
     if not model.clear_at:
         return False
-    extra = sara_markers(doc.words) if model.markers else None
+    extra = _markers(doc) if model.markers else None
     scores = model.score_words(*model_words(doc.words), explain=0, extra=extra).scores
     return all(scores[label] < model.clear_at.get(label, 0.0) for label in model.labels)
+
+
+def _markers(doc: _Text) -> list[str]:
+    """Return the SARA marker words of the text, leaving out the words the office removed."""
+    cleared = doc.lex.cleared
+    return sara_markers([t for t in doc.words if not t.bare() & cleared] if cleared else doc.words)
 
 
 def _visible(doc: _Text, known: set[int]) -> tuple[list[str], list[tuple[int, int]]]:
@@ -252,7 +273,7 @@ class LearnedInputs:
 def learned_inputs(text: str, lexicon: Lexicon | None = None) -> LearnedInputs:
     """Return what `screen` would give a model with SARA markers for `text`, as model texts."""
     verdict, doc, known = _lexicon_pass(text, lexicon or default_lexicon(), defer=True)
-    markers = sara_markers(doc.words)
+    markers = _markers(doc)
     visible = _visible(doc, known)[0] + markers
     whole = model_words(doc.words)[0] + markers
     mild = verdict.outcome == "flag" and _mild(doc, verdict)
@@ -262,7 +283,7 @@ def learned_inputs(text: str, lexicon: Lexicon | None = None) -> LearnedInputs:
 def _learned_hits(doc: _Text, known: set[int], model: Model) -> list[Hit]:
     """Return a flag per word that drove a learned label over its flag threshold."""
     found, spans = _visible(doc, known)
-    extra = sara_markers(doc.words) if model.markers else None
+    extra = _markers(doc) if model.markers else None
     scores = model.score_words(found, spans, extra=extra)
     hits: list[Hit] = []
     for label, drivers in scores.words.items():
@@ -286,7 +307,8 @@ def _lexicon_pass(
 
     With `defer`, the plain flags of `model_decides` terms (and of violent words when the threat
     rules say so) are dropped from the verdict and their words left visible to the model, unless
-    the SARA rules turned them into something more (an insult next to a people).
+    reported speech frames them (`_framed`) or the SARA rules turned them into something more (an
+    insult next to a people).
     """
     doc = _Text(text, lex)
     known: set[int] = set()
@@ -315,7 +337,7 @@ def _lexicon_pass(
             and defer
             and entry.model_decides
             and _plain_flag(hit)
-            and not doc.spoken(span.start, span.stop)
+            and not _framed(doc, span.start, span.stop, entry)
         ):
             deferred.append(hit)
         else:
@@ -341,6 +363,18 @@ def _lexicon_pass(
         ]
         hits = [h for h in hits if not any(h is d for d in dropped)]
     return _verdict(hits), doc, known
+
+
+def _framed(doc: _Text, i: int, j: int, entry: Entry) -> bool:
+    """Tell whether reported speech keeps the plain flag of a `model_decides` term at i..j-1.
+
+    A SARA word only when someone was called it ("dihina dengan sebutan kafir"); in tweets a verb
+    of saying mostly frames talk about the word ("yang bilang banyak aseng"), which the model
+    judges better (issue 13).
+    """
+    if entry.category.startswith("sara_"):
+        return doc.called(i, j)
+    return doc.spoken(i, j)
 
 
 # Reasons of a flag that only says the word is there (not aimed, not quoted, not next to a people).
