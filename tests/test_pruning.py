@@ -192,7 +192,7 @@ async def test_a_stored_document_goes_with_the_last_row_that_sends_it(svc: Servi
     # The second chat's digest is still pending: its file stays.
     stored = await svc.repo.outbox_file(first.document_id)
     assert stored is not None
-    assert stored.content == b"a;b\n"
+    assert stored.content == b"\xef\xbb\xbfa;b\n"  # UTF-8 with its byte-order mark
     await mark_sent(svc, second.id, old + timedelta(seconds=1))
     assert await housekeeping.prune(svc, pause=0) == housekeeping.Pruned(outbox=1)
     assert await svc.repo.outbox_file(first.document_id) is None

@@ -132,7 +132,10 @@ async def document_lines(svc: Services, message: OutboxItem) -> list[list[str]]:
     assert message.document_id is not None, "the digest carries a file"
     stored = await svc.repo.outbox_file(message.document_id)
     assert stored is not None
-    return list(csv.reader(io.StringIO(stored.content.decode("utf-8").lstrip("\ufeff"))))
+    # UTF-8 with one byte-order mark, so that spreadsheet programs read it as UTF-8.
+    assert stored.content.startswith(b"\xef\xbb\xbf")
+    assert not stored.content[3:].startswith(b"\xef\xbb\xbf")
+    return list(csv.reader(io.StringIO(stored.content.decode("utf-8-sig"))))
 
 
 async def sweep_and_take(svc: Services, at: datetime) -> list[OutboxItem]:

@@ -421,8 +421,9 @@ class _Lines:
             if n % _CHUNK == 0:
                 await self.pacer.breathe()
         header = self._line([self._label(lang, f"sla.csv.{c}") for c in _CSV_COLUMNS])
-        # A byte-order mark so that spreadsheet programs read the file as UTF-8.
-        return "".join(["\ufeff", header, *map(lines.__getitem__, map(id, alerts))])
+        # The byte-order mark that tells spreadsheet programs the file is UTF-8 is added as
+        # bytes when the file is stored (storage/repo/base.py document_bytes).
+        return "".join([header, *map(lines.__getitem__, map(id, alerts))])
 
 
 class _Cells:
