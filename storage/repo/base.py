@@ -35,6 +35,8 @@ def to_model(row: Row[Any], cls: Any) -> Any:
 
 # The payload key of a document built from text (a digest's CSV file): stored in outbox_files.
 DOCUMENT_TEXT = "document_text"
+# The payload key of such a document stored already (its outbox_files id, `store_documents`).
+DOCUMENT_FILE = "document_file"
 
 
 def document_bytes(text: str) -> bytes:
@@ -116,6 +118,7 @@ def _outbox_row(msg: OutboxMessage, now: datetime, files: dict[str, int]) -> dic
     if msg.link is not None:
         payload["_link"] = msg.link
     text = payload.pop(DOCUMENT_TEXT, None)
+    stored = payload.pop(DOCUMENT_FILE, None)
     return {
         "chat_id": msg.chat_id,
         "kind": msg.kind,
@@ -124,7 +127,7 @@ def _outbox_row(msg: OutboxMessage, now: datetime, files: dict[str, int]) -> dic
         "coalesce_key": msg.coalesce_key,
         "not_before": msg.not_before or now,
         "created_at": now,
-        "document_id": None if text is None else files[text],
+        "document_id": stored if text is None else files[text],
     }
 
 

@@ -26,6 +26,7 @@ from bot.domain.workflow import approver_role
 from bot.services.container import Services
 from bot.services.pacing import Pacer
 from storage.models import OutboxMessage
+from storage.repo.base import DOCUMENT_FILE, DOCUMENT_TEXT
 from storage.repo.sla import ClockName, SlaRow, StaffContact
 
 TEMPLATE = "digest_staff"
@@ -260,10 +261,23 @@ async def digest_messages(
         if same is not None and same[0] is who.alerts:
             message = replace(same[1], chat_id=who.chat_id, payload=dict(same[1].payload))
         else:
-            message = await render_digest(svc, who, lines, now, hold_until)
+            message = await _stored(svc, await render_digest(svc, who, lines, now, hold_until))
             made[key] = (who.alerts, message)
         messages.append(message)
     return messages
+
+
+async def _stored(svc: Services, message: OutboxMessage) -> OutboxMessage:
+    """Return a digest whose CSV file is stored already (named by its id, not carried).
+
+    A catch-up's nine files are 12.5 MB: stored as each is rendered, only one is held at a time.
+    """
+    payload = dict(message.payload)
+    text = payload.pop(DOCUMENT_TEXT, None)
+    if text is None:
+        return message
+    payload[DOCUMENT_FILE] = await svc.repo.store_document(text)
+    return replace(message, payload=payload)
 
 
 _RANK = operator.attrgetter("rank")
@@ -339,7 +353,7 @@ async def render_digest(
         kind="send_document",
         payload={
             "caption": caption,
-            "document_text": await lines.csv(lang, who.in_group, alerts),
+            DOCUMENT_TEXT: await lines.csv(lang, who.in_group, alerts),
             "filename": svc.renderer.label(
                 lang, "sla.file_name", stamp=local.strftime("%Y%m%d-%H%M")
             ),
@@ -361,7 +375,6 @@ class _Lines:
         # Per language and audience (in the group or not): each alert's line, by id(alert).
         self._lines: dict[tuple[str, bool], dict[int, str]] = {}
         self._label_cache: dict[str, dict[str, str]] = {}
-        self._files: dict[tuple[str, bool, int], tuple[Sequence[Alert], str]] = {}
         self._cells: dict[str, _Cells] = {}
         # writerow returns what the file's write returns: here the line itself.
         self._line = csv.writer(_Echo()).writerow
@@ -377,17 +390,8 @@ class _Lines:
         """Return the CSV file of these alerts, with a header in `lang`.
 
         Recipients with the same alerts (the liaisons of one unit, the supervisors) share one
-        list of them (`_Audience`) and one file: it is built once and the same text is queued
-        for each.
+        list of them (`_Audience`) and one file: `digest_messages` builds it once.
         """
-        key = (lang, in_group, id(alerts))
-        same = self._files.get(key)
-        # The list is kept with its file, so that its id cannot be another list's meanwhile.
-        if same is None or same[0] is not alerts:
-            same = self._files[key] = (alerts, await self._csv(lang, in_group, alerts))
-        return same[1]
-
-    async def _csv(self, lang: str, in_group: bool, alerts: Sequence[Alert]) -> str:
         lines = self._lines.setdefault((lang, in_group), {})
         # A line is the same for the group and for private chats unless the report is
         # confidential (its title stays out of the group): the other audience's is reused.
