@@ -5,6 +5,13 @@ SQLite gets one writer connection (writes queue for it instead of colliding: doc
 holds the write lock from its first statement. Callers read, decide and render before they
 write, so that the write lock is held briefly.
 
+On SQLite, `write()` and `read()` keep their started connections between transactions
+(`_Kept`): SQLAlchemy's async engine checked a connection out of its pool and back for every
+transaction (an AsyncConnection made, the pool's events, the close run in a task of its own),
+~90 us of CPU per transaction, a third of a one-statement transaction (bench/update_cpu.py).
+Each engine's pool holds one connection more than is kept, for the few callers that connect
+to an engine directly (backups, migrations); their transactions begin as `write()`'s do.
+
 PostgreSQL (asyncpg) gets one pool for both: writes at READ COMMITTED, reads in READ ONLY,
 REPEATABLE READ transactions (one snapshot for every statement of a `read()`, as SQLite's
 deferred transaction gives). Each connection's session runs in UTC with server-side limits, so
@@ -13,6 +20,7 @@ that a stuck statement or a transaction left open never holds rows and locks for
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -21,14 +29,18 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, event, text
+from sqlalchemy import Connection, event, exc, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from storage import crypto, sqlite_hops
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 BUSY_TIMEOUT_MS = 10_000
+# SQLite: connections kept for write() (one: the one writer) and read(), and how long a
+# transaction waits for one.
+SQLITE_READERS = 4
+SQLITE_WAIT_S = 60
 # PostgreSQL: connections per process (the bot's handlers, the outbox sender and the jobs share
 # them; a replica more is another pool of this size: keep replicas x this under max_connections).
 PG_POOL_SIZE = 10
@@ -89,12 +101,19 @@ class Database:
         if self.is_sqlite:
             self._create_sqlite_folder()
         crypto.configure(list(data_keys) or [self._default_key()])
+        self._kept: tuple[_Kept, _Kept] | None = None
         if self.is_sqlite:
-            self.writer = create_async_engine(url, pool_size=1, max_overflow=0, pool_timeout=60)
-            self.reader = create_async_engine(url, pool_size=4, max_overflow=0, pool_timeout=60)
+            # One more than is kept: the pool's for callers that connect directly.
+            self.writer = create_async_engine(
+                url, pool_size=2, max_overflow=0, pool_timeout=SQLITE_WAIT_S
+            )
+            self.reader = create_async_engine(
+                url, pool_size=SQLITE_READERS + 1, max_overflow=0, pool_timeout=SQLITE_WAIT_S
+            )
             for engine, begin in ((self.writer, _begin_immediate), (self.reader, _begin_deferred)):
                 event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
                 event.listen(engine.sync_engine, "begin", begin)
+            self._kept = (_Kept(self.writer, 1), _Kept(self.reader, SQLITE_READERS))
         else:
             self.writer = create_async_engine(
                 url,
@@ -153,12 +172,20 @@ class Database:
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncConnection]:
         """Run one write transaction: committed on success, rolled back on error."""
+        if self._kept is not None:
+            async with self._kept[0].transaction() as conn:
+                yield conn
+            return
         async with self.writer.begin() as conn:
             yield conn
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:
         """Run queries in one read transaction (a consistent snapshot)."""
+        if self._kept is not None:
+            async with self._kept[1].transaction() as conn:
+                yield conn
+            return
         async with self.reader.begin() as conn:
             yield conn
 
@@ -173,9 +200,81 @@ class Database:
 
     async def dispose(self) -> None:
         """Close every connection."""
+        if self._kept is not None:
+            for kept in self._kept:
+                await kept.close()
         await self.writer.dispose()
         if self.reader.sync_engine.pool is not self.writer.sync_engine.pool:
             await self.reader.dispose()
+
+
+class _Kept:
+    """An engine's started connections, kept between transactions (SQLite), at most `size`.
+
+    A transaction takes an idle one (or starts one) and gives it back when it ends; one that
+    ends still in a transaction (its rollback interrupted) or invalidated is closed instead, so
+    that no transaction's state reaches the next. At most `size` transactions at once, in the
+    order they came, each waiting at most SQLITE_WAIT_S (SQLAlchemy's pool timeout, as before).
+    """
+
+    def __init__(self, engine: AsyncEngine, size: int) -> None:
+        self.engine = engine
+        self.size = size
+        self.idle: list[AsyncConnection] = []
+        self.generation = 0  # one more at each close(): what was in use then is not kept
+        self._gate: asyncio.Semaphore | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def _slots(self) -> asyncio.Semaphore:
+        loop = asyncio.get_running_loop()
+        if self._gate is None or self._loop is not loop:  # made in the loop that waits on it
+            self._gate, self._loop = asyncio.Semaphore(self.size), loop
+        return self._gate
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncConnection]:
+        """Run one transaction on a kept connection: committed on success, else rolled back."""
+        gate = self._slots()
+        try:
+            async with asyncio.timeout(SQLITE_WAIT_S):
+                await gate.acquire()
+        except TimeoutError as error:
+            raise exc.TimeoutError(f"no connection free within {SQLITE_WAIT_S} s") from error
+        try:
+            generation = self.generation
+            conn = self.idle.pop() if self.idle else await self.engine.connect()
+            try:
+                async with conn.begin():
+                    yield conn
+            finally:
+                if conn.invalidated or conn.in_transaction() or generation != self.generation:
+                    await _discard(conn)
+                else:
+                    self.idle.append(conn)
+        finally:
+            gate.release()
+
+    async def close(self) -> None:
+        """Close the idle connections; those in use are closed when their transaction ends."""
+        self.generation += 1
+        idle, self.idle = self.idle, []
+        for conn in idle:
+            await conn.close()
+
+
+async def _discard(conn: AsyncConnection) -> None:
+    """Close a connection for good (its state unknown, or its engine disposed meanwhile)."""
+
+    async def close() -> None:
+        await conn.invalidate()  # the driver's connection closed, whatever it was doing
+        await conn.close()  # and its place in the pool given back
+
+    closing = asyncio.ensure_future(close())
+    try:
+        await asyncio.shield(closing)
+    except asyncio.CancelledError:
+        await closing  # closed all the same before the cancellation goes on
+        raise
 
 
 def _connect_args(driver: str) -> dict[str, Any]:
