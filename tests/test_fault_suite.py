@@ -13,10 +13,11 @@ from collections import Counter
 from pathlib import Path
 
 from bot.telegram.cards import render_card
+from bot.telegram.request import ResilientRequest, _Backend
 from loopback import LoopbackBotApi
 from loopback.faults import FaultPlan
 from loopback.htmltext import parse_html
-from tests.harness import eventually
+from tests.harness import BotRunner, eventually
 from tests.staff_kit import staff_world
 
 SEED = 1414
@@ -92,3 +93,11 @@ async def test_faults_on_every_method_leave_each_action_applied_once_and_each_me
     assert all(cards_current), "every card shows its report as it is"
     assert lost == 0
     assert doubled <= lost_answers_on_sends
+
+
+async def test_the_bots_connections_find_their_socket_once(bot: BotRunner) -> None:
+    assert bot.app is not None
+    request = bot.app.bot.request
+    assert isinstance(request, ResilientRequest)
+    pool = request._client._transport._pool  # type: ignore[attr-defined]
+    assert isinstance(pool._network_backend, _Backend), "httpx's pool no longer takes ours"
