@@ -169,6 +169,7 @@ def test_a_sara_word_next_to_a_verb_of_saying_is_left_to_the_model() -> None:
     [
         ("Dasar aseng, tanah kami diborong semua", "block"),
         ("Kami dihina dengan sebutan kafir oleh penceramah", "flag"),
+        ("Petugas kelurahan bilang kami kafir, jadi tidak dilayani", "flag"),
         ('Anak saya dipanggil "monyet" oleh gurunya', "flag"),
         ("Orang Kristen kafir, tidak usah dilayani di kantor desa", "block"),
     ],

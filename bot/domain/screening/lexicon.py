@@ -108,6 +108,7 @@ class Frames:
     # Words of reported speech that call someone a name or insult them (before, after the term).
     calling_before: frozenset[str] = frozenset()
     calling_after: frozenset[str] = frozenset()
+    third_person: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -290,6 +291,7 @@ class Lexicon:
                 speech_next=_words(frames.get("speech_next", []), "frames.speech_next"),
                 calling_before=_words(frames.get("calling_before", []), "frames.calling_before"),
                 calling_after=_words(frames.get("calling_after", []), "frames.calling_after"),
+                third_person=_words(frames.get("third_person", []), "frames.third_person"),
             ),
             threats=Threats(
                 verbs=_words(threat.get("verbs", []), "threat.verbs"),

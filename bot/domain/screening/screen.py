@@ -164,15 +164,24 @@ class _Text:
         return any(self.at(k, sentence) & frames.speech_after for k in range(j, j + 3))
 
     def called(self, i: int, j: int) -> bool:
-        """Tell whether a verb of calling names or insulting frames i..j-1 ("dihina ... kafir")."""
+        """Tell whether someone is called the words at i..j-1, not only talked about.
+
+        A verb of calling names or insulting frames them ("dihina dengan sebutan kafir"), or a
+        verb of saying with the person right before them ("bilang kami kafir").
+        """
         frames = self.lex.frames
         sentence = self.seq[i].sentence
+        people = frames.first_person | frames.pronouns_after | frames.persons | frames.third_person
         for k in range(i - 1, max(-1, i - 1 - frames.speech_window), -1):
             here = self.at(k, sentence)
             if not here:
                 break
             if here & frames.calling_before:
                 return True
+            if k == i - 1 and here & people:
+                before = self.at(k - 1, sentence) | self.at(k - 2, sentence)
+                if before & frames.speech_before:
+                    return True
         return any(self.at(k, sentence) & frames.calling_after for k in range(j, j + 3))
 
 
