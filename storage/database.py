@@ -180,6 +180,19 @@ class Database:
             yield conn
 
     @asynccontextmanager
+    async def write_one(self) -> AsyncIterator[AsyncConnection]:
+        """Run a write transaction of one statement (SQLite: committed in the statement's trip).
+
+        A second statement in it raises (on SQLite it would run outside the transaction).
+        """
+        async with self.write() as conn:
+            if self.is_sqlite:
+                sync = conn.sync_connection
+                assert sync is not None
+                sqlite_hops.commit_after_next(sync.connection.dbapi_connection)
+            yield conn
+
+    @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:
         """Run queries in one read transaction (a consistent snapshot)."""
         if self._kept is not None:

@@ -117,3 +117,33 @@ async def test_a_write_transaction_that_fails_leaves_nothing_behind(db: Database
     async with db.read() as conn:
         keys = (await conn.execute(select(t.settings_kv.c.key))).scalars().all()
     assert keys == ["whole"]
+
+
+async def test_a_write_of_one_statement_commits_in_its_statements_trip(
+    db: Database, hops: list[str]
+) -> None:
+    now = Repository(db).clock()
+    async with db.write() as conn:  # the writer connection opens before counting
+        await conn.execute(text("SELECT 1"))
+    hops.clear()
+    async with db.write_one() as conn:
+        await conn.execute(t.settings_kv.insert().values(key="a", value="1", updated_at=now))
+    assert hops == ["in_thread"], "the COMMIT rode with the statement"
+    async with db.write_one():
+        pass  # nothing run: nothing left over for the next transaction
+    hops.clear()
+    async with db.write() as conn:
+        await conn.execute(t.settings_kv.insert().values(key="b", value="2", updated_at=now))
+        await conn.execute(t.settings_kv.insert().values(key="c", value="3", updated_at=now))
+    assert hops == ["in_thread", "in_thread", "commit"]
+
+    async def two_statements() -> None:  # a bug: refused, not run outside the transaction
+        async with db.write_one() as conn:
+            await conn.execute(t.settings_kv.insert().values(key="d", value="4", updated_at=now))
+            await conn.execute(t.settings_kv.insert().values(key="e", value="5", updated_at=now))
+
+    with pytest.raises(RuntimeError, match="second"):
+        await two_statements()
+    async with db.read() as conn:
+        keys = (await conn.execute(select(t.settings_kv.c.key))).scalars().all()
+    assert sorted(keys) == ["a", "b", "c", "d"], "the first statement was committed already"

@@ -39,7 +39,7 @@ class DraftsRepo(RepoBase):
             "updated_at": now,
             "last_update_id": update_id,
         }
-        async with self.db.write() as conn:
+        async with self.db.write_one() as conn:
             await conn.execute(self._save_draft_statement(), values)
         return Draft(telegram_user_id, conversation, step, data, now, update_id)
 

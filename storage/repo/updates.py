@@ -112,7 +112,7 @@ class UpdatesRepo(RepoBase):
             {"bot_id": bot_id, "update_id": u, "received_at": now, "handled_at": now}
             for u in update_ids
         ]
-        async with self.db.write() as conn:
+        async with self.db.write_one() as conn:
             await conn.execute(self._mark_statement(), rows)
 
     def _mark_statement(self) -> Any:
