@@ -6,12 +6,19 @@ from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import and_, select, update
+from sqlalchemy import and_, bindparam, select, update
 
 from storage import tables as t
-from storage.models import UpdateView
-from storage.repo.base import RepoBase
-from storage.repo.reporters import read_update_view
+from storage.models import Draft, Reporter, UpdateView
+from storage.repo.base import RepoBase, to_model
+
+# The reporter rows and the drafts of a fetched batch's senders (store_fetched_updates).
+_SENDERS_REPORTERS = select(t.reporters).where(
+    t.reporters.c.telegram_user_id.in_(bindparam("users", expanding=True))
+)
+_SENDERS_DRAFTS = select(t.drafts).where(
+    t.drafts.c.telegram_user_id.in_(bindparam("users", expanding=True))
+)
 
 
 class UpdatesRepo(RepoBase):
@@ -45,8 +52,8 @@ class UpdatesRepo(RepoBase):
 
         For each new update named in `senders` (its private chat's sender, or None), the view
         the redelivery guard would read (handlers/common.py): not handled (stored just now), the
-        sender's reporter row and drafts, read in the same transaction, the store's write
-        lock held for a statement per sender instead of a read transaction per update.
+        sender's reporter row and drafts, read in the same transaction (two statements for the
+        whole batch) instead of a read transaction per update.
         The caller names only updates whose sender has no earlier update still to handle, so
         that no handler in between changes what was read.
         """
@@ -58,16 +65,25 @@ class UpdatesRepo(RepoBase):
             {"bot_id": bot_id, "update_id": u, "payload": raw, "received_at": now}
             for u, raw in zip(ids, raws, strict=True)
         ]
-        views: dict[int, UpdateView] = {}
         async with self.db.write() as conn:
             made = set((await conn.execute(self._store_statement(), rows)).scalars())
-            for update_id, user_id in senders.items():
-                if update_id not in made:
-                    continue
-                if user_id is None:
-                    views[update_id] = UpdateView(False)
-                else:
-                    views[update_id] = await read_update_view(conn, bot_id, update_id, user_id)
+            wanted = {u: user for u, user in senders.items() if u in made}
+            users = sorted({user for user in wanted.values() if user is not None})
+            reporters: dict[int, Reporter] = {}
+            drafts: dict[int, dict[str, Draft]] = {}
+            if users:  # two statements for the batch's senders, not one per update
+                for row in await conn.execute(_SENDERS_REPORTERS, {"users": users}):
+                    reporter = to_model(row, Reporter)
+                    reporters[reporter.telegram_user_id] = reporter
+                for row in await conn.execute(_SENDERS_DRAFTS, {"users": users}):
+                    draft = to_model(row, Draft)
+                    drafts.setdefault(draft.telegram_user_id, {})[draft.conversation] = draft
+        views = {
+            u: UpdateView(False)
+            if user is None
+            else UpdateView(False, reporters.get(user), dict(drafts.get(user, {})))
+            for u, user in wanted.items()
+        }
         return [u for u in ids if u in made], views
 
     def _store_statement(self) -> Any:
