@@ -42,10 +42,8 @@ DOCUMENT_FILE = "document_file"
 def document_bytes(text: str) -> bytes:
     """Return a document built from text as its file holds it: UTF-8 with a byte-order mark.
 
-    The mark tells spreadsheet programs that the CSV file is UTF-8. It is added here, not
-    carried in the text: one character beyond Latin-1 makes Python hold the whole str at two
-    bytes a character (a catch-up's 12.5 MB of digests took 23.4 MB). A text that has it
-    already (queued before 2026-12-03) keeps its one.
+    The mark tells spreadsheet programs that the CSV file is UTF-8. A text that has it already
+    (queued before 2026-12-03, when digests carried it in their text) keeps its one.
     """
     return text.encode("utf-8") if text.startswith("\ufeff") else text.encode("utf-8-sig")
 
@@ -57,22 +55,27 @@ def _sha256(data: bytes) -> str:
 async def store_documents(
     conn: AsyncConnection, texts: Sequence[str], now: datetime
 ) -> dict[str, int]:
-    """Store each distinct text once in outbox_files; return the file's id by text.
+    """Store each distinct text once in outbox_files (`document_bytes`); return ids by text."""
+    datas = {text: document_bytes(text) for text in texts}
+    ids = await store_files(conn, list(datas.values()), now)
+    return {text: ids[data] for text, data in datas.items()}
+
+
+async def store_files(
+    conn: AsyncConnection, datas: Sequence[bytes], now: datetime
+) -> dict[bytes, int]:
+    """Store each distinct file once in outbox_files; return the file's id by its bytes.
 
     A file already stored (the same bytes queued by an earlier sweep) is reused, and its time
     moved to now, so that pruning (OutboxRepo.prune_sent_outbox) keeps it for the new rows.
     """
-    datas = {text: document_bytes(text) for text in texts}
-    digests = {text: _sha256(data) for text, data in datas.items()}
+    digests = {data: _sha256(data) for data in datas}
     dialect_insert = sqlite_insert if conn.dialect.name == "sqlite" else pg_insert
     await conn.execute(
         dialect_insert(t.outbox_files).on_conflict_do_update(
             index_elements=["sha256"], set_={"created_at": now}
         ),
-        [
-            {"sha256": digests[text], "content": data, "created_at": now}
-            for text, data in datas.items()
-        ],
+        [{"sha256": sha, "content": data, "created_at": now} for data, sha in digests.items()],
     )
     rows = await conn.execute(
         select(t.outbox_files.c.sha256, t.outbox_files.c.id).where(
@@ -80,7 +83,7 @@ async def store_documents(
         )
     )
     ids: dict[str, int] = {sha: file_id for sha, file_id in rows}
-    return {text: ids[digest] for text, digest in digests.items()}
+    return {data: ids[sha] for data, sha in digests.items()}
 
 
 async def insert_outbox_rows(

@@ -40,7 +40,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage import tables as t
 from storage.models import OutboxMessage
-from storage.repo.base import RepoBase, insert_outbox_rows, store_documents
+from storage.repo.base import RepoBase, insert_outbox_rows, store_files
 from storage.repo.register import stored_time
 
 ClockName = Literal["stage", "final"]
@@ -517,8 +517,8 @@ class SlaRepo(RepoBase):
             rows = (await conn.execute(stmt)).all()
         return {key: read_journal(value) for key, value in rows}
 
-    async def store_document(self, text: str) -> int:
-        """Store one document built from text (a digest's CSV file) in its own transaction.
+    async def store_document(self, data: bytes) -> int:
+        """Store one file (a digest's CSV file) in its own transaction; return its id.
 
         A catch-up's files are megabytes: each is stored as soon as it is rendered, so that the
         sweep holds one at a time and an update never waits behind megabytes being written. A
@@ -526,7 +526,7 @@ class SlaRepo(RepoBase):
         sent rows).
         """
         async with self.db.write() as conn:
-            return (await store_documents(conn, [text], self.clock()))[text]
+            return (await store_files(conn, [data], self.clock()))[data]
 
     async def post_sla_digests(
         self, journals: Iterable[str], messages: Sequence[OutboxMessage]

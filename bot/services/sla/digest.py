@@ -10,6 +10,7 @@ A long digest shows the counts and the most urgent reports and carries the full 
 
 from __future__ import annotations
 
+import codecs
 import csv
 import html
 import operator
@@ -26,7 +27,7 @@ from bot.domain.workflow import approver_role
 from bot.services.container import Services
 from bot.services.pacing import Pacer
 from storage.models import OutboxMessage
-from storage.repo.base import DOCUMENT_FILE, DOCUMENT_TEXT
+from storage.repo.base import DOCUMENT_FILE
 from storage.repo.sla import ClockName, SlaRow, StaffContact
 
 TEMPLATE = "digest_staff"
@@ -261,23 +262,10 @@ async def digest_messages(
         if same is not None and same[0] is who.alerts:
             message = replace(same[1], chat_id=who.chat_id, payload=dict(same[1].payload))
         else:
-            message = await _stored(svc, await render_digest(svc, who, lines, now, hold_until))
+            message = await render_digest(svc, who, lines, now, hold_until)
             made[key] = (who.alerts, message)
         messages.append(message)
     return messages
-
-
-async def _stored(svc: Services, message: OutboxMessage) -> OutboxMessage:
-    """Return a digest whose CSV file is stored already (named by its id, not carried).
-
-    A catch-up's nine files are 12.5 MB: stored as each is rendered, only one is held at a time.
-    """
-    payload = dict(message.payload)
-    text = payload.pop(DOCUMENT_TEXT, None)
-    if text is None:
-        return message
-    payload[DOCUMENT_FILE] = await svc.repo.store_document(text)
-    return replace(message, payload=payload)
 
 
 _RANK = operator.attrgetter("rank")
@@ -322,7 +310,9 @@ async def render_digest(
 ) -> OutboxMessage:
     """Return one recipient's digest: a message, or a CSV file with the summary as caption.
 
-    `who.alerts` come most urgent first (see `recipients`).
+    `who.alerts` come most urgent first (see `recipients`). A file is stored at once
+    (`store_document`, its own transaction) and the digest names it by id: a catch-up's nine
+    files are 12.5 MB, and this way the sweep holds one at a time.
     """
     settings = svc.settings
     lang = who.language
@@ -353,7 +343,9 @@ async def render_digest(
         kind="send_document",
         payload={
             "caption": caption,
-            DOCUMENT_TEXT: await lines.csv(lang, who.in_group, alerts),
+            DOCUMENT_FILE: await svc.repo.store_document(
+                await lines.csv(lang, who.in_group, alerts)
+            ),
             "filename": svc.renderer.label(
                 lang, "sla.file_name", stamp=local.strftime("%Y%m%d-%H%M")
             ),
@@ -372,8 +364,9 @@ class _Lines:
         self.svc = svc
         self.unit_names = unit_names
         self.pacer = pacer
-        # Per language and audience (in the group or not): each alert's line, by id(alert).
-        self._lines: dict[tuple[str, bool], dict[int, str]] = {}
+        # Per language and audience (in the group or not): each alert's line, by id(alert),
+        # encoded: the files are joined from them as bytes (no str of megabytes, no copy).
+        self._lines: dict[tuple[str, bool], dict[int, bytes]] = {}
         self._label_cache: dict[str, dict[str, str]] = {}
         self._cells: dict[str, _Cells] = {}
         # writerow returns what the file's write returns: here the line itself.
@@ -386,8 +379,8 @@ class _Lines:
             text = labels[key] = self.svc.renderer.label(lang, key)
         return text
 
-    async def csv(self, lang: str, in_group: bool, alerts: Sequence[Alert]) -> str:
-        """Return the CSV file of these alerts, with a header in `lang`.
+    async def csv(self, lang: str, in_group: bool, alerts: Sequence[Alert]) -> bytes:
+        """Return the CSV file of these alerts, with a header in `lang`: UTF-8, its bytes.
 
         Recipients with the same alerts (the liaisons of one unit, the supervisors) share one
         list of them (`_Audience`) and one file: `digest_messages` builds it once.
@@ -420,14 +413,13 @@ class _Lines:
                 line = (
                     f"{csv_cell(row.number)},{kinds[alert.threshold]},{clocks[alert.clock]},"
                     f"{stage},{unit},{due},{title}\r\n"
-                )
+                ).encode()
             lines[key] = line
             if n % _CHUNK == 0:
                 await self.pacer.breathe()
-        header = self._line([self._label(lang, f"sla.csv.{c}") for c in _CSV_COLUMNS])
-        # The byte-order mark that tells spreadsheet programs the file is UTF-8 is added as
-        # bytes when the file is stored (storage/repo/base.py document_bytes).
-        return "".join([header, *map(lines.__getitem__, map(id, alerts))])
+        header = self._line([self._label(lang, f"sla.csv.{c}") for c in _CSV_COLUMNS]).encode()
+        # A byte-order mark, so that spreadsheet programs read the file as UTF-8.
+        return b"".join([codecs.BOM_UTF8, header, *map(lines.__getitem__, map(id, alerts))])
 
 
 class _Cells:
