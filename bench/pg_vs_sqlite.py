@@ -124,6 +124,22 @@ this script under a lock so that no two latency benches overlapped (nice 10):
     before                 7.47 s (cpu 2.55 s)            9.77 s (cpu 2.07 s)
     after                  4.21 s (cpu 1.90 s)            5.91 s (cpu 1.34 s)
                            25,782 alerts in 38 digests on both
+2026-12-03, session 8, the same machine as session 7, `--only sweep,daily_report` on fresh
+copies (the copy into PostgreSQL: COPY 55 s, indexes 38 s). The server's CPU is printed since
+then, its backends apart from its background processes:
+  13:38, load 2.3 (f9d49ca)  SQLite                         PostgreSQL 15
+    sweep                  1.75 s (cpu 0.85 s)            2.67 s (cpu 0.76 s, server 1.03 s)
+    daily report           1.92 s (cpu 1.61 s)            1.42 s (cpu 0.96 s, server 0.08 s)
+  13:43, load 1.5 (f9d49ca plus this figure)
+    sweep                  1.72 s (cpu 0.88 s)            2.50 s (cpu 0.82 s, server 0.97 s
+                                                          serving + 0.06 s background)
+    daily report           1.91 s (cpu 1.71 s)            1.37 s (cpu 0.96 s, server 0.07 s)
+  The bot's CPU for the sweep is within 1 s on both (1.90 / 1.34 s in session 7's run above);
+  PostgreSQL's backends spend about as much again on it: likely the rows the batches lock
+  (FOR UPDATE, and the foreign-key checks of 47,000 inserted mark and breach rows, each a
+  FOR KEY SHARE of its report) and TOAST compressing 12.5 MB of files; not measured apart yet
+  (pg_stat_statements is not loaded in this server). The wall time includes the sweep's rests
+  (10 ms after each of 43 batches and after each 5 ms of digest rendering).
 """
 
 from __future__ import annotations
@@ -173,6 +189,43 @@ def cpu() -> float:
     """Return this process's CPU time (user + system), seconds."""
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
+
+
+# The data folder of the server this bench started (None: --pg-url, a server of someone else's).
+SERVER_DATA: list[Path] = []
+
+
+def server_cpu() -> tuple[float, float] | None:
+    """Return the CPU time (user + system, seconds) of the server this bench started.
+
+    Two figures: the backends that serve connections (the bot's, kept open by its pool during
+    a figure) and the server's other processes (postmaster, checkpointer, WAL writer,
+    autovacuum: after the load, autovacuum may be busy with the new tables whatever the bot
+    does). Read from /proc: PostgreSQL's share of a figure's work, which this process's own CPU
+    time leaves out.
+    """
+    if not SERVER_DATA:
+        return None
+    postmaster = int((SERVER_DATA[0] / "postmaster.pid").read_text().split()[0])
+    serving = other = 0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+            title = Path(f"/proc/{entry}/cmdline").read_bytes()
+        except OSError:
+            continue
+        fields = stat.rsplit(")", 1)[1].split()
+        if int(entry) != postmaster and int(fields[1]) != postmaster:
+            continue
+        ticks = int(fields[11]) + int(fields[12])  # utime, stime
+        if b"127.0.0.1(" in title or b"[local]" in title:
+            serving += ticks
+        else:
+            other += ticks
+    tick = os.sysconf("SC_CLK_TCK")
+    return serving / tick, other / tick
 
 
 def load() -> str:
@@ -402,20 +455,23 @@ async def measure(
                 "n": len(samples),
                 "offered": offered,
             }
+        server = server_cpu if not svc.db.is_sqlite else lambda: None
         if "daily_report" in figures:
-            started_wall, started = time.perf_counter(), cpu()
+            started_wall, started, served = time.perf_counter(), cpu(), server()
             posted = await post_recap(svc, NOW)
             out["daily_report"] = {
                 "s": time.perf_counter() - started_wall,
                 "cpu_s": cpu() - started,
+                "server_cpu_s": _spent(server(), served),
                 "posted": posted,
             }
         if "sweep" in figures:
-            started_wall, started = time.perf_counter(), cpu()
+            started_wall, started, served = time.perf_counter(), cpu(), server()
             result = await run_sweep(svc, NOW)
             out["sweep"] = {
                 "s": time.perf_counter() - started_wall,
                 "cpu_s": cpu() - started,
+                "server_cpu_s": _spent(server(), served),
                 "alerts": len(result.alerts),
                 "digests": result.digests,
                 "reminders": result.reporter_reminders,
@@ -425,6 +481,21 @@ async def measure(
         await svc.db.dispose()
     out["load"] = load()
     return out
+
+
+def _spent(
+    now: tuple[float, float] | None, before: tuple[float, float] | None
+) -> tuple[float, float] | None:
+    if now is None or before is None:
+        return None
+    return now[0] - before[0], now[1] - before[1]
+
+
+def _server(figure: dict[str, Any]) -> str:
+    spent = figure.get("server_cpu_s")
+    if spent is None:
+        return ""
+    return f", server cpu {spent[0]:.2f} s serving + {spent[1]:.2f} s in the background"
 
 
 def show(result: dict[str, Any]) -> None:
@@ -441,12 +512,16 @@ def show(result: dict[str, Any]) -> None:
         )
     if "daily_report" in result:
         d = result["daily_report"]
-        print(f"  daily report  {d['s']:.2f} s (cpu {d['cpu_s']:.2f} s), posted {d['posted']}")
+        print(
+            f"  daily report  {d['s']:.2f} s (cpu {d['cpu_s']:.2f} s{_server(d)}),"
+            f" posted {d['posted']}"
+        )
     if "sweep" not in result:
         return
     s = result["sweep"]
     print(
-        f"  sweep         {s['s']:.2f} s (cpu {s['cpu_s']:.2f} s): {s['alerts']} alert(s) in "
+        f"  sweep         {s['s']:.2f} s (cpu {s['cpu_s']:.2f} s{_server(s)}):"
+        f" {s['alerts']} alert(s) in "
         f"{s['digests']} digest(s), {s['reminders']} reminder(s), {s['closed']} closed"
     )
 
@@ -473,6 +548,7 @@ async def main_async(args: argparse.Namespace, sqlite_copy: Path) -> None:
         assert bin_dir is not None, "PostgreSQL's server binaries: apt-get install postgresql"
         server = pg.PostgresServer(bin_dir, durable=True)
         server.start()
+        SERVER_DATA.append(server.data)
         server.sql("CREATE DATABASE million")
         url = server.url("million")
     try:
