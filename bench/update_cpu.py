@@ -54,6 +54,23 @@ is now pinned (b4583e3) and that fix removed (79f6729): both bots are on the sam
 The real bot's own CPU did not move (10.1-10.5 ms on this day's machine; 8.8 ms the day before,
 when every figure on the machine ran faster); the floor it is compared with fell by 0.9 ms. So,
 measured fairly, the bot costs 2.9-3.0x the echo bot: the 2.5x target is not met either.
+
+2026-12-03 afternoon (session 8, another machine: the same code costs about half the CPU),
+`--rounds 3`, medians (helper U's commits f974cc9..547615c, listed in the closing note):
+                                         real  | echo | ratio | tx   | hops | stmts
+    session start (8ab8d9c), 12:11, load 1-1.7    4.91 | 1.63 | 3.01x | 3.36 | 7.4  | 7.3
+    the same, 13:21, load 0.9 (the machine slower) 5.91 | 1.77 | 3.34x |      |      |
+    547615c, 13:20, load 0.8-1.0                   4.03 | 1.82 | 2.21x | 1.86 | 3.7  | 3.2
+    f9d49ca (lead), 13:39, load 2.0-2.3            3.96 | 1.74 | 2.28x | 1.88 | 3.7  | 3.2
+    8ab8d9c right after (lead), load 3.1           6.08 | 1.76 | 3.46x | 3.39 | 7.5  | 7.4
+Both targets met: at most 5 ms and at most 2.5x the echo floor. What went: JSON bodies instead
+of PTB's form encoding (178 -> 93 us a prompt), keyboards built once per layout, a read's
+COMMIT not waited for, BEGIN with the first statement, the update's view read in the batch's
+store transaction, a card's reads in one transaction, the submit path's reads folded, the
+draft's to_json by hand, SQLite's connections kept between transactions, httpcore's pool checks
+without a getpeername each, one-statement writes committed in their statement's trip. Per
+update now 0.29 read and 1.59 write transactions. By helper U's sampling the rest is the HTTP
+stack 28%, SQLAlchemy 19%, asyncio 23%, PTB's parsing 9%.
 """
 
 from __future__ import annotations
