@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import and_, bindparam, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage import tables as t
 from storage.models import Draft, Reporter, UpdateView
@@ -35,15 +36,21 @@ class UpdatesRepo(RepoBase):
         """
         if not raws:
             return []
+        async with self.db.write() as conn:
+            ids, made = await self._store(conn, bot_id, raws)
+        return [u for u in ids if u in made]
+
+    async def _store(
+        self, conn: AsyncConnection, bot_id: int, raws: Sequence[dict[str, Any]]
+    ) -> tuple[list[int], set[int]]:
+        """Insert a fetched batch (one statement); return its ids and those stored just now."""
         now = self.clock()
         ids = [int(raw["update_id"]) for raw in raws]
         rows = [
             {"bot_id": bot_id, "update_id": u, "payload": raw, "received_at": now}
             for u, raw in zip(ids, raws, strict=True)
         ]
-        async with self.db.write() as conn:
-            made = set((await conn.execute(self._store_statement(), rows)).scalars())
-        return [u for u in ids if u in made]
+        return ids, set((await conn.execute(self._store_statement(), rows)).scalars())
 
     async def store_fetched_updates(
         self, bot_id: int, raws: Sequence[dict[str, Any]], senders: Mapping[int, int | None]
@@ -59,14 +66,8 @@ class UpdatesRepo(RepoBase):
         """
         if not raws:
             return [], {}
-        now = self.clock()
-        ids = [int(raw["update_id"]) for raw in raws]
-        rows = [
-            {"bot_id": bot_id, "update_id": u, "payload": raw, "received_at": now}
-            for u, raw in zip(ids, raws, strict=True)
-        ]
         async with self.db.write() as conn:
-            made = set((await conn.execute(self._store_statement(), rows)).scalars())
+            ids, made = await self._store(conn, bot_id, raws)
             wanted = {u: user for u, user in senders.items() if u in made}
             users = sorted({user for user in wanted.values() if user is not None})
             reporters: dict[int, Reporter] = {}
