@@ -277,6 +277,15 @@ async def _solo(db: Path) -> dict[str, Any]:
     return {"first": first, "second": second}
 
 
+async def _start_once(api: Any, user: Any) -> tuple[float, float]:
+    """Send /start as `user`; return when it was sent and how long the bot took to answer."""
+    before = len(api.calls("sendMessage", chat_id=user.id))
+    sent = time.perf_counter()
+    api.send_text(user, "/start")
+    await api.wait_for("sendMessage", chat_id=user.id, count=before + 1, timeout=60)
+    return sent, time.perf_counter() - sent
+
+
 async def _citizen(db: Path, floor_count: int) -> dict[str, Any]:
     from loopback import LoopbackBotApi
     from tests.harness import BotRunner
@@ -308,12 +317,7 @@ async def _citizen(db: Path, floor_count: int) -> dict[str, Any]:
         turn = itertools.cycle(people)  # a citizen comes back after 400 others
 
         async def start_once() -> tuple[float, float]:
-            user = next(turn)
-            before = len(api.calls("sendMessage", chat_id=user.id))
-            sent = time.perf_counter()
-            api.send_text(user, "/start")
-            await api.wait_for("sendMessage", chat_id=user.id, count=before + 1, timeout=60)
-            return sent, time.perf_counter() - sent
+            return await _start_once(api, next(turn))
 
         for _ in range(5):  # warm up: templates, statement caches
             await start_once()
@@ -544,12 +548,7 @@ async def _citizen_bot_process(db: Path, floor_count: int) -> dict[str, Any]:
             turn = itertools.cycle(people)  # a citizen comes back after 400 others
 
             async def start_once() -> tuple[float, float]:
-                user = next(turn)
-                before = len(api.calls("sendMessage", chat_id=user.id))
-                sent = time.perf_counter()
-                api.send_text(user, "/start")
-                await api.wait_for("sendMessage", chat_id=user.id, count=before + 1, timeout=60)
-                return sent, time.perf_counter() - sent
+                return await _start_once(api, next(turn))
 
             for _ in range(5):  # warm up: templates, statement caches
                 await start_once()

@@ -212,6 +212,7 @@ class _Decider:
             return self._decided[key]
         except KeyError:
             pass
+        # `reached` reads only whether each mark is set, not when.
         marks = Marks(*(self.now if was else None for was in fired))
         found = self._decided[key] = reached(
             self.svc.calendar, self.now, due, level, marks, self.escalate_after
