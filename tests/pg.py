@@ -23,8 +23,10 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import threading
+import time
 from collections.abc import Coroutine
 from pathlib import Path
 from typing import Any
@@ -205,6 +207,7 @@ class DatabaseFactory:
         self._to_drop: list[str] = []
         self._counter = 0
         self._stopping = False
+        self._failed: str | None = None  # the statement the worker gave up on, and why
         self._thread = threading.Thread(target=self._work, name="pg-databases", daemon=True)
         self._thread.start()
 
@@ -218,19 +221,38 @@ class DatabaseFactory:
                 drop = self._to_drop.pop() if self._to_drop else None
                 self._counter += 1
                 spare = None if drop else f"spare_{os.getpid()}_{self._counter}"
-            try:
-                if drop is not None:
-                    self.pg.sql(f"DROP DATABASE IF EXISTS {drop} WITH (FORCE)")
-                else:
-                    self.pg.sql(f"CREATE DATABASE {spare} TEMPLATE {TEMPLATE} STRATEGY WAL_LOG")
-            except subprocess.CalledProcessError:
-                if self._stopping:
-                    return
-                raise
+            if drop is not None:
+                statement = f"DROP DATABASE IF EXISTS {drop} WITH (FORCE)"
+            else:
+                statement = f"CREATE DATABASE {spare} TEMPLATE {TEMPLATE} STRATEGY WAL_LOG"
+            if not self._run(statement):
+                return
             if spare is not None:
                 with self._cond:
                     self._spares.append(spare)
                     self._cond.notify_all()
+
+    def _run(self, statement: str) -> bool:
+        """Run one of the worker's statements, again after a failure; False when stopping.
+
+        A statement that fails (the server busy for a moment) is tried again a few times; one
+        that keeps failing is kept in `_failed`, so that `take` raises it at once instead of
+        every later test waiting for a spare that never comes.
+        """
+        for attempt in range(5):
+            try:
+                self.pg.sql(statement)
+                return True
+            except subprocess.CalledProcessError as error:
+                if self._stopping:
+                    return False
+                reason = f"{statement}: {error.stderr.strip()}"
+                print(f"tests/pg.py: {reason} (attempt {attempt + 1})", file=sys.stderr)
+                time.sleep(0.5 * (attempt + 1))
+        with self._cond:
+            self._failed = reason
+            self._cond.notify_all()
+        return False
 
     def take(self, name: str, *, empty: bool) -> None:
         """Make database `name`: a ready copy of the template renamed, or an empty one."""
@@ -238,8 +260,10 @@ class DatabaseFactory:
             self.pg.sql(f"CREATE DATABASE {name} TEMPLATE template0")
             return
         with self._cond:
-            if not self._cond.wait_for(lambda: self._spares, timeout=60):
+            if not self._cond.wait_for(lambda: self._spares or self._failed, timeout=60):
                 raise RuntimeError("no test database was ready within 60 s")
+            if not self._spares:
+                raise RuntimeError(f"the test databases' worker stopped: {self._failed}")
             spare = self._spares.pop(0)
             self._cond.notify_all()
         self.pg.sql(f"ALTER DATABASE {spare} RENAME TO {name}")
