@@ -542,27 +542,6 @@ class SlaRepo(RepoBase):
                 await conn.execute(delete(t.settings_kv).where(t.settings_kv.c.key.in_(keys)))
             await insert_outbox_rows(conn, messages, self.clock())
 
-    async def record_sla_marks(
-        self, marks: Sequence[SlaMarks], messages: Sequence[OutboxMessage]
-    ) -> set[int]:
-        """Set the marks and queue the messages they cause, in one transaction, or do nothing.
-
-        The messages were rendered for exactly these marks. When a report changed since the
-        sweep read it (a transition bumps the version and starts a fresh stage visit), nothing
-        is written and the ids of the reports that changed are returned, so that the caller
-        renders again without them; an empty set means everything was written.
-        """
-        if not marks:
-            return set()
-        async with self.db.write() as conn:
-            current = await self._versions(conn, [m.report_id for m in marks])
-            moved = {m.report_id for m in marks if current.get(m.report_id) != m.version}
-            if moved:
-                return moved
-            await self._write_marks(conn, marks)
-            await self._enqueue(conn, messages)
-        return set()
-
     async def _write_marks(self, conn: AsyncConnection, marks: Sequence[SlaMarks]) -> None:
         """Insert the marks' rows into sla_marks and the first breaches into sla_breaches.
 
