@@ -251,10 +251,10 @@ class UpdateFetcher:
         for raw in raws:
             sender = from_user(raw)
             if sender is not None:
-                if sender in seen or app.pending_senders.get(sender):
-                    seen.add(sender)
-                    continue
+                earlier = sender in seen or app.pending_senders.get(sender)
                 seen.add(sender)
+                if earlier:
+                    continue
             readable[int(raw["update_id"])] = private_sender(raw)
         return readable
 
